@@ -1,0 +1,77 @@
+"""Shared set-up for benchmarks: a scratch database on a real PostgreSQL, and result output."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from sequences_core import migrate
+from sequences_core.db.engine import build_engine
+from sequences_core.embedded_db import EmbeddedPostgres, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+@contextmanager
+def scratch_engine(name: str) -> Iterator[Engine]:
+    """A freshly migrated database: on SEQUENCES_DATABASE_URL's server, else an embedded one."""
+    external = os.environ.get("SEQUENCES_DATABASE_URL")
+    server = None
+    if external:
+        admin = external.replace("postgresql+psycopg://", "postgresql://")
+    else:
+        server = EmbeddedPostgres(ROOT / "var" / "bench-pg", port=free_port())
+        server.start()
+        admin = server.url(driver="postgresql")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    engine = build_engine(admin.rsplit("/", 1)[0] + "/" + name)
+    migrate.upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if server is not None:
+            server.stop()
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    @contextmanager
+    def run(self) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.seconds = time.perf_counter() - start
+
+
+def report(name: str, rows: list[dict[str, object]]) -> None:
+    table = Table(title=name)
+    for column in rows[0]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row.values()))
+    Console().print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "benchmark": name,
+        "measured_at": datetime.now(UTC).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "rows": rows,
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")

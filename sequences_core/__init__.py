@@ -1,0 +1,1 @@
+"""Sequences core: every rule of the product, free of Airflow and Flask."""

@@ -1,0 +1,205 @@
+"""The `sequences` command: parse arguments, call one service, print the answer."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from sequences_core import migrate
+from sequences_core.config import Settings
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.errors import DomainError
+from sequences_core.lead_csv import CsvFatal
+from sequences_core.wiring import database_url, engine_for, uow_factory
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(fn: F) -> F:
+    """Bad input ends in a message naming the field, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as err:
+            err_console.print(f"[red]error:[/red] {err.message}")
+            for name, message in err.fields.items():
+                err_console.print(f"  {name}: {message}")
+            sys.exit(2)
+        except (CsvFatal, ValueError) as err:
+            err_console.print(f"[red]error:[/red] {err}")
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+
+
+def _uow() -> UnitOfWork:
+    return uow_factory(_settings())()
+
+
+@click.group()
+def main() -> None:
+    """Sequences: multi-touch email outreach that stops itself when the lead answers."""
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@friendly_errors
+def db_upgrade() -> None:
+    """Apply every migration (safe to run again)."""
+    migrate.upgrade(engine_for(database_url(_settings())))
+    console.print("database is at the latest schema")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@friendly_errors
+def db_downgrade(revision: str) -> None:
+    """Roll the schema back to REVISION ('base' for empty)."""
+    migrate.downgrade(engine_for(database_url(_settings())), revision)
+    console.print(f"database downgraded to {revision}")
+
+
+@db.command("url")
+@friendly_errors
+def db_url() -> None:
+    """Print the database URL in use."""
+    click.echo(database_url(_settings()))
+
+
+@main.group()
+def org() -> None:
+    """Organizations (tenants)."""
+
+
+@org.command("create")
+@click.argument("name")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA zone for the org's day")
+@friendly_errors
+def org_create(name: str, timezone: str) -> None:
+    """Create an organization; prints its id and an API key (shown only this once)."""
+    from sequences_core.services.organizations import create_organization
+
+    with _uow() as uow:
+        created = create_organization(uow, name, timezone=timezone)
+    click.echo(f"organization id: {created.organization.id}")
+    click.echo(f"api key (store it now, it is not shown again): {created.api_key}")
+
+
+@main.group()
+def leads() -> None:
+    """Leads."""
+
+
+@leads.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_id", required=True, help="organization id")
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="map a column to a lead field, e.g. --map 'E-Mail Adresse=email'",
+)
+@friendly_errors
+def leads_import(file: Path, org_id: str, encoding: str, mapping: tuple[str, ...]) -> None:
+    """Upsert leads from a CSV; bad rows are reported by line and left out."""
+    from sequences_core.services.lead_import import import_leads_csv
+
+    overrides = {}
+    for item in mapping:
+        column, sep, field = item.partition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise click.BadParameter(f"{item!r} is not COLUMN=FIELD", param_hint="--map")
+        overrides[column] = field.strip()
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=False,
+    ) as bar, _uow() as uow:  # fmt: skip
+        task = bar.add_task("importing leads", total=None)
+        report = import_leads_csv(
+            uow, org_id, file.read_bytes(), encoding=encoding, overrides=overrides,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )  # fmt: skip
+    click.echo(
+        f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+        f"{len(report.errors)} with errors"
+    )
+    for error in report.errors[:200]:
+        click.echo(f"  {error}", err=True)
+    if len(report.errors) > 200:
+        click.echo(f"  … and {len(report.errors) - 200} more", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+@main.command("demo")
+@friendly_errors
+def demo() -> None:
+    """Seed a demo organization, mailbox, template and 50 leads (idempotent)."""
+    from sequences_core.services.demo import seed_demo
+
+    settings = _settings()
+    migrate.upgrade(engine_for(database_url(settings)))
+    with _uow() as uow:
+        seed = seed_demo(uow, settings.default_from_email or "demo@sequences.example")
+    key_file = settings.var_dir / "demo-api-key"
+    if seed.api_key:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(seed.api_key + "\n")
+        key_file.chmod(0o600)
+    table = Table(title="demo organization", show_header=False)
+    table.add_row("organization id", str(seed.organization_id))
+    table.add_row("template id", str(seed.template_id))
+    table.add_row("leads", str(seed.leads))
+    table.add_row("newly enrolled", str(seed.enrolled))
+    table.add_row("api key file", str(key_file) if key_file.exists() else "(not kept)")
+    console.print(table)
+
+
+@main.group()
+def dev() -> None:
+    """The local stack behind `make run`."""
+
+
+@dev.command("up")
+def dev_up() -> None:
+    """Start everything, print URLs and logins, and stop it all on Ctrl-C."""
+    from sequences_core.devstack import run_stack
+
+    sys.exit(run_stack(_settings()))
+
+
+@dev.command("stop")
+def dev_stop() -> None:
+    """Stop the embedded PostgreSQL if it is running."""
+    from sequences_core.wiring import embedded_server
+
+    embedded_server(_settings()).stop()
+
+
+if __name__ == "__main__":
+    main()

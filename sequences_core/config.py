@@ -1,0 +1,50 @@
+"""Settings read once from the environment; every entry point builds one of these."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SENDERS = ("ses", "smtp", "outbox")
+
+
+def _project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    secret_key: str
+    public_url: str
+    sender: str
+    var_dir: Path
+    aws_region: str
+    aws_endpoint_url: str | None
+    default_from_email: str | None
+
+    @classmethod
+    def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+        """Read settings; the seed's AWS_SES_FROM_EMAIL / NEXT_PUBLIC_APP_URL stay honoured."""
+        env = os.environ if env is None else env
+        sender = env.get("SEQUENCES_SENDER", "outbox").strip().lower()
+        if sender not in SENDERS:
+            raise ValueError(
+                f"SEQUENCES_SENDER must be one of {', '.join(SENDERS)}, not {sender!r}"
+            )
+        var_dir = Path(env.get("SEQUENCES_VAR_DIR") or _project_root() / "var")
+        return cls(
+            database_url=env.get("SEQUENCES_DATABASE_URL") or None,
+            secret_key=env.get("SEQUENCES_SECRET_KEY") or "dev-insecure-secret-change-me",
+            public_url=(
+                env.get("SEQUENCES_PUBLIC_URL")
+                or env.get("NEXT_PUBLIC_APP_URL")
+                or "http://127.0.0.1:5050"
+            ).rstrip("/"),
+            sender=sender,
+            var_dir=var_dir,
+            aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            default_from_email=env.get("AWS_SES_FROM_EMAIL") or None,
+        )

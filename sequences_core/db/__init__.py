@@ -1,0 +1,1 @@
+"""Persistence adapters: models, engine, unit of work."""

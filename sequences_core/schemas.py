@@ -1,0 +1,281 @@
+"""Validated shapes of template settings and step configs.
+
+These are the contracts the API, UI and CLI share; a bad value is rejected with
+a message naming the field, before anything is stored.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import time
+from functools import cache
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, available_timezones
+
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sequences_core.enums import StepType, TemplateCategory
+from sequences_core.errors import InvalidInput
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(value: str) -> str:
+    if value not in _zones():
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin")
+    ZoneInfo(value)
+    return value
+
+
+@cache
+def _countries() -> frozenset[str]:
+    import holidays
+
+    return frozenset(holidays.list_supported_countries())
+
+
+def check_country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in _countries():
+        raise ValueError(f"no holiday calendar for country {value!r}; use an ISO 3166 code")
+    return code
+
+
+Timezone = Annotated[str, AfterValidator(check_timezone)]
+Country = Annotated[str, AfterValidator(check_country)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SendWindow(Strict):
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    # ISO weekdays, Monday = 1 … Sunday = 7
+    days: list[Annotated[int, Field(ge=1, le=7)]] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SendWindow:
+        if self.end <= self.start:
+            raise ValueError("end must be after start (windows do not cross midnight)")
+        if not self.days:
+            raise ValueError("days must name at least one weekday")
+        self.days = sorted(set(self.days))
+        return self
+
+
+class Tracking(Strict):
+    opens: bool = True
+    clicks: bool = True
+
+
+class TemplateSettings(Strict):
+    pause_on_reply: bool = True
+    pause_on_meeting: bool = True
+    skip_weekends: bool = True
+    holidays: Country | None = None
+    daily_limit: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    send_window: SendWindow = Field(default_factory=SendWindow)
+    timezone: Timezone | None = None
+    thread_follow_ups: bool = True
+    tracking: Tracking = Field(default_factory=Tracking)
+    jitter_minutes: Annotated[int, Field(ge=0, le=120)] = 5
+
+
+@cache
+def _syntax_env() -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment()
+
+
+def check_jinja(value: str) -> str:
+    """Reject template syntax errors at save time, naming the line."""
+    try:
+        _syntax_env().parse(value)
+    except TemplateSyntaxError as err:
+        raise ValueError(f"template syntax error at line {err.lineno}: {err.message}") from None
+    return value
+
+
+Jinja = Annotated[str, AfterValidator(check_jinja)]
+
+
+class EmailConfig(Strict):
+    subject: Jinja | None = Field(default=None, max_length=998)
+    html: Jinja = Field(min_length=1, max_length=500_000)
+    text: Jinja | None = Field(default=None, max_length=500_000)
+    mailbox_id: uuid.UUID | None = None
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and re.search(r"[\r\n]", value):
+            raise ValueError("subject must be a single line")
+        return value or None
+
+
+class WaitConfig(Strict):
+    days: Annotated[int, Field(ge=0, le=365)] = 0
+    hours: Annotated[int, Field(ge=0, le=24 * 365)] = 0
+    business_days: Annotated[int, Field(ge=0, le=260)] = 0
+
+    @model_validator(mode="after")
+    def _some_wait(self) -> WaitConfig:
+        if not (self.days or self.hours or self.business_days):
+            raise ValueError("a wait needs days, hours or business_days above 0")
+        return self
+
+
+class TaskConfig(Strict):
+    title: Jinja = Field(min_length=1, max_length=300)
+    description: Jinja | None = None
+    due_in_days: Annotated[int, Field(ge=0, le=365)] = 0
+    assignee: EmailStr | None = None
+
+
+class ConditionRule(Strict):
+    event: Literal["opened", "clicked", "replied", "not_opened", "not_clicked", "not_replied"]
+    within_days: Annotated[int, Field(ge=1, le=365)] | None = None
+
+
+def check_branch(value: Any) -> int | str:
+    if value in ("next", "end") or (type(value) is int and value >= 0):
+        return value  # type: ignore[no-any-return]
+    raise ValueError("must be a step position (0 or more), 'next' or 'end'")
+
+
+BranchTarget = Annotated[
+    int | str,
+    PlainValidator(check_branch, json_schema_input_type=int | Literal["next", "end"]),
+]
+
+
+class ConditionConfig(Strict):
+    rule: ConditionRule
+    if_true: BranchTarget = "next"
+    if_false: BranchTarget = "end"
+
+
+class WebhookConfig(Strict):
+    url: HttpUrl
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
+    headers: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,100}$")], str] = Field(
+        default_factory=dict
+    )
+    secret: str | None = Field(default=None, min_length=16, max_length=256)
+    body: Jinja | None = None
+
+
+STEP_CONFIGS: dict[StepType, type[Strict]] = {
+    StepType.EMAIL: EmailConfig,
+    StepType.WAIT: WaitConfig,
+    StepType.TASK: TaskConfig,
+    StepType.CONDITION: ConditionConfig,
+    StepType.WEBHOOK: WebhookConfig,
+}
+
+
+def _validated(model: type[Strict], raw: Any, prefix: str) -> Strict:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InvalidInput("Some fields are not valid", {prefix: "must be an object"})
+    return parse(model, raw, prefix)
+
+
+def validate_step_config(step_type: str, raw: Any) -> dict[str, Any]:
+    """Return the normalised JSON config for a step, or raise InvalidInput naming each field."""
+    try:
+        kind = StepType(step_type)
+    except ValueError:
+        allowed = ", ".join(t.value for t in StepType)
+        raise InvalidInput("Unknown step type", {"type": f"must be one of {allowed}"}) from None
+    return _validated(STEP_CONFIGS[kind], raw, "config").model_dump(mode="json", exclude_none=True)
+
+
+def validate_template_settings(raw: Any) -> dict[str, Any]:
+    return _validated(TemplateSettings, raw, "settings").model_dump(mode="json")
+
+
+def template_settings(stored: dict[str, Any]) -> TemplateSettings:
+    """Settings as the engine reads them (stored JSON is already validated)."""
+    return TemplateSettings.model_validate(stored)
+
+
+def validate_category(value: str) -> str:
+    try:
+        return TemplateCategory(value).value
+    except ValueError:
+        allowed = ", ".join(c.value for c in TemplateCategory)
+        raise InvalidInput("Unknown category", {"category": f"must be one of {allowed}"}) from None
+
+
+class TemplateCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    category: TemplateCategory = TemplateCategory.CUSTOM
+    settings: TemplateSettings = Field(default_factory=TemplateSettings)
+
+
+class TemplateUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    category: TemplateCategory | None = None
+    settings: TemplateSettings | None = None
+
+
+class LeadIn(Strict):
+    email: EmailStr
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    company: str | None = Field(default=None, max_length=300)
+    title: str | None = Field(default=None, max_length=300)
+    timezone: Timezone | None = None
+    country: Country | None = None
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("custom_fields")
+    @classmethod
+    def _identifier_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", key):
+                raise ValueError(
+                    f"custom field name {key!r} must be letters, digits and _ "
+                    "(it is used as a template variable)"
+                )
+        return value
+
+
+class MailboxCreate(Strict):
+    from_email: EmailStr
+    from_name: str | None = Field(default=None, max_length=200)
+    reply_to: EmailStr | None = None
+    daily_limit: Annotated[int, Field(ge=1, le=100_000)] = 200
+    timezone: Timezone = "UTC"
+
+
+def parse(model: type[M], raw: Any, prefix: str = "") -> M:
+    """Validate raw input into `model`, turning pydantic errors into InvalidInput."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as err:
+        raise InvalidInput.from_validation(err, prefix) from None

@@ -1,0 +1,140 @@
+"""Enrolling leads in templates, one or many, with a reason for every lead left out."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+
+from sequences_core.clock import utcnow
+from sequences_core.db.models import Mailbox, SequenceEnrollment, SequenceStep
+from sequences_core.db.repository import as_uuid, get_owned
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.errors import Conflict, InvalidInput
+from sequences_core.services.leads import get_lead
+from sequences_core.services.templates import get_template
+
+MAX_BULK = 100_000
+
+# One statement decides every lead: found in this org, active, not suppressed,
+# not already live in this template. ON CONFLICT makes a concurrent enrol harmless.
+_BULK_ENROLL = text("""
+WITH input AS (
+    SELECT lead_id FROM unnest(CAST(:lead_ids AS uuid[])) AS t(lead_id)
+), candidates AS (
+    SELECT i.lead_id, l.id IS NOT NULL AS found, l.status,
+        EXISTS (SELECT 1 FROM suppressions s
+                WHERE s.organization_id = :org AND lower(s.email) = lower(l.email)) AS suppressed,
+        EXISTS (SELECT 1 FROM sequence_enrollments e
+                WHERE e.lead_id = i.lead_id AND e.template_id = :template
+                  AND e.status IN ('active', 'paused')) AS enrolled
+    FROM input i LEFT JOIN leads l ON l.id = i.lead_id AND l.organization_id = :org
+), inserted AS (
+    INSERT INTO sequence_enrollments
+        (organization_id, lead_id, template_id, mailbox_id, next_run_at)
+    SELECT :org, lead_id, :template, :mailbox, :start FROM candidates
+    WHERE found AND status = 'active' AND NOT suppressed AND NOT enrolled
+    ON CONFLICT DO NOTHING
+    RETURNING lead_id, id
+)
+SELECT c.lead_id, ins.id,
+    CASE WHEN ins.id IS NOT NULL THEN NULL
+         WHEN NOT c.found THEN 'lead_not_found'
+         WHEN c.suppressed THEN 'suppressed'
+         WHEN c.status <> 'active' THEN 'lead_' || c.status
+         ELSE 'already_enrolled' END
+FROM candidates c LEFT JOIN inserted ins USING (lead_id)
+""")
+
+
+@dataclass
+class BulkEnrollResult:
+    enrolled: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # lead → enrollment
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (lead id as given, reason)
+
+
+def _ready_template(uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID | str) -> uuid.UUID:
+    template = get_template(uow, org_id, template_id)
+    steps = uow.session.scalar(select(func.count()).where(SequenceStep.template_id == template.id))
+    if not steps:
+        raise Conflict("template has no steps yet; add steps before enrolling leads")
+    return template.id
+
+
+def _mailbox(
+    uow: UnitOfWork, org_id: uuid.UUID, mailbox_id: uuid.UUID | str | None
+) -> uuid.UUID | None:
+    if mailbox_id is None:
+        return None
+    return get_owned(uow.session, Mailbox, org_id, mailbox_id, what="mailbox").id
+
+
+def bulk_enroll(
+    uow: UnitOfWork,
+    org_id: uuid.UUID,
+    template_id: uuid.UUID | str,
+    lead_ids: Sequence[uuid.UUID | str],
+    *,
+    mailbox_id: uuid.UUID | str | None = None,
+    start_at: datetime | None = None,
+) -> BulkEnrollResult:
+    if len(lead_ids) > MAX_BULK:
+        raise InvalidInput("Too many leads", {"lead_ids": f"at most {MAX_BULK} per call"})
+    template = _ready_template(uow, org_id, template_id)
+    mailbox = _mailbox(uow, org_id, mailbox_id)
+    result = BulkEnrollResult()
+    unique: list[uuid.UUID] = []
+    seen: set[uuid.UUID] = set()
+    for raw in lead_ids:
+        try:
+            ident = as_uuid(raw, "lead_ids")
+        except InvalidInput:
+            result.skipped.append((str(raw), "invalid_id"))
+            continue
+        if ident in seen:
+            result.skipped.append((str(ident), "duplicate_in_request"))
+            continue
+        seen.add(ident)
+        unique.append(ident)
+    rows = uow.session.execute(
+        _BULK_ENROLL,
+        {
+            "lead_ids": unique,
+            "org": org_id,
+            "template": template,
+            "mailbox": mailbox,
+            "start": start_at or utcnow(),
+        },
+    )
+    for lead_id, enrollment_id, reason in rows:
+        if reason is None:
+            result.enrolled[lead_id] = enrollment_id
+        else:
+            result.skipped.append((str(lead_id), reason))
+    uow.commit()
+    return result
+
+
+def enroll_lead(
+    uow: UnitOfWork,
+    org_id: uuid.UUID,
+    template_id: uuid.UUID | str,
+    lead_id: uuid.UUID | str,
+    *,
+    mailbox_id: uuid.UUID | str | None = None,
+    start_at: datetime | None = None,
+) -> SequenceEnrollment:
+    """Enrol one lead; a lead that cannot be enrolled is a 409 naming why (404 if unknown)."""
+    lead = get_lead(uow, org_id, lead_id)
+    result = bulk_enroll(
+        uow, org_id, template_id, [lead.id], mailbox_id=mailbox_id, start_at=start_at
+    )
+    if not result.enrolled:
+        reason = result.skipped[0][1]
+        raise Conflict(f"lead not enrolled: {reason}", {"lead_id": reason})
+    return get_owned(
+        uow.session, SequenceEnrollment, org_id, result.enrolled[lead.id], what="enrollment"
+    )

@@ -1,0 +1,82 @@
+"""Leads: set-based upsert (COPY into a temp table, then one INSERT … ON CONFLICT)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from psycopg import Connection
+
+from sequences_core.db.models import Lead
+from sequences_core.db.repository import get_owned
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.schemas import LeadIn
+
+_COLUMNS = ("email", "first_name", "last_name", "company", "title", "timezone", "country")
+
+_UPSERT = f"""
+INSERT INTO leads (organization_id, {", ".join(_COLUMNS)}, custom_fields)
+SELECT %(org)s, {", ".join(_COLUMNS)}, custom_fields FROM _lead_upsert ORDER BY ord
+ON CONFLICT (organization_id, lower(email)) DO UPDATE SET
+    {", ".join(f"{c} = COALESCE(EXCLUDED.{c}, leads.{c})" for c in _COLUMNS[1:])},
+    custom_fields = leads.custom_fields || EXCLUDED.custom_fields,
+    updated_at = now()
+RETURNING id, lower(email), (xmax = 0)
+"""
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    ids: dict[str, uuid.UUID]  # lower-cased email → lead id
+    created: int
+    updated: int
+
+
+def raw_connection(uow: UnitOfWork) -> Connection[tuple[object, ...]]:
+    """The psycopg connection under the session, for COPY."""
+    conn = uow.session.connection().connection.driver_connection
+    assert isinstance(conn, Connection)
+    return conn
+
+
+def upsert_leads(
+    uow: UnitOfWork, org_id: uuid.UUID, leads: Sequence[LeadIn], *, commit: bool = True
+) -> UpsertResult:
+    """Create or update by email (case-insensitive); for one email the last entry wins.
+
+    Empty fields never erase what is stored; custom fields are merged.
+    """
+    latest: dict[str, LeadIn] = {}
+    for lead in leads:
+        latest[lead.email.lower()] = lead
+    conn = raw_connection(uow)
+    with conn.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS _lead_upsert (ord int, email text, first_name text,"
+            " last_name text, company text, title text, timezone text, country text,"
+            " custom_fields jsonb) ON COMMIT DELETE ROWS"
+        )
+        cur.execute("TRUNCATE _lead_upsert")
+        with cur.copy(
+            f"COPY _lead_upsert (ord, {', '.join(_COLUMNS)}, custom_fields) FROM STDIN"
+        ) as copy:
+            for ord_, lead in enumerate(latest.values()):
+                copy.write_row(
+                    (ord_, *(getattr(lead, c) for c in _COLUMNS), json.dumps(lead.custom_fields))
+                )
+        cur.execute(_UPSERT, {"org": org_id})
+        rows = cur.fetchall()
+    if commit:
+        uow.commit()
+    created = sum(1 for row in rows if row[2])
+    return UpsertResult(
+        ids={str(row[1]): row[0] for row in rows},  # type: ignore[misc]
+        created=created,
+        updated=len(rows) - created,
+    )
+
+
+def get_lead(uow: UnitOfWork, org_id: uuid.UUID, lead_id: uuid.UUID | str) -> Lead:
+    return get_owned(uow.session, Lead, org_id, lead_id, what="lead")

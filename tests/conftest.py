@@ -1,0 +1,100 @@
+"""Test harness: a real PostgreSQL per test worker, one migrated database, clean tables per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import Engine, text
+
+from sequences_core import migrate
+from sequences_core.db.engine import build_engine, normalise_url
+from sequences_core.db.models import Base
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.embedded_db import EmbeddedPostgres, free_port
+from sequences_core.services.organizations import create_organization
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class PgServer:
+    """Creates databases on the server under test (embedded, or SEQUENCES_DATABASE_URL's)."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+
+    def fresh_database(self, name: str) -> str:
+        plain = normalise_url(self.admin_url).replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return plain.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def pg_server(worker: str) -> Iterator[PgServer]:
+    external = os.environ.get("SEQUENCES_DATABASE_URL")
+    if external:
+        yield PgServer(external)
+        return
+    server = EmbeddedPostgres(ROOT / "var" / "test-pg" / worker, port=free_port(), durable=False)
+    server.start()
+    try:
+        yield PgServer(server.url())
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def db_url(pg_server: PgServer, worker: str) -> str:
+    return pg_server.fresh_database(f"sequences_test_{worker}")
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = build_engine(db_url, pool_size=10)
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def clean_db(engine: Engine) -> Iterator[Engine]:
+    yield engine
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def uow(clean_db: Engine) -> Iterator[UnitOfWork]:
+    with UnitOfWork(clean_db) as unit:
+        yield unit
+
+
+@pytest.fixture
+def new_uow(clean_db: Engine):  # type: ignore[no-untyped-def]
+    """A factory of independent units of work (for concurrency tests)."""
+    return lambda: UnitOfWork(clean_db)
+
+
+@pytest.fixture
+def org_id(uow: UnitOfWork) -> uuid.UUID:
+    return create_organization(uow, "Acme Outbound").organization.id
+
+
+@pytest.fixture
+def other_org_id(uow: UnitOfWork) -> uuid.UUID:
+    return create_organization(uow, "Rival Inc").organization.id

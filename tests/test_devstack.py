@@ -1,0 +1,80 @@
+"""`make run`'s stack: up, migrated, seeded, stopped by Ctrl-C; a second run reuses the data."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from sequences_core.db.models import Lead, Organization, SequenceEnrollment
+from sequences_core.devstack import READY_LINE
+from sequences_core.embedded_db import EmbeddedPostgres, free_port
+from sequences_core.services.demo import seed_demo
+
+
+def start_and_stop(env: dict[str, str]) -> str:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sequences_core.cli", "dev", "up"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if READY_LINE in line:
+            break
+    else:
+        proc.kill()
+        pytest.fail("stack did not come up:\n" + "".join(lines))
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, "".join(lines) + rest
+    assert "stopped" in rest
+    return "".join(lines)
+
+
+@pytest.mark.timeout(240)
+def test_stack_comes_up_and_reuses_its_data(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if k != "SEQUENCES_DATABASE_URL"}
+    env.update(
+        SEQUENCES_VAR_DIR=str(tmp_path / "var"),
+        SEQUENCES_EMBEDDED_PG_PORT=str(free_port()),
+        COLUMNS="200",
+    )
+    first = start_and_stop(env)
+    second = start_and_stop(env)
+    org = re.search(r"demo organization\s*│\s*(\S+)", first)
+    assert org, first
+    assert org.group(1) in second  # the same demo org: data survived the restart
+    assert "demo API key" in second and "sq_" in second
+    server = EmbeddedPostgres(tmp_path / "var" / "pg", port=int(env["SEQUENCES_EMBEDDED_PG_PORT"]))
+    assert not server.is_running()  # Ctrl-C stopped PostgreSQL too
+
+
+def test_demo_seed_is_idempotent(uow):
+    first = seed_demo(uow)
+    second = seed_demo(uow)
+    assert first.api_key and second.api_key is None
+    assert (first.organization_id, first.template_id) == (
+        second.organization_id,
+        second.template_id,
+    )
+    assert (first.leads, first.enrolled, second.enrolled) == (50, 50, 0)
+    zones = set(uow.session.scalars(select(Lead.timezone)))
+    assert len(zones) >= 10
+    assert uow.session.scalar(select(func.count()).select_from(Organization)) == 1
+    assert uow.session.scalar(select(func.count()).select_from(SequenceEnrollment)) == 50

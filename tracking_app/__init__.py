@@ -1,0 +1,1 @@
+"""Flask app: REST API, tracking pixel/click/unsubscribe, webhooks (docs/architecture.md)."""
