@@ -24,8 +24,10 @@ def make_csv(n: int) -> bytes:
     out.write("Email,First Name,Last Name,Company,Time Zone,Country,Deal Size\n")
     zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London"]
     for i in range(n):
-        out.write(f"lead{i}@bench{i % 97}.example.com,First{i},Last{i},Company {i % 1000},"
-                  f"{zones[i % 4]},{['DE', 'US', 'JP', 'GB'][i % 4]},{i % 50}k\n")
+        out.write(
+            f"lead{i}@bench{i % 97}.example.com,First{i},Last{i},Company {i % 1000},"
+            f"{zones[i % 4]},{['DE', 'US', 'JP', 'GB'][i % 4]},{i % 50}k\n"
+        )
     return out.getvalue().encode()
 
 
@@ -36,8 +38,10 @@ def main() -> None:
         raw = engine.raw_connection()
         try:
             cur = raw.cursor()
-            cur.execute("CREATE TEMP TABLE bare (email text, first text, last text, company text,"
-                        " tz text, country text, deal text)")
+            cur.execute(
+                "CREATE TEMP TABLE bare (email text, first text, last text, company text,"
+                " tz text, country text, deal text)"
+            )
             with baseline.run(), cur.copy("COPY bare FROM STDIN WITH (FORMAT csv, HEADER)") as copy:
                 copy.write(data)
             raw.commit()

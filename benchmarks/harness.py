@@ -11,15 +11,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
 from sequences_core import migrate
 from sequences_core.db.engine import build_engine
-from sequences_core.embedded_db import EmbeddedPostgres, free_port
+from sequences_core.embedded_db import EmbeddedPostgres, free_port, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -31,15 +29,12 @@ def scratch_engine(name: str) -> Iterator[Engine]:
     external = os.environ.get("SEQUENCES_DATABASE_URL")
     server = None
     if external:
-        admin = external.replace("postgresql+psycopg://", "postgresql://")
+        admin = external
     else:
         server = EmbeddedPostgres(ROOT / "var" / "bench-pg", port=free_port())
         server.start()
-        admin = server.url(driver="postgresql")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    engine = build_engine(admin.rsplit("/", 1)[0] + "/" + name)
+        admin = server.url()
+    engine = build_engine(recreate_database(admin, name))
     migrate.upgrade(engine)
     try:
         yield engine

@@ -123,3 +123,13 @@ class EmbeddedPostgres:
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self.url(name)
+
+
+def recreate_database(admin_url: str, name: str) -> str:
+    """Drop and create `name` on `admin_url`'s server; return its URL (tests, benchmarks)."""
+    plain = admin_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        ident = sql.Identifier(name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+    return plain.rsplit("/", 1)[0] + "/" + name

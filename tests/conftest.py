@@ -7,16 +7,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy import Engine, text
 
 from sequences_core import migrate
 from sequences_core.db.engine import build_engine, normalise_url
 from sequences_core.db.models import Base
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.embedded_db import EmbeddedPostgres, free_port
+from sequences_core.embedded_db import EmbeddedPostgres, free_port, recreate_database
 from sequences_core.services.organizations import create_organization
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,16 +24,10 @@ class PgServer:
     """Creates databases on the server under test (embedded, or SEQUENCES_DATABASE_URL's)."""
 
     def __init__(self, admin_url: str) -> None:
-        self.admin_url = admin_url
+        self.admin_url = normalise_url(admin_url)
 
     def fresh_database(self, name: str) -> str:
-        plain = normalise_url(self.admin_url).replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return plain.rsplit("/", 1)[0] + "/" + name
+        return recreate_database(self.admin_url, name)
 
 
 @pytest.fixture(scope="session")
