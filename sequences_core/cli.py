@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -178,6 +179,113 @@ def demo() -> None:
     table.add_row("newly enrolled", str(seed.enrolled))
     table.add_row("api key file", str(key_file) if key_file.exists() else "(not kept)")
     console.print(table)
+
+
+@main.command("tick")
+@click.option("--org", "org_id", default=None, help="only this organization's due work")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
+@friendly_errors
+def tick(org_id: str | None, batch_size: int) -> None:
+    """Run one dispatch cycle now, outside Airflow."""
+    from sequences_core.db.repository import as_uuid
+    from sequences_core.services.dispatch import DispatchScope, run_dispatch_cycle
+    from sequences_core.wiring import dispatch_context
+
+    settings = _settings()
+    ctx = dispatch_context(settings)
+    ctx.batch_size = batch_size
+    scope = DispatchScope(organization_id=as_uuid(org_id, "org") if org_id else None)
+    summary = run_dispatch_cycle(uow_factory(settings), ctx, scope)
+    table = Table(title="dispatch cycle", show_header=False)
+    for name, value in summary.as_dict().items():
+        table.add_row(name.replace("_", " "), str(value))
+    console.print(table)
+
+
+@main.group()
+def schedule() -> None:
+    """Send-window arithmetic, as the engine sees it."""
+
+
+def _parse_window(window: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in window.split("-"))
+    except ValueError:
+        raise click.BadParameter(
+            "use HH:MM-HH:MM, e.g. 09:00-17:00", param_hint="--window"
+        ) from None
+    return start, end
+
+
+def _parse_days(days: str) -> frozenset[int]:
+    chosen: set[int] = set()
+    try:
+        for part in days.split(","):
+            low, _, high = part.partition("-")
+            chosen.update(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise click.BadParameter(
+            "use ISO weekdays, e.g. 1-5 or 1,3,5", param_hint="--days"
+        ) from None
+    if not chosen or not chosen <= set(range(1, 8)):
+        raise click.BadParameter("weekdays run from 1 (Monday) to 7 (Sunday)", param_hint="--days")
+    return frozenset(chosen)
+
+
+@schedule.command("explain")
+@click.option("--tz", "zone", required=True, help="IANA time zone, e.g. Europe/Berlin")
+@click.option("--window", default="09:00-17:00", show_default=True)
+@click.option("--days", default="1-5", show_default=True, help="ISO weekdays, Monday = 1")
+@click.option("--country", default=None, help="ISO country code for public holidays")
+@click.option("--at", "at", default=None, help="ISO instant (default: now)")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@friendly_errors
+def schedule_explain(
+    zone: str, window: str, days: str, country: str | None, at: str | None, as_json: bool
+) -> None:
+    """When would an email go, and why were the days before skipped?"""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from sequences_core.clock import utcnow
+    from sequences_core.schedule import SendRules, explain
+    from sequences_core.schemas import check_country, check_timezone
+
+    try:
+        check_timezone(zone)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--tz") from None
+    if country:
+        try:
+            country = check_country(country)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--country") from None
+    start, end = _parse_window(window)
+    if end <= start:
+        raise click.BadParameter("the window must end after it starts", param_hint="--window")
+    try:
+        instant = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else utcnow()
+    except ValueError:
+        raise click.BadParameter("use an ISO 8601 instant", param_hint="--at") from None
+    if instant.tzinfo is None:
+        raise click.BadParameter(
+            "give a UTC offset or Z, e.g. 2026-12-24T16:30:00Z", param_hint="--at"
+        )
+    rules = SendRules(ZoneInfo(zone), start, end, _parse_days(days), country)
+    result = explain(instant, rules)
+    skipped = [{"date": s.day.isoformat(), "reason": s.reason} for s in result.skipped]
+    if as_json:
+        click.echo(json.dumps({
+            "at": instant.astimezone(UTC).isoformat(),
+            "next_allowed_utc": result.next_allowed.isoformat(),
+            "next_allowed_local": result.local.isoformat(),
+            "timezone": zone, "skipped": skipped,
+        }, indent=2))  # fmt: skip
+        return
+    click.echo(f"next allowed instant: {result.next_allowed:%Y-%m-%d %H:%M:%S} UTC")
+    click.echo(f"                      {result.local:%Y-%m-%d %H:%M:%S %Z} ({zone})")
+    for item in skipped:
+        click.echo(f"  skipped {item['date']}: {item['reason']}")
 
 
 @main.group()

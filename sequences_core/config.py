@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,19 @@ SENDERS = ("ses", "smtp", "outbox")
 
 def _project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be above 0")
+    return value
 
 
 @dataclass(frozen=True)
@@ -23,9 +37,17 @@ class Settings:
     aws_region: str
     aws_endpoint_url: str | None
     default_from_email: str | None
+    ses_configuration_set: str | None
+    ses_max_send_rate: float
+    send_threads: int
+    smtp_host: str | None
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
 
     @classmethod
-    def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read settings; the seed's AWS_SES_FROM_EMAIL / NEXT_PUBLIC_APP_URL stay honoured."""
         env = os.environ if env is None else env
         sender = env.get("SEQUENCES_SENDER", "outbox").strip().lower()
@@ -47,4 +69,13 @@ class Settings:
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             default_from_email=env.get("AWS_SES_FROM_EMAIL") or None,
+            ses_configuration_set=env.get("SEQUENCES_SES_CONFIGURATION_SET", "sequences") or None,
+            ses_max_send_rate=_number(env, "SEQUENCES_SES_MAX_SEND_RATE", 14.0),
+            send_threads=int(_number(env, "SEQUENCES_SEND_THREADS", 8)),
+            smtp_host=env.get("SEQUENCES_SMTP_HOST") or None,
+            smtp_port=int(_number(env, "SEQUENCES_SMTP_PORT", 587)),
+            smtp_username=env.get("SEQUENCES_SMTP_USERNAME") or None,
+            smtp_password=env.get("SEQUENCES_SMTP_PASSWORD") or None,
+            smtp_starttls=env.get("SEQUENCES_SMTP_STARTTLS", "true").lower()
+            not in ("0", "false", "no"),
         )

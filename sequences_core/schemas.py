@@ -13,6 +13,7 @@ from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
+import nh3
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import (
@@ -118,10 +119,33 @@ def check_jinja(value: str) -> str:
 
 Jinja = Annotated[str, AfterValidator(check_jinja)]
 
+_EMAIL_ATTRIBUTES = {
+    "*": {"style", "class", "align", "dir", "lang", "title", "width", "height", "bgcolor"},
+    "a": {"href", "target", "name"},
+    "img": {"src", "alt", "border"},
+    "td": {"colspan", "rowspan", "valign"},
+    "th": {"colspan", "rowspan", "valign"},
+    "table": {"cellpadding", "cellspacing", "border", "role"},
+    "font": {"color", "face", "size"},
+}
+
+
+def sanitise_html(value: str) -> str:
+    """Allow-list HTML at save time (nh3): no scripts, handlers or foreign embeds in our mail."""
+    cleaned = nh3.clean(
+        value,
+        tags=nh3.ALLOWED_TAGS | {"font", "center", "span", "div", "table", "tbody", "thead",
+                                 "tr", "td", "th", "img", "hr", "br", "u", "s"},
+        attributes=_EMAIL_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel=None,
+    )  # fmt: skip
+    return check_jinja(cleaned)
+
 
 class EmailConfig(Strict):
     subject: Jinja | None = Field(default=None, max_length=998)
-    html: Jinja = Field(min_length=1, max_length=500_000)
+    html: Annotated[str, AfterValidator(sanitise_html)] = Field(min_length=1, max_length=500_000)
     text: Jinja | None = Field(default=None, max_length=500_000)
     mailbox_id: uuid.UUID | None = None
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Engine
 
+from sequences_core.clock import utcnow
 from sequences_core.config import Settings
 from sequences_core.db.engine import build_engine
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.embedded_db import EmbeddedPostgres
+from sequences_core.senders import Sender
+from sequences_core.senders.outbox import OutboxSender
+from sequences_core.services.dispatch import DispatchContext
+from sequences_core.tokens import Tokens
 
 DATABASE = "sequences"
 
@@ -38,3 +45,52 @@ def engine_for(url: str) -> Engine:
 def uow_factory(settings: Settings) -> Callable[[], UnitOfWork]:
     engine = engine_for(database_url(settings))
     return lambda: UnitOfWork(engine)
+
+
+def build_sender(settings: Settings, boto3_session: Any | None = None) -> Sender:
+    """The sender SEQUENCES_SENDER names; inside Airflow the boto3 session comes from the hook."""
+    if settings.sender == "ses":
+        import boto3
+
+        from sequences_core.senders.ses import SesSender, client_config
+
+        session = boto3_session or boto3.session.Session()
+        client = session.client(
+            "sesv2",
+            region_name=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url,
+            config=client_config(settings.send_threads),
+        )
+        return SesSender(
+            client,
+            configuration_set=settings.ses_configuration_set,
+            threads=settings.send_threads,
+            max_per_second=settings.ses_max_send_rate,
+        )
+    if settings.sender == "smtp":
+        from sequences_core.senders.smtp import SmtpSender, SmtpSettings
+
+        if not settings.smtp_host:
+            raise ValueError("SEQUENCES_SMTP_HOST must be set when SEQUENCES_SENDER=smtp")
+        return SmtpSender(
+            SmtpSettings(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                starttls=settings.smtp_starttls,
+            )
+        )
+    return OutboxSender(settings.var_dir / "outbox")
+
+
+def dispatch_context(
+    settings: Settings, sender: Sender | None = None, now: Callable[[], datetime] = utcnow
+) -> DispatchContext:
+    return DispatchContext(
+        sender=sender or build_sender(settings),
+        tokens=Tokens(settings.secret_key),
+        public_url=settings.public_url,
+        now=now,
+        default_from_email=settings.default_from_email or "outreach@sequences.local",
+    )

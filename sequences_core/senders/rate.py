@@ -1,0 +1,29 @@
+"""A token bucket shared by a sender's threads: the SES account's max send rate."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class RateLimiter:
+    def __init__(self, per_second: float, burst: float | None = None) -> None:
+        if per_second <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = per_second
+        self.capacity = burst if burst is not None else max(1.0, per_second)
+        self._tokens = self.capacity
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                wait = (1 - self._tokens) / self.rate
+            time.sleep(wait)

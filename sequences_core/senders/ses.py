@@ -1,0 +1,100 @@
+"""Amazon SES v2 with raw MIME (our headers survive), a configuration set and message tags.
+
+One client, shared by a thread pool sized to its connection pool: boto3's own
+CPU per call is the ceiling here, so nothing else should add to it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from sequences_core.senders import Outcome, OutgoingEmail, SendResult
+from sequences_core.senders.rate import RateLimiter
+
+RETRYABLE_CODES = {
+    "Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException",
+    "ServiceUnavailable", "InternalFailure", "InternalServerError", "RequestTimeout",
+}  # fmt: skip
+
+
+def client_config(threads: int) -> Config:
+    # Retries are ours (so a throttled call backs off with jitter and is counted).
+    return Config(max_pool_connections=threads, retries={"max_attempts": 1, "mode": "standard"})
+
+
+class SesSender:
+    name = "ses"
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        configuration_set: str | None,
+        threads: int = 8,
+        max_per_second: float = 14.0,
+        attempts: int = 4,
+        backoff_base: float = 0.2,
+    ) -> None:
+        self.client = client
+        self.configuration_set = configuration_set
+        self.attempts = attempts
+        self.backoff_base = backoff_base
+        self.limiter = RateLimiter(max_per_second)
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="ses")
+
+    def _call(self, email: OutgoingEmail) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "FromEmailAddress": email.from_email,
+            "Destination": {"ToAddresses": [email.to_email]},
+            "Content": {"Raw": {"Data": email.raw}},
+            "EmailTags": [
+                {"Name": "execution_id", "Value": email.execution_id.hex},
+                {"Name": "org_id", "Value": email.organization_id.hex},
+            ],
+        }
+        if self.configuration_set:
+            kwargs["ConfigurationSetName"] = self.configuration_set
+        result: dict[str, Any] = self.client.send_email(**kwargs)
+        return result
+
+    def send_one(self, email: OutgoingEmail) -> SendResult:
+        error = ""
+        for attempt in range(self.attempts):
+            self.limiter.acquire()
+            try:
+                response = self._call(email)
+                return SendResult(email.execution_id, Outcome.SENT, response["MessageId"])
+            except ClientError as err:
+                code = err.response.get("Error", {}).get("Code", "")
+                status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+                error = f"{code}: {err.response.get('Error', {}).get('Message', '')}"
+                if code not in RETRYABLE_CODES and status < 500:
+                    return SendResult(email.execution_id, Outcome.FAILED, error=error)
+            except (ConnectTimeoutError, EndpointConnectionError) as err:
+                error = f"connection: {err}"  # never reached SES: safe to retry
+            except (ReadTimeoutError, ConnectionClosedError) as err:
+                # SES may have accepted it before the connection broke.
+                return SendResult(email.execution_id, Outcome.UNKNOWN, error=f"transport: {err}")
+            time.sleep(self.backoff_base * 2**attempt * random.uniform(0.5, 1.5))  # noqa: S311
+        return SendResult(email.execution_id, Outcome.RETRY, error=error)
+
+    def send_batch(self, emails: Sequence[OutgoingEmail]) -> list[SendResult]:
+        return list(self._pool.map(self.send_one, emails))
+
+    def lookup(self, execution_id: uuid.UUID) -> SendResult:
+        # SES cannot be asked by our id; its Send event (tagged execution_id) settles it.
+        return SendResult(execution_id, Outcome.UNKNOWN)

@@ -1,0 +1,684 @@
+"""One dispatch cycle: claim due enrollments, decide, commit, send, record.
+
+The order is what makes it safe:
+1. claim a batch with FOR UPDATE SKIP LOCKED (no two dispatchers share a row);
+2. check the lead, suppression, window and limits *now*; write each execution
+   (`sending`, unique idempotency key) and commit — before any network call;
+3. send outside any transaction;
+4. record the outcome and advance the enrollment.
+A crash between 3 and 4 leaves `sending` rows; `reconcile_stale_sends` settles
+them by asking the sender, and never resends what may already have gone.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from sequences_core.db import counters
+from sequences_core.db.models import (
+    CrmTask,
+    Lead,
+    Mailbox,
+    Organization,
+    SequenceEmailEvent,
+    SequenceEnrollment,
+    SequenceStep,
+    SequenceStepExecution,
+    SequenceTemplate,
+    Suppression,
+)
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.enums import (
+    CounterScope,
+    EnrollmentStatus,
+    EventType,
+    ExecutionStatus,
+    LeadStatus,
+    MailboxStatus,
+    StepType,
+    SuppressionReason,
+)
+from sequences_core.limits import CounterKey, local_day, next_day_start, warmup_limit
+from sequences_core.mime import Envelope, build_mime, message_id_for
+from sequences_core.render import (
+    MissingVariable,
+    Renderer,
+    TrackingLinks,
+    add_tracking,
+    lead_variables,
+)
+from sequences_core.schedule import (
+    SendRules,
+    add_wait,
+    is_allowed,
+    next_allowed_instant,
+    with_jitter,
+)
+from sequences_core.schemas import TemplateSettings
+from sequences_core.senders import Outcome, OutgoingEmail, Sender, SendResult
+from sequences_core.tokens import Tokens
+
+MAX_SEND_ATTEMPTS = 5
+
+_CLAIM = """
+SELECT id FROM sequence_enrollments
+WHERE status = 'active' AND next_run_at <= :now {filters}
+ORDER BY next_run_at
+LIMIT :limit
+FOR UPDATE SKIP LOCKED
+"""
+
+
+@dataclass
+class DispatchContext:
+    """Everything a cycle needs besides the database; built once per process and reused."""
+
+    sender: Sender
+    tokens: Tokens
+    public_url: str
+    now: Callable[[], datetime]
+    renderer: Renderer = field(default_factory=Renderer)
+    rng: random.Random = field(default_factory=random.Random)
+    lease: timedelta = timedelta(minutes=10)
+    batch_size: int = 500
+    default_from_email: str = "outreach@sequences.local"
+    unsubscribe_mailto: str | None = None
+
+
+@dataclass
+class CycleSummary:
+    claimed: int = 0
+    sent: int = 0
+    deferred_window: int = 0
+    deferred_limit: int = 0
+    deferred_paused: int = 0
+    retry: int = 0
+    failed: int = 0
+    unknown: int = 0
+    paused: int = 0
+    stopped: int = 0
+    completed: int = 0
+    tasks_created: int = 0
+    reconciled: int = 0
+    batches: int = 0
+
+    def add(self, other: CycleSummary) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass
+class _Pending:
+    """An email committed as `sending`, waiting for the network."""
+
+    execution_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    organization_id: uuid.UUID
+    lead_id: uuid.UUID
+    step_position: int
+    attempt: int
+    counters: list[CounterKey]
+    subject: str
+    message_id: str
+    outgoing: OutgoingEmail
+    steps: list[SequenceStep]
+    rules: SendRules
+
+
+@dataclass
+class _Batch:
+    """What one claim loaded, keyed for the decisions that follow."""
+
+    enrollments: list[SequenceEnrollment]
+    leads: dict[uuid.UUID, Lead]
+    templates: dict[uuid.UUID, SequenceTemplate]
+    settings: dict[uuid.UUID, TemplateSettings]
+    steps: dict[uuid.UUID, list[SequenceStep]]
+    orgs: dict[uuid.UUID, Organization]
+    mailboxes: dict[uuid.UUID, Mailbox]
+    default_mailbox: dict[uuid.UUID, Mailbox]
+    suppressed: dict[tuple[uuid.UUID, str], str]
+    latest: dict[uuid.UUID, SequenceStepExecution]
+
+
+def _claim(uow: UnitOfWork, now: datetime, limit: int, scope: DispatchScope) -> list[uuid.UUID]:
+    filters, params = scope.sql()
+    rows = uow.session.execute(
+        text(_CLAIM.format(filters=filters)), {"now": now, "limit": limit, **params}
+    )
+    return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class DispatchScope:
+    """Which due work a dispatcher may take: an org, one enrollment, or a hash shard."""
+
+    organization_id: uuid.UUID | None = None
+    enrollment_id: uuid.UUID | None = None
+    shard: tuple[int, int] | None = None  # (index, count)
+
+    def sql(self) -> tuple[str, dict[str, Any]]:
+        parts: list[str] = []
+        params: dict[str, Any] = {}
+        if self.organization_id:
+            parts.append("AND organization_id = :org")
+            params["org"] = self.organization_id
+        if self.enrollment_id:
+            parts.append("AND id = :eid")
+            params["eid"] = self.enrollment_id
+        if self.shard:
+            parts.append("AND abs(hashtextextended(id::text, 0)) % :shards = :shard")
+            params["shard"], params["shards"] = self.shard
+        return " ".join(parts), params
+
+
+def _load(uow: UnitOfWork, ids: list[uuid.UUID]) -> _Batch:
+    s = uow.session
+    enrollments = list(s.scalars(select(SequenceEnrollment).where(SequenceEnrollment.id.in_(ids))))
+    enrollments.sort(key=lambda e: (e.next_run_at or datetime.min.replace(tzinfo=UTC), str(e.id)))
+    lead_ids = {e.lead_id for e in enrollments}
+    template_ids = {e.template_id for e in enrollments}
+    org_ids = {e.organization_id for e in enrollments}
+    leads = {lead.id: lead for lead in s.scalars(select(Lead).where(Lead.id.in_(lead_ids)))}
+    templates = {
+        t.id: t
+        for t in s.scalars(select(SequenceTemplate).where(SequenceTemplate.id.in_(template_ids)))
+    }
+    steps: dict[uuid.UUID, list[SequenceStep]] = defaultdict(list)
+    for step in s.scalars(
+        select(SequenceStep)
+        .where(SequenceStep.template_id.in_(template_ids))
+        .order_by(SequenceStep.template_id, SequenceStep.position)
+    ):
+        steps[step.template_id].append(step)
+    orgs = {o.id: o for o in s.scalars(select(Organization).where(Organization.id.in_(org_ids)))}
+    mailboxes: dict[uuid.UUID, Mailbox] = {}
+    default_mailbox: dict[uuid.UUID, Mailbox] = {}
+    for mailbox in s.scalars(
+        select(Mailbox).where(Mailbox.organization_id.in_(org_ids)).order_by(Mailbox.created_at)
+    ):
+        mailboxes[mailbox.id] = mailbox
+        default_mailbox.setdefault(mailbox.organization_id, mailbox)
+    emails = {leads[e.lead_id].email.lower() for e in enrollments if e.lead_id in leads}
+    suppressed = {
+        (row.organization_id, row.email.lower()): row.reason
+        for row in s.scalars(
+            select(Suppression).where(
+                Suppression.organization_id.in_(org_ids),
+                text("lower(suppressions.email) = ANY(:emails)").bindparams(emails=list(emails)),
+            )
+        )
+    }
+    latest = {
+        row.enrollment_id: row
+        for row in s.scalars(
+            select(SequenceStepExecution)
+            .where(SequenceStepExecution.enrollment_id.in_(ids))
+            .order_by(
+                SequenceStepExecution.enrollment_id,
+                SequenceStepExecution.step_position,
+                SequenceStepExecution.attempt,
+            )
+        )
+    }  # the last row per enrollment: highest position, highest attempt
+    settings = {t.id: TemplateSettings.model_validate(t.settings) for t in templates.values()}
+    return _Batch(enrollments, leads, templates, settings, steps, orgs, mailboxes, default_mailbox,
+                  suppressed, latest)  # fmt: skip
+
+
+def send_rules(settings: TemplateSettings, lead: Lead, org: Organization) -> SendRules:
+    """The lead's zone first, then the template's, then the org's."""
+    zone = lead.timezone or settings.timezone or org.timezone or "UTC"
+    days = frozenset(settings.send_window.days)
+    if settings.skip_weekends:
+        days = days - {6, 7} or days
+    return SendRules(
+        zone=ZoneInfo(zone),
+        start=settings.send_window.start,
+        end=settings.send_window.end,
+        days=days,
+        holiday_country=lead.country or settings.holidays,
+    )
+
+
+_SUPPRESSION_STATUS = {
+    SuppressionReason.HARD_BOUNCE.value: EnrollmentStatus.BOUNCED,
+    SuppressionReason.COMPLAINT.value: EnrollmentStatus.UNSUBSCRIBED,
+    SuppressionReason.UNSUBSCRIBE.value: EnrollmentStatus.UNSUBSCRIBED,
+    SuppressionReason.UNSUBSCRIBE_REPLY.value: EnrollmentStatus.UNSUBSCRIBED,
+}
+
+
+def _advance_past_waits(
+    enrollment: SequenceEnrollment, steps: list[SequenceStep], rules: SendRules, since: datetime
+) -> None:
+    """After a step went at `since`: skip over waits (spacing from when it actually went)."""
+    due = since
+    while (
+        enrollment.current_step < len(steps)
+        and steps[enrollment.current_step].type == StepType.WAIT
+    ):
+        config = steps[enrollment.current_step].config
+        due = add_wait(due, rules, days=config.get("days", 0), hours=config.get("hours", 0),
+                       business_days=config.get("business_days", 0))  # fmt: skip
+        enrollment.current_step += 1
+    if enrollment.current_step >= len(steps):
+        enrollment.status = EnrollmentStatus.COMPLETED.value
+        enrollment.completed_at = since
+        enrollment.next_run_at = None
+    else:
+        enrollment.next_run_at = due
+
+
+class _Decider:
+    """Decides, for one claimed batch, what each enrollment does now."""
+
+    def __init__(self, ctx: DispatchContext, uow: UnitOfWork, batch: _Batch, now: datetime) -> None:
+        self.ctx, self.uow, self.batch, self.now = ctx, uow, batch, now
+        self.summary = CycleSummary(batches=1, claimed=len(batch.enrollments))
+        self.candidates: list[tuple[SequenceEnrollment, _Pending]] = []
+        self.executions: list[dict[str, Any]] = []
+        self.tasks: list[dict[str, Any]] = []
+
+    def pause(self, e: SequenceEnrollment, reason: str) -> None:
+        e.status, e.paused_reason, e.next_run_at = EnrollmentStatus.PAUSED.value, reason, None
+        self.summary.paused += 1
+
+    def stop(self, e: SequenceEnrollment, status: EnrollmentStatus, reason: str) -> None:
+        e.status, e.stopped_reason, e.next_run_at = status.value, reason, None
+        self.summary.stopped += 1
+
+    def decide(self, e: SequenceEnrollment) -> None:
+        b = self.batch
+        lead, template = b.leads[e.lead_id], b.templates[e.template_id]
+        org = b.orgs[e.organization_id]
+        if template.deleted_at is not None:
+            return self.stop(e, EnrollmentStatus.STOPPED, "template_deleted")
+        if lead.status != LeadStatus.ACTIVE:
+            return self.stop(e, EnrollmentStatus.STOPPED, f"lead_{lead.status}")
+        reason = b.suppressed.get((e.organization_id, lead.email.lower()))
+        if reason is not None:
+            status = _SUPPRESSION_STATUS.get(reason, EnrollmentStatus.STOPPED)
+            return self.stop(e, status, f"suppressed: {reason}")
+        settings = b.settings[template.id]
+        steps = b.steps[template.id]
+        rules = send_rules(settings, lead, org)
+        for _ in range(len(steps) + 1):
+            if e.current_step >= len(steps):
+                e.status, e.completed_at, e.next_run_at = (
+                    EnrollmentStatus.COMPLETED.value,
+                    self.now,
+                    None,
+                )
+                self.summary.completed += 1
+                return None
+            step = steps[e.current_step]
+            if step.type == StepType.WAIT:
+                _advance_past_waits(e, steps, rules, e.last_step_at or self.now)
+                if e.next_run_at is None or e.next_run_at > self.now:
+                    return None
+            elif step.type == StepType.TASK:
+                self.task(e, step, lead)
+                e.current_step += 1
+                e.last_step_at = self.now
+            elif step.type == StepType.EMAIL:
+                return self.email(e, step, steps, lead, org, settings, rules)
+            else:  # condition and webhook steps arrive with the richer step logic
+                return self.pause(e, f"unsupported_step: {step.type}")
+        return None
+
+    def task(self, e: SequenceEnrollment, step: SequenceStep, lead: Lead) -> None:
+        variables = lead_variables(_lead_fields(lead), lead.custom_fields)
+        try:
+            title = self.ctx.renderer.render_text(
+                step.id, step.version, "title", step.config["title"], variables
+            ).strip()
+        except MissingVariable:
+            title = step.config["title"]
+        self.tasks.append({
+            "organization_id": e.organization_id, "enrollment_id": e.id, "lead_id": lead.id,
+            "step_id": step.id, "title": title[:300], "description": step.config.get("description"),
+            "assignee": step.config.get("assignee"),
+            "due_at": self.now + timedelta(days=step.config.get("due_in_days", 0)),
+        })  # fmt: skip
+        self.summary.tasks_created += 1
+
+    def email(
+        self,
+        e: SequenceEnrollment,
+        step: SequenceStep,
+        steps: list[SequenceStep],
+        lead: Lead,
+        org: Organization,
+        settings: TemplateSettings,
+        rules: SendRules,
+    ) -> None:
+        latest = self.batch.latest.get(e.id)
+        attempt = 1
+        if latest is not None and latest.step_position == e.current_step:
+            if latest.status == ExecutionStatus.SENT:  # sent, but the advance was lost: catch up
+                e.current_step += 1
+                e.last_step_at = latest.completed_at or self.now
+                _advance_past_waits(e, steps, rules, e.last_step_at)
+                return None
+            if latest.status in (ExecutionStatus.SENDING, ExecutionStatus.PENDING):
+                e.next_run_at = max(latest.lease_expires_at or self.now, self.now) + timedelta(
+                    seconds=1
+                )
+                return None  # reconciliation decides; never a second send
+            if latest.status == ExecutionStatus.UNKNOWN:
+                return self.pause(e, "delivery_unknown")
+            attempt = latest.attempt + 1
+            if attempt > MAX_SEND_ATTEMPTS:
+                return self.stop(e, EnrollmentStatus.FAILED, f"send failed {latest.attempt} times")
+        mailbox = self._mailbox(e, step, org)
+        if mailbox is None:
+            return self.pause(e, "no_mailbox")
+        if mailbox.status != MailboxStatus.ACTIVE or org.paused_reason:
+            e.next_run_at = self.now + timedelta(hours=1)
+            self.summary.deferred_paused += 1
+            return None
+        if not is_allowed(self.now, rules):
+            e.next_run_at = with_jitter(next_allowed_instant(self.now, rules), rules,
+                                        settings.jitter_minutes, self.ctx.rng)  # fmt: skip
+            self.summary.deferred_window += 1
+            return None
+        execution_id = uuid.uuid4()
+        from_email = mailbox.from_email
+        unsubscribe_url = (
+            f"{self.ctx.public_url}/api/sequences/unsubscribe?t="
+            + self.ctx.tokens.unsubscribe_token(org.id, lead.id, execution_id)
+        )
+        variables = lead_variables(_lead_fields(lead), lead.custom_fields)
+        variables["sender"] = {"name": mailbox.from_name or "", "email": from_email}
+        variables["unsubscribe_url"] = unsubscribe_url
+        threaded = settings.thread_follow_ups and e.thread_message_id is not None
+        fallback_subject = f"Re: {e.thread_subject}" if e.thread_subject else None
+        try:
+            rendered = self.ctx.renderer.render(step.id, step.version, step.config, variables,
+                                                subject_fallback=fallback_subject)  # fmt: skip
+        except MissingVariable as missing:
+            self.executions.append(self._execution_row(e, step, execution_id, attempt,
+                                   ExecutionStatus.FAILED, error=str(missing)))  # fmt: skip
+            return self.pause(e, str(missing))
+        html, text_part = _with_unsubscribe(rendered.html, rendered.text, unsubscribe_url,
+                                            "unsubscribe_url" in step.config["html"])  # fmt: skip
+        html = add_tracking(
+            html,
+            TrackingLinks(execution_id, self.ctx.public_url, self.ctx.tokens,
+                          settings.tracking.opens, settings.tracking.clicks),
+            skip=lambda url: url == unsubscribe_url,
+        )  # fmt: skip
+        message_id = message_id_for(execution_id.hex, from_email)
+        envelope = Envelope(
+            from_email=from_email, from_name=mailbox.from_name, to_email=lead.email,
+            to_name=" ".join(filter(None, [lead.first_name, lead.last_name])) or None,
+            reply_to=mailbox.reply_to, subject=rendered.subject or "(no subject)",
+            message_id=message_id, unsubscribe_url=unsubscribe_url,
+            unsubscribe_mailto=self.ctx.unsubscribe_mailto,
+            in_reply_to=e.thread_message_id if threaded else None,
+            references=e.thread_message_id if threaded else None,
+        )  # fmt: skip
+        pending = _Pending(
+            execution_id=execution_id, enrollment_id=e.id, organization_id=org.id, lead_id=lead.id,
+            step_position=e.current_step, attempt=attempt,
+            counters=self._counters(org, mailbox, e.template_id, settings),
+            subject=envelope.subject, message_id=message_id,
+            outgoing=OutgoingEmail(execution_id, org.id, from_email, lead.email,
+                                   build_mime(envelope, html, text_part)),
+            steps=steps, rules=rules,
+        )  # fmt: skip
+        self.candidates.append((e, pending))
+        return None
+
+    def _mailbox(
+        self, e: SequenceEnrollment, step: SequenceStep, org: Organization
+    ) -> Mailbox | None:
+        for ident in (e.mailbox_id, step.config.get("mailbox_id")):
+            if ident is not None:
+                mailbox = self.batch.mailboxes.get(uuid.UUID(str(ident)))
+                if mailbox is not None and mailbox.organization_id == org.id:
+                    return mailbox
+        return self.batch.default_mailbox.get(org.id)
+
+    def _counters(
+        self,
+        org: Organization,
+        mailbox: Mailbox,
+        template_id: uuid.UUID,
+        settings: TemplateSettings,
+    ) -> list[CounterKey]:
+        mailbox_day = local_day(self.now, mailbox.timezone)
+        keys = [CounterKey(org.id, CounterScope.MAILBOX, mailbox.id, mailbox_day,
+                           warmup_limit(mailbox.daily_limit, mailbox.warmup, mailbox_day),
+                           mailbox.timezone)]  # fmt: skip
+        org_day = local_day(self.now, org.timezone)
+        if settings.daily_limit:
+            keys.append(CounterKey(org.id, CounterScope.TEMPLATE, template_id, org_day,
+                                   settings.daily_limit, org.timezone))  # fmt: skip
+        if org.daily_limit:
+            keys.append(CounterKey(org.id, CounterScope.ORGANIZATION, org.id, org_day,
+                                   org.daily_limit, org.timezone))  # fmt: skip
+        return keys
+
+    def _execution_row(
+        self,
+        e: SequenceEnrollment,
+        step: SequenceStep,
+        execution_id: uuid.UUID,
+        attempt: int,
+        status: ExecutionStatus,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        return {
+            "id": execution_id, "organization_id": e.organization_id, "enrollment_id": e.id,
+            "step_id": step.id, "step_position": e.current_step, "step_type": step.type,
+            "attempt": attempt, "status": status.value,
+            "idempotency_key": f"{e.id}:{e.current_step}:{attempt}",
+            "scheduled_at": e.next_run_at, "attempted_at": self.now,
+            "provider": self.ctx.sender.name, **extra,
+        }  # fmt: skip
+
+    def allocate(self) -> list[_Pending]:
+        """Reserve daily-limit slots for the candidates, in claim order; defer the rest."""
+        demands: dict[CounterKey, int] = defaultdict(int)
+        for _, pending in self.candidates:
+            for key in pending.counters:
+                demands[key] += 1
+        granted = counters.reserve(self.uow.session, demands)
+        remaining = dict(granted)
+        ready: list[_Pending] = []
+        for e, pending in self.candidates:
+            if all(remaining[k] > 0 for k in pending.counters):
+                for key in pending.counters:
+                    remaining[key] -= 1
+                step = self.batch.steps[e.template_id][e.current_step]
+                self.executions.append(self._execution_row(
+                    e, step, pending.execution_id, pending.attempt, ExecutionStatus.SENDING,
+                    lease_expires_at=self.now + self.ctx.lease, subject=pending.subject,
+                    message_id_header=pending.message_id))  # fmt: skip
+                e.next_run_at = self.now + self.ctx.lease + timedelta(seconds=1)
+                ready.append(pending)
+            else:
+                spent = next(k for k in pending.counters if remaining[k] <= 0)
+                refill = next_day_start(self.now, spent.zone)
+                opening = next_allowed_instant(refill, pending.rules)
+                e.next_run_at = with_jitter(opening, pending.rules, 5, self.ctx.rng)
+                self.summary.deferred_limit += 1
+        counters.release(self.uow.session, remaining)
+        return ready
+
+
+def _lead_fields(lead: Lead) -> dict[str, Any]:
+    return {
+        "first_name": lead.first_name, "last_name": lead.last_name, "company": lead.company,
+        "title": lead.title, "email": lead.email,
+    }  # fmt: skip
+
+
+def _with_unsubscribe(html: str, text: str, url: str, placed: bool) -> tuple[str, str]:
+    """Every email carries an unsubscribe link; add a footer unless the template placed one."""
+    if placed:
+        return html, text
+    footer = (
+        f'<p style="font-size:12px;color:#888">Not interested? <a href="{url}">Unsubscribe</a>.</p>'
+    )
+    lower = html.lower()
+    at = lower.rfind("</body>")
+    html = html[:at] + footer + html[at:] if at >= 0 else html + footer
+    return html, f"{text.rstrip()}\n\n--\nUnsubscribe: {url}\n"
+
+
+def _prepare(ctx: DispatchContext, uow: UnitOfWork, scope: DispatchScope, now: datetime
+             ) -> tuple[list[_Pending], CycleSummary]:  # fmt: skip
+    ids = _claim(uow, now, ctx.batch_size, scope)
+    if not ids:
+        return [], CycleSummary()
+    decider = _Decider(ctx, uow, _load(uow, ids), now)
+    for enrollment in decider.batch.enrollments:
+        decider.decide(enrollment)
+    ready = decider.allocate() if decider.candidates else []
+    if decider.executions:
+        uow.session.execute(insert(SequenceStepExecution), decider.executions)
+    if decider.tasks:
+        uow.session.execute(insert(CrmTask), decider.tasks)
+    uow.commit()  # every execution row is durable before the first byte leaves
+    return ready, decider.summary
+
+
+def _record(
+    uow: UnitOfWork, now: datetime, pending: Sequence[_Pending], results: Iterable[SendResult]
+) -> CycleSummary:
+    summary = CycleSummary()
+    by_id = {p.execution_id: p for p in pending}
+    enrollments = {
+        e.id: e
+        for e in uow.session.scalars(
+            select(SequenceEnrollment)
+            .where(SequenceEnrollment.id.in_([p.enrollment_id for p in pending]))
+            .with_for_update()
+        )
+    }
+    execution_updates: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    releases: dict[CounterKey, int] = defaultdict(int)
+    for result in results:
+        p = by_id[result.execution_id]
+        e = enrollments[p.enrollment_id]
+        row: dict[str, Any] = {"id": p.execution_id, "completed_at": now, "error": result.error,
+                               "provider_message_id": result.provider_message_id}  # fmt: skip
+        if result.outcome == Outcome.SENT:
+            row["status"] = ExecutionStatus.SENT.value
+            summary.sent += 1
+            events.append({"organization_id": p.organization_id, "enrollment_id": e.id,
+                           "execution_id": p.execution_id, "lead_id": p.lead_id,
+                           "type": EventType.SENT.value, "occurred_at": now,
+                           "dedupe_key": f"sent:{p.execution_id}"})  # fmt: skip
+            if e.current_step == p.step_position and e.status == EnrollmentStatus.ACTIVE:
+                if e.thread_message_id is None:
+                    e.thread_message_id, e.thread_subject = p.message_id, p.subject
+                e.current_step += 1
+                e.last_step_at = now
+                _advance_past_waits(e, p.steps, p.rules, now)
+        elif result.outcome == Outcome.UNKNOWN:
+            row["status"] = ExecutionStatus.UNKNOWN.value
+            summary.unknown += 1
+            if e.status == EnrollmentStatus.ACTIVE:
+                e.status, e.paused_reason, e.next_run_at = "paused", "delivery_unknown", None
+        else:
+            row["status"] = ExecutionStatus.FAILED.value
+            row["retry_count"] = p.attempt
+            for key in p.counters:
+                releases[key] += 1
+            if result.outcome == Outcome.FAILED:
+                summary.failed += 1
+                e.status, e.stopped_reason, e.next_run_at = "failed", result.error, None
+            else:
+                summary.retry += 1
+                backoff = timedelta(minutes=5 * 2 ** (p.attempt - 1))
+                e.next_run_at = next_allowed_instant(now + backoff, p.rules)
+        execution_updates.append(row)
+    if execution_updates:
+        uow.session.execute(update(SequenceStepExecution), execution_updates)
+    if events:
+        uow.session.execute(pg_insert(SequenceEmailEvent).on_conflict_do_nothing(), events)
+    counters.release(uow.session, releases)
+    uow.commit()
+    return summary
+
+
+def reconcile_stale_sends(uow: UnitOfWork, sender: Sender, now: datetime) -> CycleSummary:
+    """Settle executions left `sending` past their lease (a crash between send and record)."""
+    summary = CycleSummary()
+    stale = list(
+        uow.session.scalars(
+            select(SequenceStepExecution)
+            .where(SequenceStepExecution.status == ExecutionStatus.SENDING.value,
+                   SequenceStepExecution.lease_expires_at < now)
+            .with_for_update(skip_locked=True)
+            .limit(5000)
+        )
+    )  # fmt: skip
+    for execution in stale:
+        answer = sender.lookup(execution.id)
+        execution.completed_at = now
+        if answer.outcome == Outcome.SENT:
+            execution.status = ExecutionStatus.SENT.value
+            execution.provider_message_id = answer.provider_message_id
+            uow.session.execute(pg_insert(SequenceEmailEvent).on_conflict_do_nothing(), [{
+                "organization_id": execution.organization_id,
+                "enrollment_id": execution.enrollment_id, "execution_id": execution.id,
+                "type": EventType.SENT.value, "occurred_at": now,
+                "dedupe_key": f"sent:{execution.id}"}])  # fmt: skip
+        elif answer.outcome == Outcome.RETRY:  # the transport is sure it never went
+            execution.status = ExecutionStatus.FAILED.value
+            execution.error = "not sent: the dispatcher stopped before sending"
+            uow.session.execute(
+                update(SequenceEnrollment)
+                .where(SequenceEnrollment.id == execution.enrollment_id)
+                .values(next_run_at=now)
+            )
+        else:
+            execution.status = ExecutionStatus.UNKNOWN.value
+            execution.error = "delivery unknown after a crash; not resent (check the provider)"
+        summary.reconciled += 1
+    uow.commit()
+    return summary
+
+
+def run_dispatch_cycle(
+    uow_factory: Callable[[], UnitOfWork],
+    ctx: DispatchContext,
+    scope: DispatchScope | None = None,
+    *,
+    max_batches: int = 10_000,
+) -> CycleSummary:
+    """Reconcile, then claim-send-record batch after batch until nothing is due."""
+    scope = scope or DispatchScope()
+    with uow_factory() as uow:
+        summary = reconcile_stale_sends(uow, ctx.sender, ctx.now())
+    for _ in range(max_batches):
+        now = ctx.now()
+        with uow_factory() as uow:
+            ready, batch_summary = _prepare(ctx, uow, scope, now)
+        summary.add(batch_summary)
+        if not batch_summary.claimed:
+            break
+        if ready:
+            results = ctx.sender.send_batch([p.outgoing for p in ready])
+            with uow_factory() as uow:
+                summary.add(_record(uow, ctx.now(), ready, results))
+    return summary

@@ -1,0 +1,77 @@
+"""Signed tokens in tracking and unsubscribe links (key: SEQUENCES_SECRET_KEY).
+
+A click token binds the execution, the link's index and a digest of its URL,
+so the click endpoint can only ever redirect to a URL that was in that email,
+without a database read per hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+
+def url_digest(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Click:
+    execution_id: uuid.UUID
+    link_index: int
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    organization_id: uuid.UUID
+    lead_id: uuid.UUID
+    execution_id: uuid.UUID | None
+
+
+class Tokens:
+    def __init__(self, secret_key: str) -> None:
+        self._open = URLSafeTimedSerializer(secret_key, salt="sequences.open")
+        self._click = URLSafeTimedSerializer(secret_key, salt="sequences.click")
+        self._unsubscribe = URLSafeTimedSerializer(secret_key, salt="sequences.unsubscribe")
+
+    def open_token(self, execution_id: uuid.UUID) -> str:
+        return self._open.dumps(execution_id.hex)
+
+    def click_token(self, execution_id: uuid.UUID, link_index: int, url: str) -> str:
+        return self._click.dumps([execution_id.hex, link_index, url_digest(url)])
+
+    def unsubscribe_token(
+        self, organization_id: uuid.UUID, lead_id: uuid.UUID, execution_id: uuid.UUID | None
+    ) -> str:
+        return self._unsubscribe.dumps(
+            [organization_id.hex, lead_id.hex, execution_id.hex if execution_id else None]
+        )
+
+    def read_open(self, token: str, max_age: int | None = None) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(hex=self._open.loads(token, max_age=max_age))
+        except (BadData, ValueError, TypeError):
+            return None
+
+    def read_click(self, token: str, url: str, max_age: int | None = None) -> Click | None:
+        """The click, only if the token is genuine and `url` is the link it was made for."""
+        try:
+            eid, index, digest = self._click.loads(token, max_age=max_age)
+            if digest != url_digest(url) or not isinstance(index, int):
+                return None
+            return Click(uuid.UUID(hex=eid), index)
+        except (BadData, ValueError, TypeError):
+            return None
+
+    def read_unsubscribe(self, token: str) -> Unsubscribe | None:
+        """Unsubscribe links never expire: an opt-out must work however old the email is."""
+        try:
+            org, lead, eid = self._unsubscribe.loads(token)
+            return Unsubscribe(
+                uuid.UUID(hex=org), uuid.UUID(hex=lead), uuid.UUID(hex=eid) if eid else None
+            )
+        except (BadData, ValueError, TypeError):
+            return None
