@@ -59,14 +59,32 @@ def main() -> None:
             assert len(result.enrolled) == N
             count = uow.session.scalar(text("SELECT count(*) FROM sequence_enrollments"))
             assert count == N
-    report("bulk_enroll", [
-        {"what": "bare COPY of the CSV (baseline)", "rows": N, "seconds": baseline.seconds,
-         "rows_per_s": N / baseline.seconds, "target_per_s": "-"},
-        {"what": "CSV import (parse, validate, upsert)", "rows": N, "seconds": csv_timer.seconds,
-         "rows_per_s": N / csv_timer.seconds, "target_per_s": 10_000},
-        {"what": "bulk enrol", "rows": N, "seconds": enroll_timer.seconds,
-         "rows_per_s": N / enroll_timer.seconds, "target_per_s": 20_000},
-    ])  # fmt: skip
+    report(
+        "bulk_enroll",
+        [
+            {
+                "what": "bare COPY of the CSV (baseline)",
+                "rows": N,
+                "seconds": baseline.seconds,
+                "rows_per_s": N / baseline.seconds,
+                "target_per_s": "-",
+            },
+            {
+                "what": "CSV import (parse, validate, upsert)",
+                "rows": N,
+                "seconds": csv_timer.seconds,
+                "rows_per_s": N / csv_timer.seconds,
+                "target_per_s": 10_000,
+            },
+            {
+                "what": "bulk enrol",
+                "rows": N,
+                "seconds": enroll_timer.seconds,
+                "rows_per_s": N / enroll_timer.seconds,
+                "target_per_s": 20_000,
+            },
+        ],
+    )
 
 
 if __name__ == "__main__":

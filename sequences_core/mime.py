@@ -7,11 +7,12 @@ EmailMessage with the modern policy, and the output is the same wire format.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import charset as email_charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formataddr, formatdate
+from email.utils import format_datetime, formataddr
 
 _UTF8_QP = email_charset.Charset("utf-8")
 _UTF8_QP.body_encoding = email_charset.QP
@@ -26,6 +27,7 @@ class Envelope:
     reply_to: str | None
     subject: str
     message_id: str  # with angle brackets
+    date: datetime
     unsubscribe_url: str
     unsubscribe_mailto: str | None = None
     in_reply_to: str | None = None
@@ -47,7 +49,7 @@ def build_mime(envelope: Envelope, html: str, text: str) -> bytes:
     if envelope.reply_to:
         message["Reply-To"] = envelope.reply_to
     message["Subject"] = _header(envelope.subject)  # type: ignore[assignment]
-    message["Date"] = formatdate(usegmt=True)
+    message["Date"] = format_datetime(envelope.date.astimezone(UTC), usegmt=True)
     message["Message-ID"] = envelope.message_id
     if envelope.in_reply_to:
         message["In-Reply-To"] = envelope.in_reply_to

@@ -12,10 +12,10 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import StrictUndefined, Template
+from jinja2 import StrictUndefined, Template, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from sequences_core.html_text import text_from_html
@@ -28,13 +28,16 @@ class MissingVariable(Exception):
         self.name = name
 
 
-class _Missing(StrictUndefined):
-    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise MissingVariable(self._undefined_name or "?")
+_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 
 
-_ENV_TEXT = ImmutableSandboxedEnvironment(undefined=_Missing, autoescape=False)
-_ENV_HTML = ImmutableSandboxedEnvironment(undefined=_Missing, autoescape=True)
+def _missing(err: UndefinedError) -> MissingVariable:
+    found = _UNDEFINED_NAME.search(str(err.message))
+    return MissingVariable(next(filter(None, found.groups())) if found else "?")
+
+
+_ENV_TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_ENV_HTML = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
 _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
@@ -79,7 +82,10 @@ class Renderer:
     def render_text(
         self, step_id: uuid.UUID, version: int, part: str, source: str, variables: Mapping[str, Any]
     ) -> str:
-        return self._template((step_id, version, part), source, False).render(variables)
+        try:
+            return self._template((step_id, version, part), source, False).render(variables)
+        except UndefinedError as err:
+            raise _missing(err) from None
 
     def render(
         self,
@@ -96,7 +102,12 @@ class Renderer:
             subject = self.render_text(step_id, version, "subject", subject_source, variables)
         else:
             subject = subject_fallback or ""
-        html = self._template((step_id, version, "html"), config["html"], True).render(variables)
+        try:
+            html = self._template((step_id, version, "html"), config["html"], True).render(
+                variables
+            )
+        except UndefinedError as err:
+            raise _missing(err) from None
         text_source = config.get("text")
         if text_source:
             text = self.render_text(step_id, version, "text", text_source, variables)

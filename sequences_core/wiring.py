@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -92,5 +92,6 @@ def dispatch_context(
         tokens=Tokens(settings.secret_key),
         public_url=settings.public_url,
         now=now,
+        lease=timedelta(seconds=settings.send_lease_seconds),
         default_from_email=settings.default_from_email or "outreach@sequences.local",
     )

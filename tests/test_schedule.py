@@ -20,11 +20,26 @@ from sequences_core.schedule import (
 )
 
 ZONES = [
-    "UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles",
-    "America/Sao_Paulo", "America/Santiago", "Australia/Sydney", "Australia/Lord_Howe",
-    "Asia/Tokyo", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Auckland", "Pacific/Chatham",
-    "Africa/Casablanca", "Asia/Tehran", "America/St_Johns", "Europe/Dublin", "Pacific/Apia",
-]  # fmt: skip
+    "UTC",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "America/Santiago",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Pacific/Auckland",
+    "Pacific/Chatham",
+    "Africa/Casablanca",
+    "Asia/Tehran",
+    "America/St_Johns",
+    "Europe/Dublin",
+    "Pacific/Apia",
+]
 COUNTRIES = [None, "DE", "US", "GB", "JP", "FR", "BR", "AU"]
 
 minutes = st.integers(min_value=0, max_value=24 * 60 - 1)

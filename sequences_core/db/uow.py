@@ -31,11 +31,9 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
-        try:
-            self._session.rollback()  # anything not committed explicitly is discarded
-        finally:
-            self._session.close()
-            self._session = None
+        # close() rolls back whatever was not committed, and keeps loaded objects readable.
+        self._session.close()
+        self._session = None
 
     def commit(self) -> None:
         self.session.commit()

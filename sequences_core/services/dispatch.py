@@ -427,7 +427,7 @@ class _Decider:
             from_email=from_email, from_name=mailbox.from_name, to_email=lead.email,
             to_name=" ".join(filter(None, [lead.first_name, lead.last_name])) or None,
             reply_to=mailbox.reply_to, subject=rendered.subject or "(no subject)",
-            message_id=message_id, unsubscribe_url=unsubscribe_url,
+            message_id=message_id, date=self.now, unsubscribe_url=unsubscribe_url,
             unsubscribe_mailto=self.ctx.unsubscribe_mailto,
             in_reply_to=e.thread_message_id if threaded else None,
             references=e.thread_message_id if threaded else None,
