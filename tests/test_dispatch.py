@@ -312,8 +312,8 @@ def test_ses_raw_mime_has_parts_pixel_signed_links_and_unsubscribe_headers(
         [
             email_step(
                 "Grüße, {{ first_name }}",
-                '<p>Hi {{ first_name }}, see <a href="https://example.com/tour?a=1&amp;b=2">the tour</a>'
-                ' and <a href="https://example.com/pricing">pricing</a>.</p>',
+                '<p>Hi {{ first_name }}, see <a href="https://example.com/tour?a=1&amp;b=2">'
+                'the tour</a> and <a href="https://example.com/pricing">pricing</a>.</p>',
             )
         ],
         **ALWAYS,
