@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, time
@@ -184,8 +185,9 @@ def demo() -> None:
 @main.command("tick")
 @click.option("--org", "org_id", default=None, help="only this organization's due work")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="machine-readable summary")
 @friendly_errors
-def tick(org_id: str | None, batch_size: int) -> None:
+def tick(org_id: str | None, batch_size: int, as_json: bool) -> None:
     """Run one dispatch cycle now, outside Airflow."""
     from sequences_core.db.repository import as_uuid
     from sequences_core.services.dispatch import DispatchScope, run_dispatch_cycle
@@ -196,6 +198,9 @@ def tick(org_id: str | None, batch_size: int) -> None:
     ctx.batch_size = batch_size
     scope = DispatchScope(organization_id=as_uuid(org_id, "org") if org_id else None)
     summary = run_dispatch_cycle(uow_factory(settings), ctx, scope)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict()))
+        return
     table = Table(title="dispatch cycle", show_header=False)
     for name, value in summary.as_dict().items():
         table.add_row(name.replace("_", " "), str(value))
@@ -244,7 +249,6 @@ def schedule_explain(
     zone: str, window: str, days: str, country: str | None, at: str | None, as_json: bool
 ) -> None:
     """When would an email go, and why were the days before skipped?"""
-    import json
     from zoneinfo import ZoneInfo
 
     from sequences_core.clock import utcnow
