@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import bulk_enroll
+from benchmarks import bulk_enroll, dispatch
 
-for bench in (bulk_enroll,):
+for bench in (bulk_enroll, dispatch):
     bench.main()

@@ -16,9 +16,9 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, text, update
@@ -262,8 +262,15 @@ _SUPPRESSION_STATUS = {
 }
 
 
+class _Steppable(Protocol):
+    current_step: int
+    status: str
+    next_run_at: datetime | None
+    completed_at: datetime | None
+
+
 def _advance_past_waits(
-    enrollment: SequenceEnrollment, steps: list[SequenceStep], rules: SendRules, since: datetime
+    enrollment: _Steppable, steps: list[SequenceStep], rules: SendRules, since: datetime
 ) -> None:
     """After a step went at `since`: skip over waits (spacing from when it actually went)."""
     due = since
@@ -489,7 +496,8 @@ class _Decider:
             "attempt": attempt, "status": status.value,
             "idempotency_key": f"{e.id}:{e.current_step}:{attempt}",
             "scheduled_at": e.next_run_at, "attempted_at": self.now,
-            "provider": self.ctx.sender.name, **extra,
+            "provider": self.ctx.sender.name, "error": None, "lease_expires_at": None,
+            "subject": None, "message_id_header": None, **extra,
         }  # fmt: skip
 
     def allocate(self) -> list[_Pending]:
@@ -551,53 +559,79 @@ def _prepare(ctx: DispatchContext, uow: UnitOfWork, scope: DispatchScope, now: d
     for enrollment in decider.batch.enrollments:
         decider.decide(enrollment)
     ready = decider.allocate() if decider.candidates else []
+    # Table-level inserts: the ORM's bulk machinery costs more than the rows themselves.
     if decider.executions:
-        uow.session.execute(insert(SequenceStepExecution), decider.executions)
+        uow.session.execute(insert(SequenceStepExecution.__table__), decider.executions)
     if decider.tasks:
-        uow.session.execute(insert(CrmTask), decider.tasks)
+        uow.session.execute(insert(CrmTask.__table__), decider.tasks)
     uow.commit()  # every execution row is durable before the first byte leaves
     return ready, decider.summary
+
+
+_ADVANCE = text("""
+UPDATE sequence_enrollments SET current_step = :current_step, status = :status,
+    next_run_at = :next_run_at, completed_at = :completed_at, last_step_at = :sent_at,
+    thread_message_id = coalesce(thread_message_id, :message_id),
+    thread_subject = coalesce(thread_subject, :subject), updated_at = now()
+WHERE id = :id AND current_step = :position AND status = 'active'
+""")
+_PAUSE_UNKNOWN = text("""
+UPDATE sequence_enrollments SET status = 'paused', paused_reason = 'delivery_unknown',
+    next_run_at = NULL, updated_at = now() WHERE id = :id AND status = 'active'
+""")
+_FAIL = text("""
+UPDATE sequence_enrollments SET status = 'failed', stopped_reason = :error, next_run_at = NULL,
+    updated_at = now() WHERE id = :id AND status = 'active'
+""")
+_RETRY_LATER = text("""
+UPDATE sequence_enrollments SET next_run_at = :next_run_at, updated_at = now()
+WHERE id = :id AND status = 'active'
+""")
+
+
+@dataclass
+class _Progress:
+    """An enrollment's position after a step went, computed without loading it."""
+
+    current_step: int
+    status: str = EnrollmentStatus.ACTIVE.value
+    next_run_at: datetime | None = None
+    completed_at: datetime | None = None
 
 
 def _record(
     uow: UnitOfWork, now: datetime, pending: Sequence[_Pending], results: Iterable[SendResult]
 ) -> CycleSummary:
+    """Set-based: the guards (`current_step = position`, `status = 'active'`) make a late
+    reply or pause win over this record, and a re-run of it change nothing."""
     summary = CycleSummary()
     by_id = {p.execution_id: p for p in pending}
-    enrollments = {
-        e.id: e
-        for e in uow.session.scalars(
-            select(SequenceEnrollment)
-            .where(SequenceEnrollment.id.in_([p.enrollment_id for p in pending]))
-            .with_for_update()
-        )
-    }
-    execution_updates: list[dict[str, Any]] = []
+    executions: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     releases: dict[CounterKey, int] = defaultdict(int)
+    writes: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for result in results:
         p = by_id[result.execution_id]
-        e = enrollments[p.enrollment_id]
         row: dict[str, Any] = {"id": p.execution_id, "completed_at": now, "error": result.error,
                                "provider_message_id": result.provider_message_id}  # fmt: skip
         if result.outcome == Outcome.SENT:
             row["status"] = ExecutionStatus.SENT.value
             summary.sent += 1
-            events.append({"organization_id": p.organization_id, "enrollment_id": e.id,
+            events.append({"organization_id": p.organization_id, "enrollment_id": p.enrollment_id,
                            "execution_id": p.execution_id, "lead_id": p.lead_id,
                            "type": EventType.SENT.value, "occurred_at": now,
                            "dedupe_key": f"sent:{p.execution_id}"})  # fmt: skip
-            if e.current_step == p.step_position and e.status == EnrollmentStatus.ACTIVE:
-                if e.thread_message_id is None:
-                    e.thread_message_id, e.thread_subject = p.message_id, p.subject
-                e.current_step += 1
-                e.last_step_at = now
-                _advance_past_waits(e, p.steps, p.rules, now)
+            progress = _Progress(current_step=p.step_position + 1)
+            _advance_past_waits(progress, p.steps, p.rules, now)
+            summary.completed += progress.status == EnrollmentStatus.COMPLETED
+            writes[_ADVANCE].append({
+                "id": p.enrollment_id, "position": p.step_position, "sent_at": now,
+                "message_id": p.message_id, "subject": p.subject, **asdict(progress),
+            })  # fmt: skip
         elif result.outcome == Outcome.UNKNOWN:
             row["status"] = ExecutionStatus.UNKNOWN.value
             summary.unknown += 1
-            if e.status == EnrollmentStatus.ACTIVE:
-                e.status, e.paused_reason, e.next_run_at = "paused", "delivery_unknown", None
+            writes[_PAUSE_UNKNOWN].append({"id": p.enrollment_id})
         else:
             row["status"] = ExecutionStatus.FAILED.value
             row["retry_count"] = p.attempt
@@ -605,16 +639,21 @@ def _record(
                 releases[key] += 1
             if result.outcome == Outcome.FAILED:
                 summary.failed += 1
-                e.status, e.stopped_reason, e.next_run_at = "failed", result.error, None
+                writes[_FAIL].append({"id": p.enrollment_id, "error": result.error})
             else:
                 summary.retry += 1
                 backoff = timedelta(minutes=5 * 2 ** (p.attempt - 1))
-                e.next_run_at = next_allowed_instant(now + backoff, p.rules)
-        execution_updates.append(row)
-    if execution_updates:
-        uow.session.execute(update(SequenceStepExecution), execution_updates)
+                retry_at = next_allowed_instant(now + backoff, p.rules)
+                writes[_RETRY_LATER].append({"id": p.enrollment_id, "next_run_at": retry_at})
+        executions.append(row)
+    if executions:
+        uow.session.execute(update(SequenceStepExecution), executions)
+    for statement, params in writes.items():
+        uow.session.execute(statement, params)
     if events:
-        uow.session.execute(pg_insert(SequenceEmailEvent).on_conflict_do_nothing(), events)
+        uow.session.execute(
+            pg_insert(SequenceEmailEvent.__table__).on_conflict_do_nothing(), events
+        )
     counters.release(uow.session, releases)
     uow.commit()
     return summary

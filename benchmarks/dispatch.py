@@ -1,0 +1,302 @@
+"""Dispatch throughput, each beside a baseline measured in the same run.
+
+(a) engine alone (claim, checks, reserve, render, MIME, record) with a null sender,
+    beside a loop that only renders and builds the same MIME;
+(b) engine with the SES sender against a local zero-latency SES endpoint, beside a
+    bare loop of boto3 `sesv2.send_email` calls to the same endpoint;
+(c) the claim query with 1,000,000 enrollments of which 1,000 are due.
+Targets: (a) >= 1,000 emails/s and >= 0.6x baseline; (b) >= 0.7x; (c) < 50 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from sqlalchemy import text
+
+from benchmarks.harness import Timer, report, scratch_engine
+from sequences_core.config import Settings
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.mime import Envelope, build_mime, message_id_for
+from sequences_core.render import Renderer, TrackingLinks, add_tracking, lead_variables
+from sequences_core.schemas import LeadIn, TemplateCreate
+from sequences_core.senders import Outcome, OutgoingEmail, SendResult
+from sequences_core.services.dispatch import DispatchContext, run_dispatch_cycle
+from sequences_core.services.enrollments import bulk_enroll
+from sequences_core.services.leads import upsert_leads
+from sequences_core.services.organizations import create_organization
+from sequences_core.services.steps import add_step
+from sequences_core.services.templates import create_template
+from sequences_core.tokens import Tokens
+from sequences_core.wiring import build_sender
+
+N_ENGINE = int(os.environ.get("BENCH_DISPATCH_N", "100000"))
+N_SES = int(os.environ.get("BENCH_SES_N", "5000"))
+HTML = (
+    "<p>Hi {{ first_name }},</p><p>Teams like {{ company }} use us. "
+    '<a href="https://example.com/tour">Tour</a> · <a href="https://example.com/pricing">Pricing</a>'
+    "</p><p>{{ sender.name }}</p>"
+)
+ALWAYS = {
+    "send_window": {"start": "00:00", "end": "23:59:59", "days": [1, 2, 3, 4, 5, 6, 7]},
+    "skip_weekends": False,
+    "jitter_minutes": 0,
+}
+
+
+class NullSender:
+    name = "null"
+
+    def send_batch(self, emails: Sequence[OutgoingEmail]) -> list[SendResult]:
+        return [SendResult(e.execution_id, Outcome.SENT, f"null-{e.execution_id}") for e in emails]
+
+    def lookup(self, execution_id: uuid.UUID) -> SendResult:
+        return SendResult(execution_id, Outcome.UNKNOWN)
+
+
+def seed(uow: UnitOfWork, n: int, settings: dict[str, object] = ALWAYS) -> uuid.UUID:
+    from sequences_core.db.models import Mailbox
+
+    org = create_organization(uow, "Bench").organization.id
+    uow.session.add(
+        Mailbox(organization_id=org, from_email="dana@bench.example", daily_limit=10_000_000)
+    )
+    uow.commit()
+    template = create_template(
+        uow, org, TemplateCreate.model_validate({"name": "B", "settings": settings})
+    )
+    add_step(uow, org, template.id, "email", {"subject": "Hi {{ first_name }}", "html": HTML})
+    leads = [
+        LeadIn(email=f"l{i}@bench.example", first_name=f"L{i}", company=f"Co {i}") for i in range(n)
+    ]
+    ids = list(upsert_leads(uow, org, leads).ids.values())
+    bulk_enroll(uow, org, template.id, ids, start_at=datetime(2026, 1, 1, tzinfo=UTC))
+    return org
+
+
+def baseline_render_mime(n: int) -> float:
+    """Render and build the same MIME n times: the work no engine can avoid."""
+    renderer, tokens = Renderer(), Tokens("bench")
+    step = uuid.uuid4()
+    config = {"subject": "Hi {{ first_name }}", "html": HTML}
+    timer = Timer()
+    with timer.run():
+        for i in range(n):
+            eid = uuid.uuid4()
+            variables = lead_variables({"first_name": f"L{i}", "company": f"Co {i}"}, {})
+            variables["sender"] = {"name": "Dana"}
+            out = renderer.render(step, 1, config, variables)
+            html = add_tracking(
+                out.html,
+                TrackingLinks(eid, "https://t.example", tokens, True, True),
+                skip=lambda _: False,
+            )
+            unsubscribe = "https://t.example/u?t=" + tokens.unsubscribe_token(eid, eid, eid)
+            build_mime(
+                Envelope(
+                    "dana@bench.example",
+                    None,
+                    f"l{i}@bench.example",
+                    None,
+                    None,
+                    out.subject,
+                    message_id_for(eid.hex, "dana@bench.example"),
+                    datetime.now(UTC),
+                    unsubscribe,
+                ),
+                html,
+                out.text,
+            )
+    return timer.seconds
+
+
+def engine_run(engine, sender, n: int) -> float:  # type: ignore[no-untyped-def]
+    ctx = DispatchContext(
+        sender=sender,
+        tokens=Tokens("bench"),
+        public_url="https://t.example",
+        now=lambda: datetime.now(UTC),
+        batch_size=1000,
+    )
+    timer = Timer()
+    with timer.run():
+        summary = run_dispatch_cycle(lambda: UnitOfWork(engine), ctx)
+    assert summary.sent == n, summary
+    return timer.seconds
+
+
+# --- a zero-latency SES v2 endpoint, in its own process ----------------------------------
+
+
+class _SesStub(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    wbufsize = 65536  # one write per response: no delayed-ACK stall between headers and body
+    disable_nagle_algorithm = True
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"MessageId": uuid.uuid4().hex}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _serve(port: int) -> None:
+    ThreadingHTTPServer(("127.0.0.1", port), _SesStub).serve_forever()
+
+
+def bare_boto3(endpoint: str, n: int, raw: bytes) -> float:
+    import boto3
+
+    client = boto3.client("sesv2", region_name="us-east-1", endpoint_url=endpoint)
+    timer = Timer()
+    with timer.run():
+        for i in range(n):
+            client.send_email(
+                FromEmailAddress="dana@bench.example",
+                Destination={"ToAddresses": [f"l{i}@bench.example"]},
+                Content={"Raw": {"Data": raw}},
+            )
+    return timer.seconds
+
+
+def claim_query(engine) -> tuple[float, str]:  # type: ignore[no-untyped-def]
+    with engine.begin() as conn:
+        org, template, lead = conn.execute(
+            text(
+                "SELECT e.organization_id, e.template_id, e.lead_id FROM sequence_enrollments e"
+                " LIMIT 1"
+            )
+        ).one()
+        conn.execute(text("DROP INDEX uq_sequence_enrollments_live_lead_template"))
+        conn.execute(
+            text(
+                "INSERT INTO sequence_enrollments (organization_id, lead_id, template_id, status,"
+                " next_run_at) SELECT :org, :lead, :tpl,"
+                " CASE WHEN g <= 1000 THEN 'active' WHEN g % 3 = 0 THEN 'completed' ELSE 'active'"
+                " END, CASE WHEN g <= 1000 THEN now() - interval '1 minute'"
+                " ELSE now() + (g || ' minutes')::interval END FROM generate_series(1, 1000000) g"
+            ),
+            {"org": org, "lead": lead, "tpl": template},
+        )
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE sequence_enrollments"))
+    claim = (
+        "SELECT id FROM sequence_enrollments WHERE status = 'active' AND next_run_at <= now()"
+        " ORDER BY next_run_at LIMIT 1000 FOR UPDATE SKIP LOCKED"
+    )
+    best = float("inf")
+    with engine.connect() as conn:
+        plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + claim)))
+        for _ in range(5):
+            start = time.perf_counter()
+            rows = conn.execute(text(claim)).all()
+            best = min(best, time.perf_counter() - start)
+            conn.rollback()
+    assert len(rows) == 1000, len(rows)
+    return best, plan
+
+
+def main() -> None:
+    rows: list[dict[str, object]] = []
+    base = baseline_render_mime(min(N_ENGINE, 20_000)) * (N_ENGINE / min(N_ENGINE, 20_000))
+    with scratch_engine("sequences_bench_dispatch") as engine:
+        with UnitOfWork(engine) as uow:
+            seed(uow, N_ENGINE)
+        engine_seconds = engine_run(engine, NullSender(), N_ENGINE)
+        claim_seconds, plan = claim_query(engine)
+    rows.append(
+        {
+            "what": "(a) render + MIME only (baseline)",
+            "emails": N_ENGINE,
+            "per_s": N_ENGINE / base,
+            "ratio": "-",
+            "target": "-",
+        }
+    )
+    rows.append(
+        {
+            "what": "(a) engine, null sender",
+            "emails": N_ENGINE,
+            "per_s": N_ENGINE / engine_seconds,
+            "ratio": f"{base / engine_seconds:.2f}",
+            "target": ">= 1000/s, >= 0.60",
+        }
+    )
+
+    port = _free_port()
+    stub = multiprocessing.Process(target=_serve, args=(port,), daemon=True)
+    stub.start()
+    time.sleep(0.5)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        raw = b"x" * 2500
+        bare = bare_boto3(endpoint, N_SES, raw)
+        with scratch_engine("sequences_bench_ses") as engine:
+            with UnitOfWork(engine) as uow:
+                seed(uow, N_SES)
+            settings = Settings.from_env(
+                {
+                    **os.environ,
+                    "SEQUENCES_SENDER": "ses",
+                    "AWS_ENDPOINT_URL": endpoint,
+                    "SEQUENCES_SES_MAX_SEND_RATE": "100000",
+                    "AWS_ACCESS_KEY_ID": "bench",
+                    "AWS_SECRET_ACCESS_KEY": "bench",
+                }
+            )
+            ses_seconds = engine_run(engine, build_sender(settings), N_SES)
+    finally:
+        stub.terminate()
+    rows.append(
+        {
+            "what": "(b) bare boto3 send_email loop (baseline)",
+            "emails": N_SES,
+            "per_s": N_SES / bare,
+            "ratio": "-",
+            "target": "-",
+        }
+    )
+    rows.append(
+        {
+            "what": "(b) engine, SES sender",
+            "emails": N_SES,
+            "per_s": N_SES / ses_seconds,
+            "ratio": f"{bare / ses_seconds:.2f}",
+            "target": ">= 0.70",
+        }
+    )
+    uses_index = "ix_sequence_enrollments_due" in plan
+    rows.append(
+        {
+            "what": "(c) claim 1,000 due of 1,000,000 (ms)",
+            "emails": 1000,
+            "per_s": claim_seconds * 1000,
+            "ratio": f"partial index: {uses_index}",
+            "target": "< 50 ms",
+        }
+    )
+    report("dispatch", rows)
+    print(plan)
+
+
+def _free_port() -> int:
+    from sequences_core.embedded_db import free_port
+
+    return free_port()
+
+
+if __name__ == "__main__":
+    main()
