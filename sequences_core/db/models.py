@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -367,3 +368,8 @@ class SendCounter(Base):
     scope_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     sent: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, for set-based statements that skip the ORM."""
+    return Base.metadata.tables[model.__tablename__]

@@ -36,6 +36,7 @@ from sequences_core.db.models import (
     SequenceStepExecution,
     SequenceTemplate,
     Suppression,
+    table_of,
 )
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import (
@@ -561,9 +562,9 @@ def _prepare(ctx: DispatchContext, uow: UnitOfWork, scope: DispatchScope, now: d
     ready = decider.allocate() if decider.candidates else []
     # Table-level inserts: the ORM's bulk machinery costs more than the rows themselves.
     if decider.executions:
-        uow.session.execute(insert(SequenceStepExecution.__table__), decider.executions)
+        uow.session.execute(insert(table_of(SequenceStepExecution)), decider.executions)
     if decider.tasks:
-        uow.session.execute(insert(CrmTask.__table__), decider.tasks)
+        uow.session.execute(insert(table_of(CrmTask)), decider.tasks)
     uow.commit()  # every execution row is durable before the first byte leaves
     return ready, decider.summary
 
@@ -652,7 +653,7 @@ def _record(
         uow.session.execute(statement, params)
     if events:
         uow.session.execute(
-            pg_insert(SequenceEmailEvent.__table__).on_conflict_do_nothing(), events
+            pg_insert(table_of(SequenceEmailEvent)).on_conflict_do_nothing(), events
         )
     counters.release(uow.session, releases)
     uow.commit()
