@@ -374,3 +374,30 @@ def test_rerun_sends_nothing_new(uow, org_id, new_uow, tmp_path):
         assert run_dispatch_cycle(new_uow, ctx).sent == 0
     with new_uow() as check:
         assert check.session.scalar(select(func.count()).select_from(SequenceStepExecution)) == 50
+
+
+def test_permanent_ses_rejection_fails_enrollment_and_releases_the_slot(
+    uow, org_id, new_uow, moto_server, monkeypatch
+):
+    from sequences_core.db.models import SendCounter
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("SEQUENCES_SENDER", "ses")
+    box = mailbox(uow, org_id, daily_limit=5)
+    box.from_email = "dana@never-verified.example"
+    uow.commit()
+    template = sequence(uow, org_id, [email_step("Hi")], **ALWAYS)
+    clock = FakeClock(datetime.now(UTC))
+    enrol(uow, org_id, template, [LeadIn(email="ann@lead.example", first_name="Ann")], clock())
+    ctx = DispatchContext(
+        sender=build_sender(Settings.from_env()),
+        tokens=Tokens("k"),
+        now=clock,
+        public_url="https://track.example",
+    )
+    summary = run_dispatch_cycle(new_uow, ctx)
+    assert (summary.sent, summary.failed) == (0, 1)
+    with new_uow() as check:
+        enrollment = check.session.scalars(select(SequenceEnrollment)).one()
+        assert enrollment.status == "failed" and "MessageRejected" in enrollment.stopped_reason
+        assert check.session.scalar(select(SendCounter.sent)) == 0  # the slot came back

@@ -33,7 +33,9 @@ RETRYABLE_CODES = {
 
 def client_config(threads: int) -> Config:
     # Retries are ours (so a throttled call backs off with jitter and is counted).
-    return Config(max_pool_connections=threads, retries={"max_attempts": 1, "mode": "standard"})
+    return Config(
+        max_pool_connections=threads, retries={"total_max_attempts": 1, "mode": "standard"}
+    )
 
 
 class SesSender:
