@@ -1,7 +1,7 @@
 """`make run`: bring up the local stack in the foreground and take it down on Ctrl-C.
 
-Later parts (tracking app, moto, Airflow) join the `children` list; each is a
-process group of its own so one signal stops all of its workers.
+Until Airflow joins the stack, a dispatcher thread here runs one cycle a minute
+(the same core call as `sequences tick`), so the demo really sends (to var/outbox).
 """
 
 from __future__ import annotations
@@ -12,15 +12,38 @@ from types import FrameType
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from sequences_core import migrate
 from sequences_core.config import Settings
 from sequences_core.db.engine import build_engine
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.services.demo import seed_demo
-from sequences_core.wiring import DATABASE, embedded_server
+from sequences_core.services.dispatch import run_dispatch_cycle
+from sequences_core.wiring import DATABASE, dispatch_context, embedded_server
 
 READY_LINE = "sequences stack is up"
+
+
+DISPATCH_EVERY_SECONDS = 60
+
+
+def _dispatch_every(
+    settings: Settings, engine: Engine, stop: threading.Event, console: Console
+) -> None:
+    ctx = dispatch_context(settings)
+    while not stop.is_set():
+        try:
+            summary = run_dispatch_cycle(lambda: UnitOfWork(engine), ctx)
+        except Exception as err:  # keep the stack up; the next cycle retries
+            console.print(f"[red]dispatch cycle failed:[/red] {err}")
+        else:
+            if summary.claimed:
+                console.print(
+                    f"dispatch: {summary.sent} sent, {summary.deferred_window} waiting for their "
+                    f"window, {summary.deferred_limit} over a daily limit"
+                )
+        stop.wait(DISPATCH_EVERY_SECONDS)
 
 
 def run_stack(settings: Settings) -> int:
@@ -63,8 +86,13 @@ def run_stack(settings: Settings) -> int:
         table.add_row("demo template", f"{seed.template_id} ({seed.leads} leads)")
         table.add_row("outbox (sent mail)", str(settings.var_dir / "outbox"))
         console.print(table)
+        dispatcher = threading.Thread(
+            target=_dispatch_every, args=(settings, engine, stop, console), daemon=True
+        )
+        dispatcher.start()
         console.print(f"{READY_LINE}; press Ctrl-C to stop", highlight=False)
         stop.wait()
+        dispatcher.join(timeout=30)
         console.print("stopping …")
         engine.dispose()
     finally:

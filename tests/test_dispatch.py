@@ -401,3 +401,49 @@ def test_permanent_ses_rejection_fails_enrollment_and_releases_the_slot(
         enrollment = check.session.scalars(select(SequenceEnrollment)).one()
         assert enrollment.status == "failed" and "MessageRejected" in enrollment.stopped_reason
         assert check.session.scalar(select(SendCounter.sent)) == 0  # the slot came back
+
+
+def test_stale_ses_send_is_marked_unknown_and_never_resent(
+    uow, org_id, new_uow, moto_server, monkeypatch
+):
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("SEQUENCES_SENDER", "ses")
+    boto3.client("sesv2", region_name="us-east-1", endpoint_url=moto_server).create_email_identity(
+        EmailIdentity="sender.example"
+    )
+    mailbox(uow, org_id)
+    template = sequence(uow, org_id, [email_step("Hi")], **ALWAYS)
+    clock = FakeClock(datetime.now(UTC))
+    enrol(uow, org_id, template, [LeadIn(email="ann@lead.example", first_name="A")], clock())
+    enrollment = uow.session.scalars(select(SequenceEnrollment)).one()
+    # A dispatcher committed the execution, then died before recording the outcome.
+    uow.session.add(
+        SequenceStepExecution(
+            organization_id=org_id,
+            enrollment_id=enrollment.id,
+            step_position=0,
+            step_type="email",
+            status="sending",
+            idempotency_key=f"{enrollment.id}:0:1",
+            lease_expires_at=clock() - timedelta(seconds=1),
+        )
+    )
+    enrollment.next_run_at = clock() - timedelta(seconds=1)
+    uow.commit()
+    ctx = DispatchContext(
+        sender=build_sender(Settings.from_env()),
+        tokens=Tokens("k"),
+        now=clock,
+        public_url="https://track.example",
+    )
+    summary = run_dispatch_cycle(new_uow, ctx)
+    assert (summary.reconciled, summary.sent, summary.paused) == (1, 0, 1)
+    with new_uow() as check:
+        execution = check.session.scalars(select(SequenceStepExecution)).one()
+        state = check.session.scalars(select(SequenceEnrollment)).one()
+    assert execution.status == "unknown" and "not resent" in execution.error
+    assert (state.status, state.paused_reason) == ("paused", "delivery_unknown")
+    clock.advance(timedelta(days=1))
+    assert run_dispatch_cycle(new_uow, ctx).sent == 0

@@ -1,0 +1,36 @@
+"""Settings from the environment, including the seed's variable names."""
+
+from __future__ import annotations
+
+import pytest
+
+from sequences_core.config import Settings
+
+
+def test_seed_variables_are_honoured_as_fallbacks():
+    settings = Settings.from_env(
+        {
+            "AWS_SES_FROM_EMAIL": "sales@acme.example",
+            "AWS_REGION": "eu-west-1",
+            "NEXT_PUBLIC_APP_URL": "https://app.acme.example/",
+        }
+    )
+    assert settings.default_from_email == "sales@acme.example"
+    assert settings.aws_region == "eu-west-1"
+    assert settings.public_url == "https://app.acme.example"
+    assert settings.sender == "outbox"
+
+
+def test_own_variables_win_and_bad_values_name_the_variable():
+    settings = Settings.from_env(
+        {
+            "NEXT_PUBLIC_APP_URL": "https://old",
+            "SEQUENCES_PUBLIC_URL": "https://new",
+            "SEQUENCES_SENDER": "SES",
+        }
+    )
+    assert (settings.public_url, settings.sender) == ("https://new", "ses")
+    with pytest.raises(ValueError, match="SEQUENCES_SENDER"):
+        Settings.from_env({"SEQUENCES_SENDER": "carrier-pigeon"})
+    with pytest.raises(ValueError, match="SEQUENCES_SES_MAX_SEND_RATE"):
+        Settings.from_env({"SEQUENCES_SES_MAX_SEND_RATE": "fast"})
