@@ -1,0 +1,86 @@
+"""The compose file is for users (no Docker engine here): it must parse and agree with the code."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from sequences_core.cli import main as sequences_cli
+from sequences_core.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.airflow.yml").read_text())
+AIRFLOW_SERVICES = {"api-server", "scheduler", "dag-processor", "triggerer", "celery worker"}
+
+
+def commands(service: dict) -> list[list[str]]:
+    command = service.get("command", [])
+    if command[:2] == ["bash", "-c"]:
+        return [shlex.split(part) for part in command[2].split("&&")]
+    return [command]
+
+
+def test_every_service_command_exists(monkeypatch):
+    # Airflow's CLI offers executor commands (celery …) only for the configured executor.
+    monkeypatch.setenv(
+        "AIRFLOW__CORE__EXECUTOR", COMPOSE["x-airflow"]["environment"]["AIRFLOW__CORE__EXECUTOR"]
+    )
+    from airflow.cli.cli_parser import get_parser
+
+    parser = get_parser()
+    seen_airflow = set()
+    for name, service in COMPOSE["services"].items():
+        for argv in commands(service):
+            if not argv:
+                assert "image" in service and service["image"].startswith(("postgres", "redis")), (
+                    name
+                )
+            elif argv[0] == "sequences":
+                result = CliRunner().invoke(sequences_cli, [*argv[1:], "--help"])
+                assert result.exit_code == 0, (name, argv, result.output)
+            elif argv[0] == "airflow":
+                parser.parse_args([*argv[1:]])  # exits on an unknown command
+                seen_airflow.add(" ".join(argv[1:]))
+            else:
+                raise AssertionError(f"{name}: unknown program {argv[0]}")
+    assert seen_airflow >= AIRFLOW_SERVICES
+    assert "db migrate" in seen_airflow
+
+
+def test_environment_covers_what_the_code_reads():
+    env = COMPOSE["x-airflow"]["environment"]
+    for name in (
+        "SEQUENCES_DATABASE_URL",
+        "SEQUENCES_SECRET_KEY",
+        "SEQUENCES_PUBLIC_URL",
+        "SEQUENCES_SENDER",
+        "AWS_REGION",
+        "AIRFLOW_CONN_SEQUENCES_DB",
+        "AIRFLOW_CONN_AWS_DEFAULT",
+    ):
+        assert name in env, name
+    resolved = {
+        k: str(v).split(":-")[-1].rstrip("}") if "${" in str(v) else str(v) for k, v in env.items()
+    }
+    settings = Settings.from_env(resolved)  # the defaults the file ships are valid settings
+    assert settings.sender == "ses"
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+
+
+def test_dags_and_plugins_are_mounted_and_databases_are_separate():
+    volumes = COMPOSE["x-airflow"]["volumes"]
+    assert "./dags:/opt/airflow/dags" in volumes and "./plugins:/opt/airflow/plugins" in volumes
+    env = COMPOSE["x-airflow"]["environment"]
+    assert "@airflow-db/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert "@sequences-db:" in env["SEQUENCES_DATABASE_URL"]
+    for name in ("airflow-db", "sequences-db", "redis", "airflow-apiserver"):
+        assert "healthcheck" in COMPOSE["services"][name], name
+    assert COMPOSE["services"]["airflow-apiserver"]["ports"] == ["8080:8080"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert (
+        "requirements.lock" in dockerfile
+        and "apache-airflow" in (ROOT / "requirements.lock").read_text()
+    )
