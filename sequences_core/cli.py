@@ -207,6 +207,41 @@ def tick(org_id: str | None, batch_size: int, as_json: bool) -> None:
     console.print(table)
 
 
+@main.command("ingest")
+@click.option(
+    "--explain",
+    "explain_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="classify one raw message (.eml) without touching the database",
+)
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def ingest(explain_file: Path, as_json: bool) -> None:
+    """Explain how an inbound message would be classified, and why."""
+    from sequences_core.feedback.classify import classify
+
+    result = classify(explain_file.read_bytes())
+    fields = {
+        "classification": result.kind.value,
+        "reason": result.reason,
+        "from": result.from_address,
+        "subject": result.subject,
+        "received_at": result.received_at.isoformat() if result.received_at else None,
+        "return_date": result.return_date.isoformat() if result.return_date else None,
+        "left_company": result.left_company,
+        "status_code": result.status_code,
+        "bounced_recipients": list(result.bounced_recipients),
+        "references": list(result.references),
+        "snippet": result.snippet,
+    }
+    if as_json:
+        click.echo(json.dumps(fields, indent=2))
+        return
+    for name, value in fields.items():
+        if value not in (None, "", [], False):
+            click.echo(f"{name:>18}: {value}")
+
+
 @main.group()
 def schedule() -> None:
     """Send-window arithmetic, as the engine sees it."""

@@ -1,0 +1,1 @@
+"""Feedback: what comes back from providers and people, and what it changes."""
