@@ -197,12 +197,32 @@ def tick(org_id: str | None, batch_size: int, as_json: bool) -> None:
     ctx = dispatch_context(settings)
     ctx.batch_size = batch_size
     scope = DispatchScope(organization_id=as_uuid(org_id, "org") if org_id else None)
+    feedback = _feedback_cycle(settings)  # feedback first: replies pause before anything sends
     summary = run_dispatch_cycle(uow_factory(settings), ctx, scope)
+    _print_summary(
+        "dispatch cycle",
+        {**summary.as_dict(), **{f"feedback_{k}": v for k, v in feedback.items()}},
+        as_json,
+    )
+
+
+def _feedback_cycle(settings: Settings) -> dict[str, int]:
+    from sequences_core.clock import utcnow
+    from sequences_core.services.ingest import run_feedback_cycle
+    from sequences_core.wiring import build_feeds
+
+    feeds = build_feeds(settings)
+    if not feeds.configured:
+        return {}
+    return run_feedback_cycle(uow_factory(settings), feeds, utcnow).as_dict()
+
+
+def _print_summary(title: str, values: dict[str, int], as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(summary.as_dict()))
+        click.echo(json.dumps(values))
         return
-    table = Table(title="dispatch cycle", show_header=False)
-    for name, value in summary.as_dict().items():
+    table = Table(title=title, show_header=False)
+    for name, value in values.items():
         table.add_row(name.replace("_", " "), str(value))
     console.print(table)
 
@@ -211,13 +231,17 @@ def tick(org_id: str | None, batch_size: int, as_json: bool) -> None:
 @click.option(
     "--explain",
     "explain_file",
-    required=True,
+    default=None,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="classify one raw message (.eml) without touching the database",
 )
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-def ingest(explain_file: Path, as_json: bool) -> None:
-    """Explain how an inbound message would be classified, and why."""
+@friendly_errors
+def ingest(explain_file: Path | None, as_json: bool) -> None:
+    """Run one feedback cycle (SES events, inbound replies), or --explain one message."""
+    if explain_file is None:
+        _print_summary("feedback cycle", _feedback_cycle(_settings()), as_json)
+        return
     from sequences_core.feedback.classify import classify
 
     result = classify(explain_file.read_bytes())

@@ -46,6 +46,9 @@ class Settings:
     smtp_username: str | None
     smtp_password: str | None
     smtp_starttls: bool
+    ses_events_queue_url: str | None
+    inbound_bucket: str | None
+    inbound_prefix: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,4 +83,7 @@ class Settings:
             smtp_password=env.get("SEQUENCES_SMTP_PASSWORD") or None,
             smtp_starttls=env.get("SEQUENCES_SMTP_STARTTLS", "true").lower()
             not in ("0", "false", "no"),
+            ses_events_queue_url=env.get("SEQUENCES_SES_EVENTS_QUEUE_URL") or None,
+            inbound_bucket=env.get("SEQUENCES_INBOUND_BUCKET") or None,
+            inbound_prefix=env.get("SEQUENCES_INBOUND_PREFIX", "inbound/"),
         )

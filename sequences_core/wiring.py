@@ -18,6 +18,7 @@ from sequences_core.embedded_db import EmbeddedPostgres
 from sequences_core.senders import Sender
 from sequences_core.senders.outbox import OutboxSender
 from sequences_core.services.dispatch import DispatchContext
+from sequences_core.services.ingest import Feeds
 from sequences_core.tokens import Tokens
 
 DATABASE = "sequences"
@@ -94,4 +95,26 @@ def dispatch_context(
         now=now,
         lease=timedelta(seconds=settings.send_lease_seconds),
         default_from_email=settings.default_from_email or "outreach@sequences.local",
+    )
+
+
+def build_feeds(settings: Settings, boto3_session: Any | None = None) -> Feeds:
+    """Feed clients from settings; inside Airflow the session comes from the AWS hook."""
+    if not (settings.ses_events_queue_url or settings.inbound_bucket):
+        return Feeds()
+    import boto3
+
+    session = boto3_session or boto3.session.Session()
+
+    def client(name: str) -> Any:
+        return session.client(
+            name, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+        )
+
+    return Feeds(
+        sqs=client("sqs") if settings.ses_events_queue_url else None,
+        queue_url=settings.ses_events_queue_url,
+        s3=client("s3") if settings.inbound_bucket else None,
+        bucket=settings.inbound_bucket,
+        prefix=settings.inbound_prefix,
     )

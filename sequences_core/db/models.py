@@ -370,6 +370,40 @@ class SendCounter(Base):
     sent: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
+class FeedbackDeadLetter(Base):
+    """A feed message that could not be applied: kept with the reason, never blocking the queue.
+
+    organization_id is nullable here alone: a malformed message may name no tenant.
+    """
+
+    __tablename__ = "feedback_dead_letters"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()
+
+
+class InboundObject(Base):
+    """An inbound reply object (S3 key or IMAP UID) already applied, so a rerun skips it."""
+
+    __tablename__ = "inbound_objects"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    classification: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table behind a model, for set-based statements that skip the ORM."""
     return Base.metadata.tables[model.__tablename__]
