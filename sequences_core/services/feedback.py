@@ -15,7 +15,7 @@ from email import message_from_bytes, policy
 from email.utils import getaddresses
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sequences_core.db.models import (
@@ -173,7 +173,11 @@ def _soft_bounce(
             .where(
                 SequenceEnrollment.id == execution.enrollment_id,
                 SequenceEnrollment.status == EnrollmentStatus.ACTIVE.value,
-                SequenceEnrollment.current_step == execution.step_position + 1,
+                SequenceEnrollment.current_step > execution.step_position,
+                ~exists().where(  # nothing later went out since: only then go back
+                    SequenceStepExecution.enrollment_id == execution.enrollment_id,
+                    SequenceStepExecution.step_position > execution.step_position,
+                ),
             )
             .values(current_step=execution.step_position, next_run_at=now)
         )
