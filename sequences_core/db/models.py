@@ -244,6 +244,7 @@ class SequenceStepExecution(Base):
         CheckConstraint("attempt >= 1", name="attempt_positive"),
         Index("ix_sequence_step_executions_provider_message_id", "provider_message_id"),
         Index("ix_sequence_step_executions_message_id_header", "message_id_header"),
+        Index("ix_sequence_step_executions_mailbox_time", "mailbox_id", "completed_at"),
         Index(
             "ix_sequence_step_executions_sending",
             "lease_expires_at",
@@ -261,6 +262,9 @@ class SequenceStepExecution(Base):
     )
     step_position: Mapped[int]
     step_type: Mapped[str] = mapped_column(String(16))
+    mailbox_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("mailboxes.id", ondelete="SET NULL")
+    )
     attempt: Mapped[int] = mapped_column(server_default=text("1"))
     status: Mapped[str] = mapped_column(String(16), server_default=ExecutionStatus.PENDING.value)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -129,6 +129,7 @@ class _Pending:
     enrollment_id: uuid.UUID
     organization_id: uuid.UUID
     lead_id: uuid.UUID
+    mailbox_id: uuid.UUID
     step_position: int
     attempt: int
     counters: list[CounterKey]
@@ -236,8 +237,18 @@ def _load(uow: UnitOfWork, ids: list[uuid.UUID]) -> _Batch:
         )
     }  # the last row per enrollment: highest position, highest attempt
     settings = {t.id: TemplateSettings.model_validate(t.settings) for t in templates.values()}
-    return _Batch(enrollments, leads, templates, settings, steps, orgs, mailboxes, default_mailbox,
-                  suppressed, latest)  # fmt: skip
+    return _Batch(
+        enrollments,
+        leads,
+        templates,
+        settings,
+        steps,
+        orgs,
+        mailboxes,
+        default_mailbox,
+        suppressed,
+        latest,
+    )
 
 
 def send_rules(settings: TemplateSettings, lead: Lead, org: Organization) -> SendRules:
@@ -280,8 +291,13 @@ def _advance_past_waits(
         and steps[enrollment.current_step].type == StepType.WAIT
     ):
         config = steps[enrollment.current_step].config
-        due = add_wait(due, rules, days=config.get("days", 0), hours=config.get("hours", 0),
-                       business_days=config.get("business_days", 0))  # fmt: skip
+        due = add_wait(
+            due,
+            rules,
+            days=config.get("days", 0),
+            hours=config.get("hours", 0),
+            business_days=config.get("business_days", 0),
+        )
         enrollment.current_step += 1
     if enrollment.current_step >= len(steps):
         enrollment.status = EnrollmentStatus.COMPLETED.value
@@ -356,12 +372,18 @@ class _Decider:
             ).strip()
         except MissingVariable:
             title = step.config["title"]
-        self.tasks.append({
-            "organization_id": e.organization_id, "enrollment_id": e.id, "lead_id": lead.id,
-            "step_id": step.id, "title": title[:300], "description": step.config.get("description"),
-            "assignee": step.config.get("assignee"),
-            "due_at": self.now + timedelta(days=step.config.get("due_in_days", 0)),
-        })  # fmt: skip
+        self.tasks.append(
+            {
+                "organization_id": e.organization_id,
+                "enrollment_id": e.id,
+                "lead_id": lead.id,
+                "step_id": step.id,
+                "title": title[:300],
+                "description": step.config.get("description"),
+                "assignee": step.config.get("assignee"),
+                "due_at": self.now + timedelta(days=step.config.get("due_in_days", 0)),
+            }
+        )
         self.summary.tasks_created += 1
 
     def email(
@@ -400,8 +422,9 @@ class _Decider:
             self.summary.deferred_paused += 1
             return None
         if not is_allowed(self.now, rules):
-            e.next_run_at = with_jitter(next_allowed_instant(self.now, rules), rules,
-                                        settings.jitter_minutes, self.ctx.rng)  # fmt: skip
+            e.next_run_at = with_jitter(
+                next_allowed_instant(self.now, rules), rules, settings.jitter_minutes, self.ctx.rng
+            )
             self.summary.deferred_window += 1
             return None
         execution_id = uuid.uuid4()
@@ -416,39 +439,62 @@ class _Decider:
         threaded = settings.thread_follow_ups and e.thread_message_id is not None
         fallback_subject = f"Re: {e.thread_subject}" if e.thread_subject else None
         try:
-            rendered = self.ctx.renderer.render(step.id, step.version, step.config, variables,
-                                                subject_fallback=fallback_subject)  # fmt: skip
+            rendered = self.ctx.renderer.render(
+                step.id, step.version, step.config, variables, subject_fallback=fallback_subject
+            )
         except MissingVariable as missing:
-            self.executions.append(self._execution_row(e, step, execution_id, attempt,
-                                   ExecutionStatus.FAILED, error=str(missing)))  # fmt: skip
+            self.executions.append(
+                self._execution_row(
+                    e, step, execution_id, attempt, ExecutionStatus.FAILED, error=str(missing)
+                )
+            )
             return self.pause(e, str(missing))
-        html, text_part = _with_unsubscribe(rendered.html, rendered.text, unsubscribe_url,
-                                            "unsubscribe_url" in step.config["html"])  # fmt: skip
+        html, text_part = _with_unsubscribe(
+            rendered.html, rendered.text, unsubscribe_url, "unsubscribe_url" in step.config["html"]
+        )
         html = add_tracking(
             html,
-            TrackingLinks(execution_id, self.ctx.public_url, self.ctx.tokens,
-                          settings.tracking.opens, settings.tracking.clicks),
+            TrackingLinks(
+                execution_id,
+                self.ctx.public_url,
+                self.ctx.tokens,
+                settings.tracking.opens,
+                settings.tracking.clicks,
+            ),
             skip=lambda url: url == unsubscribe_url,
-        )  # fmt: skip
+        )
         message_id = message_id_for(execution_id.hex, from_email)
         envelope = Envelope(
-            from_email=from_email, from_name=mailbox.from_name, to_email=lead.email,
+            from_email=from_email,
+            from_name=mailbox.from_name,
+            to_email=lead.email,
             to_name=" ".join(filter(None, [lead.first_name, lead.last_name])) or None,
-            reply_to=mailbox.reply_to, subject=rendered.subject or "(no subject)",
-            message_id=message_id, date=self.now, unsubscribe_url=unsubscribe_url,
+            reply_to=mailbox.reply_to,
+            subject=rendered.subject or "(no subject)",
+            message_id=message_id,
+            date=self.now,
+            unsubscribe_url=unsubscribe_url,
             unsubscribe_mailto=self.ctx.unsubscribe_mailto,
             in_reply_to=e.thread_message_id if threaded else None,
             references=e.thread_message_id if threaded else None,
-        )  # fmt: skip
+        )
         pending = _Pending(
-            execution_id=execution_id, enrollment_id=e.id, organization_id=org.id, lead_id=lead.id,
-            step_position=e.current_step, attempt=attempt,
+            execution_id=execution_id,
+            enrollment_id=e.id,
+            organization_id=org.id,
+            lead_id=lead.id,
+            mailbox_id=mailbox.id,
+            step_position=e.current_step,
+            attempt=attempt,
             counters=self._counters(org, mailbox, e.template_id, settings),
-            subject=envelope.subject, message_id=message_id,
-            outgoing=OutgoingEmail(execution_id, org.id, from_email, lead.email,
-                                   build_mime(envelope, html, text_part)),
-            steps=steps, rules=rules,
-        )  # fmt: skip
+            subject=envelope.subject,
+            message_id=message_id,
+            outgoing=OutgoingEmail(
+                execution_id, org.id, from_email, lead.email, build_mime(envelope, html, text_part)
+            ),
+            steps=steps,
+            rules=rules,
+        )
         self.candidates.append((e, pending))
         return None
 
@@ -470,16 +516,39 @@ class _Decider:
         settings: TemplateSettings,
     ) -> list[CounterKey]:
         mailbox_day = local_day(self.now, mailbox.timezone)
-        keys = [CounterKey(org.id, CounterScope.MAILBOX, mailbox.id, mailbox_day,
-                           warmup_limit(mailbox.daily_limit, mailbox.warmup, mailbox_day),
-                           mailbox.timezone)]  # fmt: skip
+        keys = [
+            CounterKey(
+                org.id,
+                CounterScope.MAILBOX,
+                mailbox.id,
+                mailbox_day,
+                warmup_limit(mailbox.daily_limit, mailbox.warmup, mailbox_day),
+                mailbox.timezone,
+            )
+        ]
         org_day = local_day(self.now, org.timezone)
         if settings.daily_limit:
-            keys.append(CounterKey(org.id, CounterScope.TEMPLATE, template_id, org_day,
-                                   settings.daily_limit, org.timezone))  # fmt: skip
+            keys.append(
+                CounterKey(
+                    org.id,
+                    CounterScope.TEMPLATE,
+                    template_id,
+                    org_day,
+                    settings.daily_limit,
+                    org.timezone,
+                )
+            )
         if org.daily_limit:
-            keys.append(CounterKey(org.id, CounterScope.ORGANIZATION, org.id, org_day,
-                                   org.daily_limit, org.timezone))  # fmt: skip
+            keys.append(
+                CounterKey(
+                    org.id,
+                    CounterScope.ORGANIZATION,
+                    org.id,
+                    org_day,
+                    org.daily_limit,
+                    org.timezone,
+                )
+            )
         return keys
 
     def _execution_row(
@@ -492,14 +561,25 @@ class _Decider:
         **extra: Any,
     ) -> dict[str, Any]:
         return {
-            "id": execution_id, "organization_id": e.organization_id, "enrollment_id": e.id,
-            "step_id": step.id, "step_position": e.current_step, "step_type": step.type,
-            "attempt": attempt, "status": status.value,
+            "id": execution_id,
+            "organization_id": e.organization_id,
+            "enrollment_id": e.id,
+            "step_id": step.id,
+            "step_position": e.current_step,
+            "step_type": step.type,
+            "attempt": attempt,
+            "status": status.value,
             "idempotency_key": f"{e.id}:{e.current_step}:{attempt}",
-            "scheduled_at": e.next_run_at, "attempted_at": self.now,
-            "provider": self.ctx.sender.name, "error": None, "lease_expires_at": None,
-            "subject": None, "message_id_header": None, **extra,
-        }  # fmt: skip
+            "scheduled_at": e.next_run_at,
+            "attempted_at": self.now,
+            "provider": self.ctx.sender.name,
+            "mailbox_id": None,
+            "error": None,
+            "lease_expires_at": None,
+            "subject": None,
+            "message_id_header": None,
+            **extra,
+        }
 
     def allocate(self) -> list[_Pending]:
         """Reserve daily-limit slots for the candidates, in claim order; defer the rest."""
@@ -515,10 +595,19 @@ class _Decider:
                 for key in pending.counters:
                     remaining[key] -= 1
                 step = self.batch.steps[e.template_id][e.current_step]
-                self.executions.append(self._execution_row(
-                    e, step, pending.execution_id, pending.attempt, ExecutionStatus.SENDING,
-                    lease_expires_at=self.now + self.ctx.lease, subject=pending.subject,
-                    message_id_header=pending.message_id))  # fmt: skip
+                self.executions.append(
+                    self._execution_row(
+                        e,
+                        step,
+                        pending.execution_id,
+                        pending.attempt,
+                        ExecutionStatus.SENDING,
+                        lease_expires_at=self.now + self.ctx.lease,
+                        subject=pending.subject,
+                        message_id_header=pending.message_id,
+                        mailbox_id=pending.mailbox_id,
+                    )
+                )
                 e.next_run_at = self.now + self.ctx.lease + timedelta(seconds=1)
                 ready.append(pending)
             else:
@@ -533,9 +622,12 @@ class _Decider:
 
 def _lead_fields(lead: Lead) -> dict[str, Any]:
     return {
-        "first_name": lead.first_name, "last_name": lead.last_name, "company": lead.company,
-        "title": lead.title, "email": lead.email,
-    }  # fmt: skip
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "company": lead.company,
+        "title": lead.title,
+        "email": lead.email,
+    }
 
 
 def _with_unsubscribe(html: str, text: str, url: str, placed: bool) -> tuple[str, str]:
@@ -551,8 +643,9 @@ def _with_unsubscribe(html: str, text: str, url: str, placed: bool) -> tuple[str
     return html, f"{text.rstrip()}\n\n--\nUnsubscribe: {url}\n"
 
 
-def _prepare(ctx: DispatchContext, uow: UnitOfWork, scope: DispatchScope, now: datetime
-             ) -> tuple[list[_Pending], CycleSummary]:  # fmt: skip
+def _prepare(
+    ctx: DispatchContext, uow: UnitOfWork, scope: DispatchScope, now: datetime
+) -> tuple[list[_Pending], CycleSummary]:
     ids = _claim(uow, now, ctx.batch_size, scope)
     if not ids:
         return [], CycleSummary()
@@ -613,22 +706,39 @@ def _record(
     writes: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for result in results:
         p = by_id[result.execution_id]
-        row: dict[str, Any] = {"id": p.execution_id, "completed_at": now, "error": result.error,
-                               "provider_message_id": result.provider_message_id}  # fmt: skip
+        row: dict[str, Any] = {
+            "id": p.execution_id,
+            "completed_at": now,
+            "error": result.error,
+            "provider_message_id": result.provider_message_id,
+        }
         if result.outcome == Outcome.SENT:
             row["status"] = ExecutionStatus.SENT.value
             summary.sent += 1
-            events.append({"organization_id": p.organization_id, "enrollment_id": p.enrollment_id,
-                           "execution_id": p.execution_id, "lead_id": p.lead_id,
-                           "type": EventType.SENT.value, "occurred_at": now,
-                           "dedupe_key": f"sent:{p.execution_id}"})  # fmt: skip
+            events.append(
+                {
+                    "organization_id": p.organization_id,
+                    "enrollment_id": p.enrollment_id,
+                    "execution_id": p.execution_id,
+                    "lead_id": p.lead_id,
+                    "type": EventType.SENT.value,
+                    "occurred_at": now,
+                    "dedupe_key": f"sent:{p.execution_id}",
+                }
+            )
             progress = _Progress(current_step=p.step_position + 1)
             _advance_past_waits(progress, p.steps, p.rules, now)
             summary.completed += progress.status == EnrollmentStatus.COMPLETED
-            writes[_ADVANCE].append({
-                "id": p.enrollment_id, "position": p.step_position, "sent_at": now,
-                "message_id": p.message_id, "subject": p.subject, **asdict(progress),
-            })  # fmt: skip
+            writes[_ADVANCE].append(
+                {
+                    "id": p.enrollment_id,
+                    "position": p.step_position,
+                    "sent_at": now,
+                    "message_id": p.message_id,
+                    "subject": p.subject,
+                    **asdict(progress),
+                }
+            )
         elif result.outcome == Outcome.UNKNOWN:
             row["status"] = ExecutionStatus.UNKNOWN.value
             summary.unknown += 1
@@ -666,23 +776,33 @@ def reconcile_stale_sends(uow: UnitOfWork, sender: Sender, now: datetime) -> Cyc
     stale = list(
         uow.session.scalars(
             select(SequenceStepExecution)
-            .where(SequenceStepExecution.status == ExecutionStatus.SENDING.value,
-                   SequenceStepExecution.lease_expires_at < now)
+            .where(
+                SequenceStepExecution.status == ExecutionStatus.SENDING.value,
+                SequenceStepExecution.lease_expires_at < now,
+            )
             .with_for_update(skip_locked=True)
             .limit(5000)
         )
-    )  # fmt: skip
+    )
     for execution in stale:
         answer = sender.lookup(execution.id)
         execution.completed_at = now
         if answer.outcome == Outcome.SENT:
             execution.status = ExecutionStatus.SENT.value
             execution.provider_message_id = answer.provider_message_id
-            uow.session.execute(pg_insert(SequenceEmailEvent).on_conflict_do_nothing(), [{
-                "organization_id": execution.organization_id,
-                "enrollment_id": execution.enrollment_id, "execution_id": execution.id,
-                "type": EventType.SENT.value, "occurred_at": now,
-                "dedupe_key": f"sent:{execution.id}"}])  # fmt: skip
+            uow.session.execute(
+                pg_insert(SequenceEmailEvent).on_conflict_do_nothing(),
+                [
+                    {
+                        "organization_id": execution.organization_id,
+                        "enrollment_id": execution.enrollment_id,
+                        "execution_id": execution.id,
+                        "type": EventType.SENT.value,
+                        "occurred_at": now,
+                        "dedupe_key": f"sent:{execution.id}",
+                    }
+                ],
+            )
         elif answer.outcome == Outcome.RETRY:  # the transport is sure it never went
             execution.status = ExecutionStatus.FAILED.value
             execution.error = "not sent: the dispatcher stopped before sending"

@@ -62,6 +62,7 @@ class FeedbackSummary:
     left_company: int = 0
     meetings: int = 0
     dead_letters: int = 0
+    paused_for_reputation: int = 0
 
     def add(self, other: FeedbackSummary) -> None:
         for name in self.__dataclass_fields__:

@@ -11,6 +11,7 @@ from sequences_core.db.uow import UnitOfWork
 from sequences_core.feeds.s3 import read_inbound_bucket
 from sequences_core.feeds.sqs import drain_ses_queue
 from sequences_core.services.feedback import FeedbackSummary
+from sequences_core.services.reputation import guard_reputation
 
 
 @dataclass(frozen=True)
@@ -36,4 +37,6 @@ def run_feedback_cycle(
         summary.add(drain_ses_queue(feeds.sqs, feeds.queue_url, uow_factory, now))
     if feeds.s3 is not None and feeds.bucket:
         summary.add(read_inbound_bucket(feeds.s3, feeds.bucket, feeds.prefix, uow_factory, now))
+    with uow_factory() as uow:
+        summary.paused_for_reputation += len(guard_reputation(uow, now()))
     return summary
