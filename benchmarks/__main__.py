@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import bulk_enroll, dispatch
+from benchmarks import bulk_enroll, dispatch, ingest
 
-for bench in (bulk_enroll, dispatch):
+for bench in (bulk_enroll, dispatch, ingest):
     bench.main()
