@@ -102,7 +102,8 @@ def main() -> None:
                 (str(a), str(b), c)
                 for a, b, c in uow.session.execute(
                     text(
-                        "SELECT id, organization_id, provider_message_id FROM sequence_step_executions"
+                        "SELECT id, organization_id, provider_message_id"
+                        " FROM sequence_step_executions"
                     )
                 )
             ]
