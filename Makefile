@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SSL_CERT_FILE ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 
-.PHONY: install run test lint typecheck bench fuzz clean
+.PHONY: install system-deps run test lint bench fuzz clean
+
+# Debian packages the tests drive for real (an IMAP server for the IMAP reply feed).
+SYSTEM_PACKAGES := dovecot-imapd
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +30,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy sequences_core tracking_app
 
-test: lint
+system-deps:
+	@if [ ! -x /usr/sbin/dovecot ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+	fi
+
+test: lint system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: install

@@ -49,6 +49,7 @@ class Settings:
     ses_events_queue_url: str | None
     inbound_bucket: str | None
     inbound_prefix: str
+    imap_url: str | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,4 +87,5 @@ class Settings:
             ses_events_queue_url=env.get("SEQUENCES_SES_EVENTS_QUEUE_URL") or None,
             inbound_bucket=env.get("SEQUENCES_INBOUND_BUCKET") or None,
             inbound_prefix=env.get("SEQUENCES_INBOUND_PREFIX", "inbound/"),
+            imap_url=env.get("SEQUENCES_IMAP_URL") or None,
         )

@@ -15,6 +15,7 @@ from sequences_core.config import Settings
 from sequences_core.db.engine import build_engine
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.embedded_db import EmbeddedPostgres
+from sequences_core.feeds.imap import parse_imap_url
 from sequences_core.senders import Sender
 from sequences_core.senders.outbox import OutboxSender
 from sequences_core.services.dispatch import DispatchContext
@@ -100,8 +101,9 @@ def dispatch_context(
 
 def build_feeds(settings: Settings, boto3_session: Any | None = None) -> Feeds:
     """Feed clients from settings; inside Airflow the session comes from the AWS hook."""
+    imap = parse_imap_url(settings.imap_url) if settings.imap_url else None
     if not (settings.ses_events_queue_url or settings.inbound_bucket):
-        return Feeds()
+        return Feeds(imap=imap)
     import boto3
 
     session = boto3_session or boto3.session.Session()
@@ -117,4 +119,5 @@ def build_feeds(settings: Settings, boto3_session: Any | None = None) -> Feeds:
         s3=client("s3") if settings.inbound_bucket else None,
         bucket=settings.inbound_bucket,
         prefix=settings.inbound_prefix,
+        imap=imap,
     )
