@@ -99,6 +99,8 @@ class TemplateSettings(Strict):
     send_window: SendWindow = Field(default_factory=SendWindow)
     timezone: Timezone | None = None
     thread_follow_ups: bool = True
+    # A reply from anyone at the company pauses the org's other sequences to that company.
+    stop_account_on_reply: bool = False
     tracking: Tracking = Field(default_factory=Tracking)
     jitter_minutes: Annotated[int, Field(ge=0, le=120)] = 5
 

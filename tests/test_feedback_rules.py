@@ -105,3 +105,76 @@ def test_meeting_booked_pauses_where_the_template_asks(uow, org_id):
     assert meeting_booked(uow, org_id, "bo@x.example", NOW + timedelta(days=2), "calendly") == 0
     reasons = sorted(str(r) for r in uow.session.scalars(select(SequenceEnrollment.paused_reason)))
     assert reasons == ["None", "meeting_booked"]
+
+
+def reply_from(sender: str, to: str, body: str = "Thanks, let's talk.") -> bytes:
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: Re: Hi\r\nMessage-ID: <r-{sender}-{to}>\r\n"
+        f"Date: Mon, 01 Mar 2027 12:00:00 +0000\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+def test_verp_reply_to_matches_a_reply_without_threading_headers(uow, org_id, new_uow, tmp_path):
+    from sequences_core.services.feedback import apply_inbound
+
+    box = mailbox(uow, org_id)
+    box.reply_to = "replies+{execution}@sender.example"
+    uow.commit()
+    template = sequence(
+        uow, org_id, [email_step("Hi"), ("wait", {"days": 2}), email_step("Again")], **ALWAYS
+    )
+    enrol(uow, org_id, template, [LeadIn(email="ann@lead.example", first_name="Ann")], NOW)
+    run_dispatch_cycle(new_uow, context(tmp_path, FakeClock(NOW)))
+    sent = next(tmp_path.glob("*.eml")).read_text()
+    reply_to = next(
+        line.split(": ", 1)[1] for line in sent.splitlines() if line.startswith("Reply-To")
+    )
+    assert reply_to.startswith("replies+") and "{execution}" not in reply_to
+    # The answer comes from another address of the lead's (an assistant, a forward).
+    result = apply_inbound(uow, reply_from("ann.private@elsewhere.example", reply_to), NOW, "test")
+    uow.commit()
+    assert result.applied and result.enrollment_id is not None
+    enrollment = uow.session.get(SequenceEnrollment, result.enrollment_id)
+    uow.session.refresh(enrollment)
+    assert (enrollment.status, enrollment.paused_reason) == ("paused", "replied")
+
+
+def test_account_level_stop_pauses_colleagues_but_not_free_mail(uow, org_id):
+    from sequences_core.services.feedback import apply_inbound
+
+    mailbox(uow, org_id)
+    template = sequence(uow, org_id, [email_step("Hi")], stop_account_on_reply=True, **ALWAYS)
+    enrol(
+        uow,
+        org_id,
+        template,
+        [
+            LeadIn(email=e)
+            for e in (
+                "ann@acme.example",
+                "bob@acme.example",
+                "cy@other.example",
+                "dee@gmail.com",
+                "eve@gmail.com",
+            )
+        ],
+        NOW,
+    )
+    apply_inbound(uow, reply_from("ann@acme.example", "dana@sender.example"), NOW, "test")
+    apply_inbound(uow, reply_from("dee@gmail.com", "dana@sender.example"), NOW, "test")
+    uow.commit()
+    from sequences_core.db.models import Lead
+
+    state = {
+        email: (status, reason)
+        for email, status, reason in uow.session.execute(
+            select(Lead.email, SequenceEnrollment.status, SequenceEnrollment.paused_reason).join(
+                Lead
+            )
+        )
+    }
+    assert state["ann@acme.example"] == ("paused", "replied")
+    assert state["bob@acme.example"] == ("paused", "account_replied: ann@acme.example")
+    assert state["cy@other.example"] == ("active", None)
+    assert state["dee@gmail.com"] == ("paused", "replied")
+    assert state["eve@gmail.com"] == ("active", None)  # a shared free-mail domain is no account

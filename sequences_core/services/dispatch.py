@@ -469,7 +469,7 @@ class _Decider:
             from_name=mailbox.from_name,
             to_email=lead.email,
             to_name=" ".join(filter(None, [lead.first_name, lead.last_name])) or None,
-            reply_to=mailbox.reply_to,
+            reply_to=verp_reply_to(mailbox.reply_to, execution_id),
             subject=rendered.subject or "(no subject)",
             message_id=message_id,
             date=self.now,
@@ -618,6 +618,16 @@ class _Decider:
                 self.summary.deferred_limit += 1
         counters.release(self.uow.session, remaining)
         return ready
+
+
+VERP_PLACEHOLDER = "{execution}"
+
+
+def verp_reply_to(reply_to: str | None, execution_id: uuid.UUID) -> str | None:
+    """`replies+{execution}@acme.example` → one reply-to per email, matched back on arrival."""
+    if reply_to and VERP_PLACEHOLDER in reply_to:
+        return reply_to.replace(VERP_PLACEHOLDER, execution_id.hex)
+    return reply_to
 
 
 def _lead_fields(lead: Lead) -> dict[str, Any]:

@@ -7,6 +7,7 @@ changes any state, so a re-delivered SQS message or a re-read S3 object is a no-
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -313,6 +314,64 @@ class InboundResult:
     applied: bool
 
 
+_VERP = re.compile(r"\+([0-9a-f]{32})@")
+FREE_MAIL = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "proton.me",
+        "protonmail.com",
+        "yandex.ru",
+        "mail.ru",
+        "qq.com",
+        "163.com",
+        "t-online.de",
+        "orange.fr",
+        "free.fr",
+        "libero.it",
+        "hotmail.fr",
+        "yahoo.fr",
+    ]
+)
+
+
+def _stop_account(uow: UnitOfWork, org_id: uuid.UUID, lead: Lead) -> int:
+    """Pause the org's other live enrollments at the replier's company (its email domain)."""
+    domain = lead.email.rpartition("@")[2].lower()
+    if domain in FREE_MAIL:
+        return 0
+    colleagues = select(Lead.id).where(
+        Lead.organization_id == org_id,
+        Lead.id != lead.id,
+        func.lower(Lead.email).like(f"%@{domain}"),
+    )
+    result = uow.session.execute(
+        update(SequenceEnrollment)
+        .where(
+            SequenceEnrollment.organization_id == org_id,
+            SequenceEnrollment.lead_id.in_(colleagues),
+            SequenceEnrollment.status == EnrollmentStatus.ACTIVE.value,
+        )
+        .values(
+            status=EnrollmentStatus.PAUSED.value,
+            paused_reason=f"account_replied: {lead.email}",
+            next_run_at=None,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def _match_inbound(
     uow: UnitOfWork, raw: bytes, found: Classification
 ) -> tuple[SequenceEnrollment | None, uuid.UUID | None]:
@@ -330,8 +389,20 @@ def _match_inbound(
             ), execution.organization_id
     message = message_from_bytes(raw, policy=policy.default)
     to = [
-        a.lower() for _, a in getaddresses([str(v) for v in message.get_all("To", []) or []]) if a
+        address.lower()
+        for name in ("To", "Cc", "Delivered-To", "X-Original-To")
+        for _, address in getaddresses([str(v) for v in message.get_all(name, []) or []])
+        if address
     ]
+    for address in to:  # a VERP reply-to names the execution itself
+        token = _VERP.search(address)
+        if token is not None:
+            execution = uow.session.get(SequenceStepExecution, uuid.UUID(hex=token.group(1)))
+            if execution is not None:
+                enrollment = uow.session.get(SequenceEnrollment, execution.enrollment_id)
+                return enrollment, execution.organization_id
+    # The mailbox's reply-to is stored with its placeholder: compare in that form too.
+    to += [_VERP.sub("+{execution}@", address) for address in to if _VERP.search(address)]
     org_id = uow.session.scalar(
         select(Mailbox.organization_id).where(
             or_(func.lower(Mailbox.from_email).in_(to), func.lower(Mailbox.reply_to).in_(to))
@@ -433,6 +504,8 @@ def apply_inbound(uow: UnitOfWork, raw: bytes, now: datetime, source: str) -> In
         if settings.pause_on_reply:
             enrollment.status = EnrollmentStatus.PAUSED.value
             enrollment.paused_reason, enrollment.next_run_at = "replied", None
+        if settings.stop_account_on_reply and lead is not None:
+            _stop_account(uow, org_id, lead)
     elif found.left_company and lead is not None:
         lead.status, lead.status_reason = LeadStatus.LEFT_COMPANY.value, found.reason
         stop_lead(uow, org_id, lead.id, EnrollmentStatus.STOPPED, "left_company")
