@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from sequences_core.compose import Thread, compose_email, lead_fields
 from sequences_core.db import counters
 from sequences_core.db.models import (
     CrmTask,
@@ -50,14 +51,7 @@ from sequences_core.enums import (
     SuppressionReason,
 )
 from sequences_core.limits import CounterKey, local_day, next_day_start, warmup_limit
-from sequences_core.mime import Envelope, build_mime, message_id_for
-from sequences_core.render import (
-    MissingVariable,
-    Renderer,
-    TrackingLinks,
-    add_tracking,
-    lead_variables,
-)
+from sequences_core.render import MissingVariable, Renderer, lead_variables
 from sequences_core.schedule import (
     SendRules,
     add_wait,
@@ -365,7 +359,7 @@ class _Decider:
         return None
 
     def task(self, e: SequenceEnrollment, step: SequenceStep, lead: Lead) -> None:
-        variables = lead_variables(_lead_fields(lead), lead.custom_fields)
+        variables = lead_variables(lead_fields(lead), lead.custom_fields)
         try:
             title = self.ctx.renderer.render_text(
                 step.id, step.version, "title", step.config["title"], variables
@@ -428,19 +422,16 @@ class _Decider:
             self.summary.deferred_window += 1
             return None
         execution_id = uuid.uuid4()
-        from_email = mailbox.from_email
-        unsubscribe_url = (
-            f"{self.ctx.public_url}/api/sequences/unsubscribe?t="
-            + self.ctx.tokens.unsubscribe_token(org.id, lead.id, execution_id)
-        )
-        variables = lead_variables(_lead_fields(lead), lead.custom_fields)
-        variables["sender"] = {"name": mailbox.from_name or "", "email": from_email}
-        variables["unsubscribe_url"] = unsubscribe_url
-        threaded = settings.thread_follow_ups and e.thread_message_id is not None
-        fallback_subject = f"Re: {e.thread_subject}" if e.thread_subject else None
         try:
-            rendered = self.ctx.renderer.render(
-                step.id, step.version, step.config, variables, subject_fallback=fallback_subject
+            composed = compose_email(
+                self.ctx,
+                execution_id=execution_id,
+                lead=lead,
+                mailbox=mailbox,
+                step=step,
+                settings=settings,
+                thread=Thread(e.thread_message_id, e.thread_subject),
+                now=self.now,
             )
         except MissingVariable as missing:
             self.executions.append(
@@ -449,35 +440,7 @@ class _Decider:
                 )
             )
             return self.pause(e, str(missing))
-        html, text_part = _with_unsubscribe(
-            rendered.html, rendered.text, unsubscribe_url, "unsubscribe_url" in step.config["html"]
-        )
-        html = add_tracking(
-            html,
-            TrackingLinks(
-                execution_id,
-                self.ctx.public_url,
-                self.ctx.tokens,
-                settings.tracking.opens,
-                settings.tracking.clicks,
-            ),
-            skip=lambda url: url == unsubscribe_url,
-        )
-        message_id = message_id_for(execution_id.hex, from_email)
-        envelope = Envelope(
-            from_email=from_email,
-            from_name=mailbox.from_name,
-            to_email=lead.email,
-            to_name=" ".join(filter(None, [lead.first_name, lead.last_name])) or None,
-            reply_to=verp_reply_to(mailbox.reply_to, execution_id),
-            subject=rendered.subject or "(no subject)",
-            message_id=message_id,
-            date=self.now,
-            unsubscribe_url=unsubscribe_url,
-            unsubscribe_mailto=self.ctx.unsubscribe_mailto,
-            in_reply_to=e.thread_message_id if threaded else None,
-            references=e.thread_message_id if threaded else None,
-        )
+        envelope = composed.envelope
         pending = _Pending(
             execution_id=execution_id,
             enrollment_id=e.id,
@@ -488,9 +451,9 @@ class _Decider:
             attempt=attempt,
             counters=self._counters(org, mailbox, e.template_id, settings),
             subject=envelope.subject,
-            message_id=message_id,
+            message_id=envelope.message_id,
             outgoing=OutgoingEmail(
-                execution_id, org.id, from_email, lead.email, build_mime(envelope, html, text_part)
+                execution_id, org.id, envelope.from_email, lead.email, composed.mime()
             ),
             steps=steps,
             rules=rules,
@@ -620,37 +583,30 @@ class _Decider:
         return ready
 
 
-VERP_PLACEHOLDER = "{execution}"
-
-
-def verp_reply_to(reply_to: str | None, execution_id: uuid.UUID) -> str | None:
-    """`replies+{execution}@acme.example` → one reply-to per email, matched back on arrival."""
-    if reply_to and VERP_PLACEHOLDER in reply_to:
-        return reply_to.replace(VERP_PLACEHOLDER, execution_id.hex)
-    return reply_to
-
-
-def _lead_fields(lead: Lead) -> dict[str, Any]:
-    return {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "company": lead.company,
-        "title": lead.title,
-        "email": lead.email,
-    }
-
-
-def _with_unsubscribe(html: str, text: str, url: str, placed: bool) -> tuple[str, str]:
-    """Every email carries an unsubscribe link; add a footer unless the template placed one."""
-    if placed:
-        return html, text
-    footer = (
-        f'<p style="font-size:12px;color:#888">Not interested? <a href="{url}">Unsubscribe</a>.</p>'
-    )
-    lower = html.lower()
-    at = lower.rfind("</body>")
-    html = html[:at] + footer + html[at:] if at >= 0 else html + footer
-    return html, f"{text.rstrip()}\n\n--\nUnsubscribe: {url}\n"
+_EXECUTION_COLUMNS = {
+    "id": "uuid", "organization_id": "uuid", "enrollment_id": "uuid", "step_id": "uuid",
+    "step_position": "int", "step_type": "text", "attempt": "int", "status": "text",
+    "idempotency_key": "text", "scheduled_at": "timestamptz", "attempted_at": "timestamptz",
+    "provider": "text", "mailbox_id": "uuid", "error": "text", "lease_expires_at": "timestamptz",
+    "subject": "text", "message_id_header": "text",
+}  # fmt: skip
+_INSERT_EXECUTIONS = text(
+    f"INSERT INTO sequence_step_executions ({', '.join(_EXECUTION_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _EXECUTION_COLUMNS.items())
+    + ")"
+)
+_DECIDED = text("""
+UPDATE sequence_enrollments e SET status = v.status, current_step = v.current_step,
+    next_run_at = v.next_run_at, last_step_at = v.last_step_at, paused_reason = v.paused_reason,
+    stopped_reason = v.stopped_reason, completed_at = v.completed_at, updated_at = now()
+FROM unnest(CAST(:id AS uuid[]), CAST(:status AS text[]), CAST(:current_step AS int[]),
+            CAST(:next_run_at AS timestamptz[]), CAST(:last_step_at AS timestamptz[]),
+            CAST(:paused_reason AS text[]), CAST(:stopped_reason AS text[]),
+            CAST(:completed_at AS timestamptz[]))
+     AS v(id, status, current_step, next_run_at, last_step_at, paused_reason, stopped_reason,
+          completed_at)
+WHERE e.id = ANY(CAST(:id AS uuid[])) AND e.id = v.id
+""")
 
 
 def _prepare(
@@ -660,25 +616,69 @@ def _prepare(
     if not ids:
         return [], CycleSummary()
     decider = _Decider(ctx, uow, _load(uow, ids), now)
-    for enrollment in decider.batch.enrollments:
-        decider.decide(enrollment)
-    ready = decider.allocate() if decider.candidates else []
-    # Table-level inserts: the ORM's bulk machinery costs more than the rows themselves.
+    with uow.session.no_autoflush:  # decisions are written below, as one statement
+        for enrollment in decider.batch.enrollments:
+            decider.decide(enrollment)
+        ready = decider.allocate() if decider.candidates else []
     if decider.executions:
-        uow.session.execute(insert(table_of(SequenceStepExecution)), decider.executions)
+        uow.session.execute(_INSERT_EXECUTIONS, _arrays(decider.executions))
     if decider.tasks:
         uow.session.execute(insert(table_of(CrmTask)), decider.tasks)
+    uow.session.execute(
+        _DECIDED,
+        _arrays([
+            {"id": e.id, "status": e.status, "current_step": e.current_step,
+             "next_run_at": e.next_run_at, "last_step_at": e.last_step_at,
+             "paused_reason": e.paused_reason, "stopped_reason": e.stopped_reason,
+             "completed_at": e.completed_at}
+            for e in decider.batch.enrollments
+        ]),
+    )  # fmt: skip
+    uow.session.expunge_all()  # already written: nothing left for the ORM to flush
     uow.commit()  # every execution row is durable before the first byte leaves
     return ready, decider.summary
 
 
+# The record phase writes each batch as one statement per table over arrays (unnest):
+# one round trip instead of one per email. `id = ANY(:id)` keeps these on the primary key
+# (without it the planner hashes the whole table for every batch).
 _ADVANCE = text("""
-UPDATE sequence_enrollments SET current_step = :current_step, status = :status,
-    next_run_at = :next_run_at, completed_at = :completed_at, last_step_at = :sent_at,
-    thread_message_id = coalesce(thread_message_id, :message_id),
-    thread_subject = coalesce(thread_subject, :subject), updated_at = now()
-WHERE id = :id AND current_step = :position AND status = 'active'
+UPDATE sequence_enrollments e SET current_step = v.current_step, status = v.status,
+    next_run_at = v.next_run_at, completed_at = v.completed_at, last_step_at = :sent_at,
+    thread_message_id = coalesce(e.thread_message_id, v.message_id),
+    thread_subject = coalesce(e.thread_subject, v.subject), updated_at = now()
+FROM unnest(CAST(:id AS uuid[]), CAST(:position AS int[]), CAST(:current_step AS int[]),
+            CAST(:status AS text[]), CAST(:next_run_at AS timestamptz[]),
+            CAST(:completed_at AS timestamptz[]), CAST(:message_id AS text[]),
+            CAST(:subject AS text[]))
+     AS v(id, position, current_step, status, next_run_at, completed_at, message_id, subject)
+WHERE e.id = ANY(CAST(:id AS uuid[])) AND e.id = v.id AND e.current_step = v.position
+    AND e.status = 'active'
 """)
+_FINISH_EXECUTIONS = text("""
+UPDATE sequence_step_executions x SET status = v.status, completed_at = :now, error = v.error,
+    provider_message_id = v.provider_message_id,
+    retry_count = coalesce(v.retry_count, x.retry_count)
+FROM unnest(CAST(:id AS uuid[]), CAST(:status AS text[]), CAST(:error AS text[]),
+            CAST(:provider_message_id AS text[]), CAST(:retry_count AS int[]))
+     AS v(id, status, error, provider_message_id, retry_count)
+WHERE x.id = ANY(CAST(:id AS uuid[])) AND x.id = v.id
+""")
+_SENT_EVENTS = text("""
+INSERT INTO sequence_email_events
+    (organization_id, enrollment_id, execution_id, lead_id, type, occurred_at, dedupe_key)
+SELECT v.org, v.enrollment, v.execution, v.lead, 'sent', :now, 'sent:' || v.execution
+FROM unnest(CAST(:org AS uuid[]), CAST(:enrollment AS uuid[]), CAST(:execution AS uuid[]),
+            CAST(:lead AS uuid[])) AS v(org, enrollment, execution, lead)
+ON CONFLICT (dedupe_key) DO NOTHING
+""")
+
+
+def _arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Row dicts (all with the same keys) as one list per column, for unnest()."""
+    return {key: [row[key] for row in rows] for key in rows[0]}
+
+
 _PAUSE_UNKNOWN = text("""
 UPDATE sequence_enrollments SET status = 'paused', paused_reason = 'delivery_unknown',
     next_run_at = NULL, updated_at = now() WHERE id = :id AND status = 'active'
@@ -718,22 +718,20 @@ def _record(
         p = by_id[result.execution_id]
         row: dict[str, Any] = {
             "id": p.execution_id,
-            "completed_at": now,
+            "status": None,
             "error": result.error,
             "provider_message_id": result.provider_message_id,
+            "retry_count": None,
         }
         if result.outcome == Outcome.SENT:
             row["status"] = ExecutionStatus.SENT.value
             summary.sent += 1
             events.append(
                 {
-                    "organization_id": p.organization_id,
-                    "enrollment_id": p.enrollment_id,
-                    "execution_id": p.execution_id,
-                    "lead_id": p.lead_id,
-                    "type": EventType.SENT.value,
-                    "occurred_at": now,
-                    "dedupe_key": f"sent:{p.execution_id}",
+                    "org": p.organization_id,
+                    "enrollment": p.enrollment_id,
+                    "execution": p.execution_id,
+                    "lead": p.lead_id,
                 }
             )
             progress = _Progress(current_step=p.step_position + 1)
@@ -743,7 +741,6 @@ def _record(
                 {
                     "id": p.enrollment_id,
                     "position": p.step_position,
-                    "sent_at": now,
                     "message_id": p.message_id,
                     "subject": p.subject,
                     **asdict(progress),
@@ -768,13 +765,14 @@ def _record(
                 writes[_RETRY_LATER].append({"id": p.enrollment_id, "next_run_at": retry_at})
         executions.append(row)
     if executions:
-        uow.session.execute(update(SequenceStepExecution), executions)
+        uow.session.execute(_FINISH_EXECUTIONS, {"now": now, **_arrays(executions)})
     for statement, params in writes.items():
-        uow.session.execute(statement, params)
+        if statement is _ADVANCE:
+            uow.session.execute(_ADVANCE, {"sent_at": now, **_arrays(params)})
+        else:
+            uow.session.execute(statement, params)
     if events:
-        uow.session.execute(
-            pg_insert(table_of(SequenceEmailEvent)).on_conflict_do_nothing(), events
-        )
+        uow.session.execute(_SENT_EVENTS, {"now": now, **_arrays(events)})
     counters.release(uow.session, releases)
     uow.commit()
     return summary
