@@ -269,6 +269,16 @@ class TemplateUpdate(Strict):
     settings: TemplateSettings | None = None
 
 
+def check_custom_field_names(value: dict[str, Any]) -> dict[str, Any]:
+    for key in value:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", key):
+            raise ValueError(
+                f"custom field name {key!r} must be letters, digits and _ "
+                "(it is used as a template variable)"
+            )
+    return value
+
+
 class LeadIn(Strict):
     email: EmailStr
     first_name: str | None = Field(default=None, max_length=200)
@@ -282,13 +292,30 @@ class LeadIn(Strict):
     @field_validator("custom_fields")
     @classmethod
     def _identifier_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key in value:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", key):
-                raise ValueError(
-                    f"custom field name {key!r} must be letters, digits and _ "
-                    "(it is used as a template variable)"
-                )
+        return check_custom_field_names(value)
+
+
+class LeadUpdate(Strict):
+    email: EmailStr | None = None
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    company: str | None = Field(default=None, max_length=300)
+    title: str | None = Field(default=None, max_length=300)
+    timezone: Timezone | None = None
+    country: Country | None = None
+    custom_fields: dict[str, Any] | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email_kept(cls, value: str | None) -> str | None:
+        if value is None:
+            raise ValueError("email cannot be removed")
         return value
+
+    @field_validator("custom_fields")
+    @classmethod
+    def _keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else check_custom_field_names(value)
 
 
 class MailboxCreate(Strict):

@@ -36,6 +36,7 @@ class Tokens:
         self._open = URLSafeTimedSerializer(secret_key, salt="sequences.open")
         self._click = URLSafeTimedSerializer(secret_key, salt="sequences.click")
         self._unsubscribe = URLSafeTimedSerializer(secret_key, salt="sequences.unsubscribe")
+        self._webhook = URLSafeTimedSerializer(secret_key, salt="sequences.webhook")
 
     def open_token(self, execution_id: uuid.UUID) -> str:
         return self._open.dumps(execution_id.hex)
@@ -73,5 +74,15 @@ class Tokens:
             return Unsubscribe(
                 uuid.UUID(hex=org), uuid.UUID(hex=lead), uuid.UUID(hex=eid) if eid else None
             )
+        except (BadData, ValueError, TypeError):
+            return None
+
+    def webhook_token(self, organization_id: uuid.UUID) -> str:
+        """For webhook URLs of services that cannot send our API key (Calendly, Zapier)."""
+        return self._webhook.dumps(organization_id.hex)
+
+    def read_webhook(self, token: str) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(hex=self._webhook.loads(token))
         except (BadData, ValueError, TypeError):
             return None

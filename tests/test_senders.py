@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from sequences_core.embedded_db import free_port
+from sequences_core.rate import RateLimiter
 from sequences_core.senders import Outcome, OutgoingEmail
-from sequences_core.senders.rate import RateLimiter
 from sequences_core.senders.ses import SesSender, client_config
 from sequences_core.senders.smtp import SmtpSender, SmtpSettings
 

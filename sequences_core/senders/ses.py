@@ -22,8 +22,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from sequences_core.rate import RateLimiter
 from sequences_core.senders import Outcome, OutgoingEmail, SendResult
-from sequences_core.senders.rate import RateLimiter
 
 RETRYABLE_CODES = {
     "Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException",

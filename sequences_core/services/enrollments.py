@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import func, select, text
 
@@ -13,7 +14,9 @@ from sequences_core.clock import utcnow
 from sequences_core.db.models import Mailbox, SequenceEnrollment, SequenceStep
 from sequences_core.db.repository import as_uuid, get_owned
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.enums import LIVE_ENROLLMENT_STATUSES, EnrollmentStatus
 from sequences_core.errors import Conflict, InvalidInput
+from sequences_core.pagination import Page, contains_pattern, paginate
 from sequences_core.services.leads import get_lead
 from sequences_core.services.templates import get_template
 
@@ -138,3 +141,65 @@ def enroll_lead(
     return get_owned(
         uow.session, SequenceEnrollment, org_id, result.enrolled[lead.id], what="enrollment"
     )
+
+
+def list_enrollments(
+    uow: UnitOfWork,
+    org_id: uuid.UUID,
+    *,
+    lead_id: uuid.UUID | str | None = None,
+    template_id: uuid.UUID | str | None = None,
+    status: str | None = None,
+    paused_reason: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[SequenceEnrollment]:
+    """`paused_reason` matches as a prefix, so `missing_variable` finds every such pause."""
+    query = select(SequenceEnrollment).where(SequenceEnrollment.organization_id == org_id)
+    if lead_id is not None:
+        query = query.where(SequenceEnrollment.lead_id == as_uuid(lead_id, "lead_id"))
+    if template_id is not None:
+        query = query.where(SequenceEnrollment.template_id == as_uuid(template_id, "template_id"))
+    if status:
+        query = query.where(SequenceEnrollment.status == status)
+    if paused_reason:
+        escaped = contains_pattern(paused_reason)[1:]  # anchored at the start
+        query = query.where(SequenceEnrollment.paused_reason.like(escaped))
+    return paginate(uow.session, query, SequenceEnrollment, limit, cursor, created="enrolled_at")
+
+
+class StatusAction(StrEnum):
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+
+
+def set_enrollment_status(
+    uow: UnitOfWork,
+    org_id: uuid.UUID,
+    enrollment_id: uuid.UUID | str,
+    action: StatusAction,
+    reason: str | None = None,
+) -> SequenceEnrollment:
+    """Pause, resume or stop by hand; a move the enrollment cannot make is a 409."""
+    enrollment = get_owned(
+        uow.session, SequenceEnrollment, org_id, enrollment_id, what="enrollment", for_update=True
+    )
+    current = EnrollmentStatus(enrollment.status)
+    if action == StatusAction.PAUSE and current == EnrollmentStatus.ACTIVE:
+        enrollment.status, enrollment.next_run_at = EnrollmentStatus.PAUSED.value, None
+        enrollment.paused_reason = reason or "manual"
+    elif action == StatusAction.RESUME and current == EnrollmentStatus.PAUSED:
+        enrollment.status, enrollment.paused_reason = EnrollmentStatus.ACTIVE.value, None
+        enrollment.next_run_at = utcnow()  # the dispatcher finds its window from here
+    elif action == StatusAction.STOP and current in LIVE_ENROLLMENT_STATUSES:
+        enrollment.status, enrollment.next_run_at = EnrollmentStatus.STOPPED.value, None
+        enrollment.stopped_reason = reason or "manual"
+    elif not (action == StatusAction.PAUSE and current == EnrollmentStatus.PAUSED):
+        raise Conflict(
+            f"cannot {action.value} an enrollment that is {current.value}",
+            {"action": f"not allowed from {current.value}"},
+        )
+    uow.session.flush()
+    uow.commit()
+    return enrollment

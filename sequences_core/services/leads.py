@@ -8,11 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from psycopg import Connection
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from sequences_core.db.models import Lead
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.schemas import LeadIn
+from sequences_core.errors import Conflict
+from sequences_core.pagination import Page, contains_pattern, paginate
+from sequences_core.schemas import LeadIn, LeadUpdate
 
 _COLUMNS = ("email", "first_name", "last_name", "company", "title", "timezone", "country")
 
@@ -80,3 +84,58 @@ def upsert_leads(
 
 def get_lead(uow: UnitOfWork, org_id: uuid.UUID, lead_id: uuid.UUID | str) -> Lead:
     return get_owned(uow.session, Lead, org_id, lead_id, what="lead")
+
+
+def create_or_update_lead(uow: UnitOfWork, org_id: uuid.UUID, data: LeadIn) -> tuple[Lead, bool]:
+    """Upsert one lead by email; True when it was created."""
+    result = upsert_leads(uow, org_id, [data])
+    return get_lead(uow, org_id, result.ids[data.email.lower()]), bool(result.created)
+
+
+def list_leads(
+    uow: UnitOfWork,
+    org_id: uuid.UUID,
+    *,
+    q: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[Lead]:
+    query = select(Lead).where(Lead.organization_id == org_id)
+    if status:
+        query = query.where(Lead.status == status)
+    if q:
+        pattern = contains_pattern(q)
+        query = query.where(
+            or_(
+                Lead.email.ilike(pattern),
+                Lead.first_name.ilike(pattern),
+                Lead.last_name.ilike(pattern),
+                Lead.company.ilike(pattern),
+            )
+        )
+    return paginate(uow.session, query, Lead, limit, cursor)
+
+
+def update_lead(
+    uow: UnitOfWork, org_id: uuid.UUID, lead_id: uuid.UUID | str, data: LeadUpdate
+) -> Lead:
+    """Change only the fields given; custom fields merge (a null value removes that field)."""
+    lead = get_owned(uow.session, Lead, org_id, lead_id, what="lead", for_update=True)
+    for name in data.model_fields_set - {"custom_fields"}:
+        setattr(lead, name, getattr(data, name))
+    if data.custom_fields is not None:
+        merged = {**lead.custom_fields, **data.custom_fields}
+        lead.custom_fields = {k: v for k, v in merged.items() if v is not None}
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise Conflict("another lead has this email", {"email": "already used"}) from None
+    uow.commit()
+    return lead
+
+
+def delete_lead(uow: UnitOfWork, org_id: uuid.UUID, lead_id: uuid.UUID | str) -> None:
+    """Delete a lead and its enrollments; its events stay (anonymous) for the metrics."""
+    uow.session.delete(get_owned(uow.session, Lead, org_id, lead_id, what="lead"))
+    uow.commit()

@@ -1,0 +1,42 @@
+"""CRM tasks that task steps create for people (call, LinkedIn touch, …)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from sequences_core.clock import utcnow
+from sequences_core.db.models import CrmTask
+from sequences_core.db.repository import get_owned
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.enums import TaskStatus
+from sequences_core.pagination import Page, paginate
+
+
+def list_tasks(
+    uow: UnitOfWork,
+    org_id: uuid.UUID,
+    *,
+    status: str | None = None,
+    assignee: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[CrmTask]:
+    query = select(CrmTask).where(CrmTask.organization_id == org_id)
+    if status:
+        query = query.where(CrmTask.status == status)
+    if assignee:
+        query = query.where(CrmTask.assignee == assignee)
+    return paginate(uow.session, query, CrmTask, limit, cursor)
+
+
+def set_task_status(
+    uow: UnitOfWork, org_id: uuid.UUID, task_id: uuid.UUID | str, status: TaskStatus
+) -> CrmTask:
+    task = get_owned(uow.session, CrmTask, org_id, task_id, what="task", for_update=True)
+    if task.status != status:
+        task.status = status.value
+        task.completed_at = utcnow() if status == TaskStatus.COMPLETED else None
+    uow.commit()
+    return task

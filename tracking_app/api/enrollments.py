@@ -1,0 +1,87 @@
+"""Enrollments: one lead, many leads, list, and pause/resume/stop (rate-limited per key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sequences_core.db.models import SequenceEnrollment
+from sequences_core.services import enrollments as service
+from sequences_core.services.leads import upsert_leads
+from tracking_app.api import bp
+from tracking_app.registry import API
+from tracking_app.schemas import (
+    BulkEnrollment,
+    BulkEnrollmentOut,
+    EnrollmentCreate,
+    EnrollmentOut,
+    EnrollmentPage,
+    EnrollmentQuery,
+    StatusChange,
+)
+from tracking_app.state import org, unit
+
+TAG = "enrollments"
+
+
+@API.route(
+    bp, "/enrollments", "POST", tag=TAG, body=EnrollmentCreate, response=EnrollmentOut,
+    status=201, errors=(404, 409), limited=True,
+)  # fmt: skip
+def enroll(body: EnrollmentCreate) -> SequenceEnrollment:
+    """Enrol one lead; a lead that cannot be enrolled is a 409 naming why."""
+    return service.enroll_lead(
+        unit(), org(), body.template_id, body.lead_id,
+        mailbox_id=body.mailbox_id, start_at=body.start_at,
+    )  # fmt: skip
+
+
+@API.route(
+    bp, "/enrollments/bulk", "POST", tag=TAG, body=BulkEnrollment, response=BulkEnrollmentOut,
+    errors=(404, 409), limited=True,
+)  # fmt: skip
+def enroll_many(body: BulkEnrollment) -> dict[str, Any]:
+    """Enrol up to 10,000 leads (ids, or lead objects upserted by email) in one call.
+
+    Answers counts and, for every lead left out, the reason (suppressed, already_enrolled,
+    lead_not_found, duplicate_in_request, …).
+    """
+    uow = unit()
+    lead_ids: list[Any] = list(body.lead_ids)
+    created = 0
+    if body.leads:
+        upserted = upsert_leads(uow, org(), body.leads, commit=False)
+        created = upserted.created
+        lead_ids += [upserted.ids[lead.email.lower()] for lead in body.leads]
+    result = service.bulk_enroll(
+        uow, org(), body.template_id, lead_ids, mailbox_id=body.mailbox_id, start_at=body.start_at
+    )
+    return {
+        "enrolled": len(result.enrolled),
+        "skipped": len(result.skipped),
+        "leads_created": created,
+        "enrollments": [
+            {"lead_id": lead, "enrollment_id": enrollment}
+            for lead, enrollment in result.enrolled.items()
+        ],
+        "skips": [{"lead": lead, "reason": reason} for lead, reason in result.skipped],
+    }
+
+
+@API.route(
+    bp, "/enrollments/<enrollment_id>/status", "PUT", tag=TAG, body=StatusChange,
+    response=EnrollmentOut, errors=(409,), limited=True,
+)  # fmt: skip
+def change_status(enrollment_id: str, body: StatusChange) -> SequenceEnrollment:
+    """Pause, resume or stop an enrollment, with an optional reason."""
+    return service.set_enrollment_status(unit(), org(), enrollment_id, body.action, body.reason)
+
+
+@API.route(bp, "/enrollments", "GET", tag=TAG, query=EnrollmentQuery, response=EnrollmentPage)
+def list_enrollments(query: EnrollmentQuery) -> dict[str, Any]:
+    """Enrollments by lead, template, status or paused reason (e.g. `missing_variable`)."""
+    page = service.list_enrollments(
+        unit(), org(), lead_id=query.lead_id, template_id=query.template_id,
+        status=query.status.value if query.status else None,
+        paused_reason=query.paused_reason, limit=query.limit, cursor=query.cursor,
+    )  # fmt: skip
+    return {"items": page.items, "next_cursor": page.next_cursor}

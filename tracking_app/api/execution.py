@@ -1,0 +1,67 @@
+"""Run a dispatch cycle now, and read metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from sequences_core.db.models import SequenceEnrollment, SequenceTemplate
+from sequences_core.db.repository import get_owned
+from sequences_core.services import metrics as service
+from sequences_core.services.dispatch import DispatchScope, run_dispatch_cycle
+from tracking_app.api import bp
+from tracking_app.registry import API
+from tracking_app.schemas import ExecuteBody, ExecuteOut, MetricsQuery, MetricsReportOut
+from tracking_app.state import org, state, unit
+
+TAG = "execution"
+
+
+@API.route(bp, "/execute", "POST", tag=TAG, body=ExecuteBody, response=ExecuteOut, errors=(404,))
+def execute(body: ExecuteBody) -> dict[str, Any]:
+    """Run one dispatch cycle for your organization now (or for one enrollment).
+
+    The same cycle the scheduler runs: windows, limits and suppression all apply.
+    """
+    scope = DispatchScope(organization_id=org())
+    if body.enrollment_id is not None:
+        get_owned(unit().session, SequenceEnrollment, org(), body.enrollment_id, what="enrollment")
+        scope = DispatchScope(organization_id=org(), enrollment_id=body.enrollment_id)
+    app_state = state()
+    summary = run_dispatch_cycle(app_state.uow, app_state.dispatch(), scope)
+    return {
+        "scope": "enrollment" if body.enrollment_id else "organization",
+        "summary": summary.as_dict(),
+    }
+
+
+@API.route(
+    bp, "/metrics", "GET", tag=TAG, query=MetricsQuery, response=MetricsReportOut, errors=(404,)
+)
+def read_metrics(query: MetricsQuery) -> dict[str, Any]:
+    """Metrics overall and per template; `from`/`to` bound event and enrolment times.
+
+    Machine opens and clicks are excluded from every count and rate.
+    """
+    uow = unit()
+    ids = None
+    if query.template_id is not None:
+        get_owned(uow.session, SequenceTemplate, org(), query.template_id, what="template")
+        ids = [query.template_id]
+    report = service.metrics(uow, org(), since=query.since, until=query.until, template_ids=ids)
+    names = {
+        tid: name
+        for tid, name in uow.session.execute(
+            select(SequenceTemplate.id, SequenceTemplate.name).where(
+                SequenceTemplate.organization_id == org()
+            )
+        )
+    }
+    return {
+        "overall": report.overall.as_dict(),
+        "templates": [
+            {"template_id": tid, "name": names.get(tid, ""), "metrics": item.as_dict()}
+            for tid, item in report.templates.items()
+        ],
+    }
