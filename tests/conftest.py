@@ -121,3 +121,26 @@ def moto_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture
+def app(clean_db: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from tests.api_support import build_app
+
+    flask_app = build_app(clean_db, tmp_path)
+    yield flask_app
+    flask_app.extensions["sequences"].hits.close()
+
+
+@pytest.fixture
+def acme(app, clean_db: Engine):  # type: ignore[no-untyped-def]
+    from tests.api_support import tenant
+
+    return tenant(clean_db, app.test_client(), "Acme")
+
+
+@pytest.fixture
+def rival(app, clean_db: Engine):  # type: ignore[no-untyped-def]
+    from tests.api_support import tenant
+
+    return tenant(clean_db, app.test_client(), "Rival")
