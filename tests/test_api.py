@@ -265,7 +265,8 @@ def test_mailboxes_suppressions_and_tasks(acme, clean_db):
     task_template = acme.post(f"{API}/templates", {"name": "Calls", "settings": ALWAYS_OPEN}).json
     acme.post(
         f"{API}/steps",
-        {"template_id": task_template["id"], "type": "task", "config": {"title": "Call {{ first_name }}"}},
+        {"template_id": task_template["id"], "type": "task",
+         "config": {"title": "Call {{ first_name }}"}},
     )  # fmt: skip
     lead = acme.post(f"{API}/leads", {"email": "eve@lead.example", "first_name": "Eve"}).json
     acme.post(f"{API}/enrollments", {"template_id": task_template["id"], "lead_id": lead["id"]})

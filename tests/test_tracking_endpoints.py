@@ -66,7 +66,8 @@ def _age_sends(engine, seconds: int = 120) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "UPDATE sequence_step_executions SET completed_at = completed_at - make_interval(secs => :s)"
+                "UPDATE sequence_step_executions"
+                " SET completed_at = completed_at - make_interval(secs => :s)"
             ),
             {"s": seconds},
         )
