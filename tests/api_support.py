@@ -71,8 +71,10 @@ EMAIL_HTML = (
 )
 
 
-def sequence(t: Tenant, *, settings: dict[str, Any] | None = None) -> dict[str, str]:
-    """A mailbox, a template with one email step and one lead; their ids."""
+def sequence(
+    t: Tenant, *, settings: dict[str, Any] | None = None, follow_up: bool = False
+) -> dict[str, str]:
+    """A mailbox, a template with one email step (and a follow-up) and one lead; their ids."""
     t.post(f"{API}/mailboxes", {"from_email": "dana@acme.example", "from_name": "Dana"})
     template = t.post(
         f"{API}/templates",
@@ -83,6 +85,11 @@ def sequence(t: Tenant, *, settings: dict[str, Any] | None = None) -> dict[str, 
         {"template_id": template["id"], "type": "email",
          "config": {"subject": "Hello {{ first_name }}", "html": EMAIL_HTML}},
     ).json  # fmt: skip
+    if follow_up:
+        for step_type, config in (("wait", {"days": 3}), ("email", {"html": "<p>Bump</p>"})):
+            t.post(
+                f"{API}/steps", {"template_id": template["id"], "type": step_type, "config": config}
+            )
     lead = t.post(f"{API}/leads", {"email": "bob@lead.example", "first_name": "Bob"}).json
     return {"template": template["id"], "step": step["id"], "lead": lead["id"]}
 

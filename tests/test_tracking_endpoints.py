@@ -32,15 +32,7 @@ GMAIL_PROXY = (
 def _sent_email(
     acme, tmp_path, follow_up=False
 ) -> tuple[email.message.EmailMessage, dict[str, str]]:
-    ids = sequence(acme, settings=ALWAYS_OPEN)
-    if follow_up:
-        acme.post(
-            f"{API}/steps", {"template_id": ids["template"], "type": "wait", "config": {"days": 3}}
-        )
-        acme.post(
-            f"{API}/steps",
-            {"template_id": ids["template"], "type": "email", "config": {"html": "<p>Bump</p>"}},
-        )
+    ids = sequence(acme, settings=ALWAYS_OPEN, follow_up=follow_up)
     acme.post(f"{API}/enrollments", {"template_id": ids["template"], "lead_id": ids["lead"]})
     assert acme.post(f"{API}/execute", {}).json["summary"]["sent"] == 1
     [eml] = list((tmp_path / "outbox").glob("*.eml"))

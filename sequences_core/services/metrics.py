@@ -17,29 +17,32 @@ from sqlalchemy import text
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import InvalidInput
 
+# Lead-level events (a meeting, an opt-out) count for every template the lead is enrolled in,
+# and once overall: counts are DISTINCT over event ids, the overall row is its own grouping set.
 _EVENTS = text("""
-SELECT e.template_id,
-    count(*) FILTER (WHERE v.type = 'sent'),
-    count(*) FILTER (WHERE v.type = 'delivered'),
-    count(*) FILTER (WHERE v.type = 'open' AND NOT v.bot),
+SELECT GROUPING(e.template_id) = 1, e.template_id,
+    count(DISTINCT v.id) FILTER (WHERE v.type = 'sent'),
+    count(DISTINCT v.id) FILTER (WHERE v.type = 'delivered'),
+    count(DISTINCT v.id) FILTER (WHERE v.type = 'open' AND NOT v.bot),
     count(DISTINCT v.execution_id) FILTER (WHERE v.type IN ('open', 'click') AND NOT v.bot),
-    count(*) FILTER (WHERE v.type = 'click' AND NOT v.bot),
+    count(DISTINCT v.id) FILTER (WHERE v.type = 'click' AND NOT v.bot),
     count(DISTINCT v.execution_id) FILTER (WHERE v.type = 'click' AND NOT v.bot),
-    count(*) FILTER (WHERE v.type = 'reply'),
-    count(*) FILTER (WHERE v.type = 'bounce'),
-    count(*) FILTER (WHERE v.type = 'complaint'),
-    count(*) FILTER (WHERE v.type = 'meeting_booked'),
-    count(*) FILTER (WHERE v.type IN ('open', 'click') AND v.bot)
+    count(DISTINCT v.id) FILTER (WHERE v.type = 'reply'),
+    count(DISTINCT v.id) FILTER (WHERE v.type = 'bounce'),
+    count(DISTINCT v.id) FILTER (WHERE v.type = 'complaint'),
+    count(DISTINCT v.id) FILTER (WHERE v.type = 'meeting_booked'),
+    count(DISTINCT v.id) FILTER (WHERE v.type IN ('open', 'click') AND v.bot)
 FROM sequence_email_events v
-JOIN sequence_enrollments e ON e.id = v.enrollment_id AND e.organization_id = :org
+JOIN sequence_enrollments e ON e.organization_id = :org
+    AND (e.id = v.enrollment_id OR (v.enrollment_id IS NULL AND e.lead_id = v.lead_id))
 WHERE v.organization_id = :org
   AND (CAST(:since AS timestamptz) IS NULL OR v.occurred_at >= :since)
   AND (CAST(:until AS timestamptz) IS NULL OR v.occurred_at < :until)
   AND (CAST(:templates AS uuid[]) IS NULL OR e.template_id = ANY(CAST(:templates AS uuid[])))
-GROUP BY e.template_id
+GROUP BY GROUPING SETS ((e.template_id), ())
 """)
 _ENROLLMENTS = text("""
-SELECT template_id, count(*),
+SELECT GROUPING(template_id) = 1, template_id, count(*),
     count(*) FILTER (WHERE status = 'active'),
     count(*) FILTER (WHERE status = 'paused'),
     count(*) FILTER (WHERE status = 'completed'),
@@ -49,7 +52,7 @@ WHERE organization_id = :org
   AND (CAST(:since AS timestamptz) IS NULL OR enrolled_at >= :since)
   AND (CAST(:until AS timestamptz) IS NULL OR enrolled_at < :until)
   AND (CAST(:templates AS uuid[]) IS NULL OR template_id = ANY(CAST(:templates AS uuid[])))
-GROUP BY template_id
+GROUP BY GROUPING SETS ((template_id), ())
 """)
 
 _EVENT_FIELDS = (
@@ -97,10 +100,6 @@ class Metrics:
     machine_events: int = 0  # flagged opens and clicks: kept, counted in no rate
     rates: Rates = field(default_factory=Rates)
 
-    def add(self, other: Metrics) -> None:
-        for name in (*_EVENT_FIELDS, *_ENROLLMENT_FIELDS):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
     def finish(self) -> Metrics:
         def ratio(n: int) -> float:
             return round(n / self.sent, 4) if self.sent else 0.0
@@ -132,7 +131,7 @@ def metrics(
     until: datetime | None = None,
     template_ids: Sequence[uuid.UUID] | None = None,
 ) -> Report:
-    """Metrics per template (only templates with activity appear) and their sum."""
+    """Metrics per template (only templates with activity appear) and overall."""
     if since and until and until <= since:
         raise InvalidInput("Bad period", {"to": "must be after from"})
     params = {
@@ -141,16 +140,13 @@ def metrics(
         "until": until,
         "templates": list(template_ids) if template_ids is not None else None,
     }
-    per: dict[uuid.UUID, Metrics] = {}
-    for template_id, *counts in uow.session.execute(_EVENTS, params):
-        target = per.setdefault(template_id, Metrics())
-        for name, value in zip(_EVENT_FIELDS, counts, strict=True):
-            setattr(target, name, int(value))
-    for template_id, *counts in uow.session.execute(_ENROLLMENTS, params):
-        target = per.setdefault(template_id, Metrics())
-        for name, value in zip(_ENROLLMENT_FIELDS, counts, strict=True):
-            setattr(target, name, int(value))
     overall = Metrics()
+    per: dict[uuid.UUID, Metrics] = {}
+    for statement, names in ((_EVENTS, _EVENT_FIELDS), (_ENROLLMENTS, _ENROLLMENT_FIELDS)):
+        for is_total, template_id, *counts in uow.session.execute(statement, params):
+            target = overall if is_total else per.setdefault(template_id, Metrics())
+            for name, value in zip(names, counts, strict=True):
+                setattr(target, name, int(value))
     for item in per.values():
-        overall.add(item.finish())
+        item.finish()
     return Report(overall=overall.finish(), templates=per)
