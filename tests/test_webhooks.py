@@ -74,7 +74,8 @@ def test_subscription_is_confirmed_only_for_aws_urls(hooked, signer):
     key, _ = signer
     base = {"Type": "SubscriptionConfirmation", "MessageId": "m1", "Token": "tok",
             "TopicArn": "arn:aws:sns:us-east-1:123456789012:ses-events",
-            "Message": "You have chosen to subscribe", "Timestamp": "2026-12-01T10:00:00.000Z"}  # fmt: skip
+            "Message": "You have chosen to subscribe",
+            "Timestamp": "2026-12-01T10:00:00.000Z"}  # fmt: skip
     good = dict(
         base,
         SubscribeURL="https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=tok",
@@ -91,7 +92,8 @@ def test_forged_and_tampered_sns_messages_are_refused(hooked, signer):
     _, acme, _, _ = hooked
     key, _ = signer
     message = {"Type": "Notification", "MessageId": "m2", "Message": "{}",
-               "TopicArn": "arn:aws:sns:us-east-1:1:t", "Timestamp": "2026-12-01T10:00:00Z"}  # fmt: skip
+               "TopicArn": "arn:aws:sns:us-east-1:1:t",
+               "Timestamp": "2026-12-01T10:00:00Z"}  # fmt: skip
     body = json.loads(signed(key, message))
     tampered = dict(body, Message='{"eventType": "Bounce"}')
     assert _post_sns(acme.client, json.dumps(tampered)).status_code == 403
@@ -119,7 +121,8 @@ def test_signed_bounce_notification_suppresses_and_malformed_goes_to_dead_letter
         bouncedRecipients=[{"emailAddress": "bob@lead.example", "status": "5.1.1"}],
     )  # fmt: skip
     notification = {"Type": "Notification", "MessageId": "m3", "Message": event,
-                    "TopicArn": "arn:aws:sns:us-east-1:1:t", "Timestamp": "2026-12-01T10:00:00Z"}  # fmt: skip
+                    "TopicArn": "arn:aws:sns:us-east-1:1:t",
+               "Timestamp": "2026-12-01T10:00:00Z"}  # fmt: skip
     for version in ("1", "2"):  # SNS redelivers; SHA1 and SHA256 signatures both verify
         answer = _post_sns(acme.client, signed(key, notification, version))
         assert answer.status_code == 200 and answer.json["status"] == "applied"
