@@ -44,7 +44,7 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 fuzz: install
-	$(BIN)/pytest tests -m fuzz $(PYTEST_ARGS)
+	SEQUENCES_FUZZ_EXAMPLES=30 $(BIN)/pytest -n 2 tests -m fuzz $(PYTEST_ARGS)
 
 clean:
 	-$(BIN)/sequences dev stop

@@ -75,6 +75,13 @@ class SendWindow(Strict):
     # ISO weekdays, Monday = 1 … Sunday = 7
     days: list[Annotated[int, Field(ge=1, le=7)]] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
 
+    @field_validator("start", "end")
+    @classmethod
+    def _wall_time(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("must be a local wall time without an offset, such as 09:00")
+        return value
+
     @model_validator(mode="after")
     def _ordered(self) -> SendWindow:
         if self.end <= self.start:

@@ -63,6 +63,7 @@ class Operation:
     media: str
     error_media: str
     upload: str | None
+    also: tuple[int, ...]  # other success codes with the same answer (200 for an update)
 
     @property
     def path(self) -> str:
@@ -119,6 +120,7 @@ class Api:
         media: str = "application/json",
         error_media: str = "application/json",
         upload: str | None = None,
+        also: tuple[int, ...] = (),
     ) -> Callable[[View], View]:
         def register(view: View) -> View:
             doc = (view.__doc__ or "").strip()
@@ -139,6 +141,7 @@ class Api:
                     media=media,
                     error_media=error_media,
                     upload=upload,
+                    also=also,
                 )
             )
 
@@ -229,7 +232,8 @@ class Api:
             ok["content"] = {op.media: {"schema": ref(op.response, "serialization")}}
         elif op.media != "application/json":
             ok["content"] = {op.media: {"schema": {"type": "string"}}}
-        responses[str(op.status)] = ok
+        for code in (op.status, *op.also):
+            responses[str(code)] = ok
         out: dict[str, Any] = {
             "operationId": f"{op.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower())}",
             "summary": op.summary,

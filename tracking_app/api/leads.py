@@ -42,7 +42,7 @@ def _saved(lead: Lead, created: bool) -> dict[str, Any]:
     return {**LeadOut.model_validate(lead).model_dump(), "created": created}
 
 
-@API.route(bp, "/leads", "POST", tag=TAG, body=LeadIn, response=LeadSaved, status=201)
+@API.route(bp, "/leads", "POST", tag=TAG, body=LeadIn, response=LeadSaved, status=201, also=(200,))
 def upsert_lead(body: LeadIn) -> Any:
     """Create a lead, or update the one with this email (empty fields never erase)."""
     lead, created = service.create_or_update_lead(unit(), org(), body)
