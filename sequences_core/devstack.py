@@ -1,13 +1,22 @@
 """`make run`: bring up the local stack in the foreground and take it down on Ctrl-C.
 
-Until Airflow joins the stack, a dispatcher thread here runs one cycle a minute
-(the same core call as `sequences tick`), so the demo really sends (to var/outbox).
+Embedded PostgreSQL, then the tracking app (REST API, pixel, clicks, unsubscribe) under
+gunicorn on 127.0.0.1:5050. Until Airflow joins the stack, a dispatcher thread here runs
+one cycle a minute (the same core call as `sequences tick`), so the demo really sends (to
+var/outbox) and its links point at the running tracking app.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
 from types import FrameType
 
 from rich.console import Console
@@ -46,6 +55,39 @@ def _dispatch_every(
         stop.wait(DISPATCH_EVERY_SECONDS)
 
 
+TRACKING_BIND = "127.0.0.1:5050"
+
+
+def _start_tracking_app(settings: Settings, url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn serving tracking_app, waited for until /healthz answers."""
+    bind = os.environ.get("SEQUENCES_TRACKING_BIND", TRACKING_BIND)
+    conf = Path(__file__).resolve().parent.parent / "tracking_app" / "gunicorn_conf.py"
+    env = {**os.environ, "SEQUENCES_DATABASE_URL": url, "SEQUENCES_TRACKING_BIND": bind,
+           "SEQUENCES_VAR_DIR": str(settings.var_dir)}  # fmt: skip
+    log = (settings.var_dir / "tracking-app.log").open("ab")
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and config
+        [sys.executable, "-m", "gunicorn", "-c", str(conf)], env=env, stdout=log, stderr=log
+    )
+    base = f"http://{bind}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310 - loopback
+                return process, base
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the tracking app did not start; see {log.name}")
+
+
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)  # graceful: buffered tracking hits are written
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def run_stack(settings: Settings) -> int:
     console = Console()
     stop = threading.Event()
@@ -77,10 +119,16 @@ def run_stack(settings: Settings) -> int:
             key_file.read_text().strip() if key_file.exists() else "(see `sequences org create`)"
         )
 
+        tracking, base = _start_tracking_app(settings, url)
+        if not os.environ.get("SEQUENCES_PUBLIC_URL"):
+            settings = replace(settings, public_url=base)  # links point at this app
         table = Table(title="Sequences — local stack", show_header=False)
         table.add_column(no_wrap=True)
         table.add_column(overflow="fold")
         table.add_row("PostgreSQL", url)
+        table.add_row("REST API", f"{base}/api/sequences (Authorization: Bearer <API key>)")
+        table.add_row("API docs", f"{base}/api/sequences/docs")
+        table.add_row("OpenAPI", f"{base}/api/sequences/openapi.json")
         table.add_row("demo organization", str(seed.organization_id))
         table.add_row("demo API key", api_key)
         table.add_row("demo template", f"{seed.template_id} ({seed.leads} leads)")
@@ -94,6 +142,7 @@ def run_stack(settings: Settings) -> int:
         stop.wait()
         dispatcher.join(timeout=30)
         console.print("stopping …")
+        _stop_process(tracking)
         engine.dispose()
     finally:
         if server is not None:

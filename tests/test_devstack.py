@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from sequences_core.embedded_db import EmbeddedPostgres, free_port
 from sequences_core.services.demo import seed_demo
 
 
-def start_and_stop(env: dict[str, str]) -> str:
+def start_and_stop(env: dict[str, str], while_up=None) -> str:
     proc = subprocess.Popen(
         [sys.executable, "-m", "sequences_core.cli", "dev", "up"],
         stdout=subprocess.PIPE,
@@ -40,6 +42,8 @@ def start_and_stop(env: dict[str, str]) -> str:
     else:
         proc.kill()
         pytest.fail("stack did not come up:\n" + "".join(lines))
+    if while_up is not None:
+        while_up("".join(lines))
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, "".join(lines) + rest
@@ -55,8 +59,25 @@ def test_stack_comes_up_and_reuses_its_data(tmp_path: Path):
         SEQUENCES_EMBEDDED_PG_PORT=str(free_port()),
         COLUMNS="200",
     )
-    first = start_and_stop(env)
+    port = free_port()
+    env["SEQUENCES_TRACKING_BIND"] = f"127.0.0.1:{port}"
+    served = []
+
+    def api_answers(output: str) -> None:
+        assert f"http://127.0.0.1:{port}/api/sequences/docs" in output
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sequences/openapi.json") as r:
+            served.append(json.load(r)["openapi"])
+        key = re.search(r"demo API key\s*│\s*(\S+)", output).group(1)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/sequences/templates",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        with urllib.request.urlopen(request) as r:
+            served.append(json.load(r)["items"][0]["name"])
+
+    first = start_and_stop(env, api_answers)
     second = start_and_stop(env)
+    assert served[0].startswith("3.1") and served[1]  # the API served the demo template
     org = re.search(r"demo organization\s*│\s*(\S+)", first)
     assert org, first
     assert org.group(1) in second  # the same demo org: data survived the restart

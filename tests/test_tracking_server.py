@@ -88,8 +88,8 @@ def test_api_end_to_end_and_every_hit_recorded_after_sigterm(server, clean_db):
         base, "POST", "/api/sequences/templates", key, {"name": "T", "settings": ALWAYS_OPEN}
     )
     template = json.loads(raw)["id"]
-    step = {"template_id": template, "type": "email",
-            "config": {"subject": "Hi", "html": '<p><a href="https://example.com/x">x</a></p>'}}  # fmt: skip
+    html = '<p><a href="https://example.com/x">x</a></p>'
+    step = {"template_id": template, "type": "email", "config": {"subject": "Hi", "html": html}}
     assert call(base, "POST", "/api/sequences/steps", key, step)[0] == 201
     leads = [{"email": f"l{i}@lead.example"} for i in range(3)]
     status, raw = call(base, "POST", "/api/sequences/enrollments/bulk", key,
