@@ -100,22 +100,28 @@ def classify_agent(user_agent: str | None) -> Agent:
     for mark in _SCANNER_MARKS:
         if mark in lowered:
             return Agent("bot", client, f"scanner: {mark.strip('/')}")
+    # Gmail's and Yahoo's image proxies are *not* machines by their agent alone: they fetch
+    # the images when the person opens the message (Gmail since 2013, then caches them), so
+    # a proxied fetch is a real open. Only a fetch within seconds of delivery (the prefetch
+    # rule, applied where hits are written) is a machine. The proxy hides the device.
+    if client in ("Gmail", "Yahoo Mail"):
+        return Agent(None, client, None)
     if device_family == "Spider":
         return Agent("bot", client, f"crawler: {family or 'unknown'}")
-    device: str | None
-    if device_family in ("iPad",) or "tablet" in lowered:
-        device = "tablet"
-    elif device_family not in (None, "Other") or os_family in ("iOS", "Android"):
-        device = "mobile"
-    else:
-        device = "desktop"
-    # GoogleImageProxy is *not* a machine by its agent alone: since 2013 Gmail fetches images
-    # through its proxy when the person opens the message (and caches them), so the first
-    # proxied fetch is a real open. Only a fetch within seconds of delivery (the prefetch
-    # rule, applied where hits are written) is a machine. The proxy hides the device.
-    if client == "Gmail":
-        device = None
-    return Agent(device, client, None)
+    return Agent(_device(ua, device_family, os_family), client, None)
+
+
+def _device(ua: str, device_family: str | None, os_family: str | None) -> str:
+    lowered = ua.lower()
+    if (
+        device_family == "iPad"
+        or "tablet" in lowered
+        or (os_family == "Android" and "mobile" not in lowered)
+    ):
+        return "tablet"
+    if os_family in ("iOS", "Android", "Windows Phone", "BlackBerry OS") or "mobile" in lowered:
+        return "mobile"
+    return "desktop"
 
 
 def network_reason(ip: str | None) -> str | None:
@@ -149,5 +155,7 @@ def truncate_ip(ip: str | None) -> str | None:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
