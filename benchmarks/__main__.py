@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import bulk_enroll, dispatch, ingest
+from benchmarks import bulk_enroll, dispatch, ingest, tracking
 
-for bench in (bulk_enroll, dispatch, ingest):
+for bench in (bulk_enroll, dispatch, ingest, tracking):
     bench.main()

@@ -105,6 +105,7 @@ def run_stack(settings: Settings) -> int:
         url = server.ensure_database(DATABASE)
     else:
         url = settings.database_url or ""
+    tracking: subprocess.Popen[bytes] | None = None
     try:
         engine = build_engine(url)
         migrate.upgrade(engine)
@@ -142,9 +143,10 @@ def run_stack(settings: Settings) -> int:
         stop.wait()
         dispatcher.join(timeout=30)
         console.print("stopping …")
-        _stop_process(tracking)
         engine.dispose()
     finally:
+        if tracking is not None:
+            _stop_process(tracking)
         if server is not None:
             server.stop()
     console.print("stopped")

@@ -124,6 +124,7 @@ def _device(ua: str, device_family: str | None, os_family: str | None) -> str:
     return "desktop"
 
 
+@lru_cache(maxsize=8192)
 def network_reason(ip: str | None) -> str | None:
     """A machine verdict from the address alone (known scanner and prefetch ranges)."""
     if not ip:
@@ -147,6 +148,7 @@ def machine_reason(user_agent: str | None, ip: str | None) -> str | None:
     return classify_agent(user_agent).machine_reason or network_reason(ip)
 
 
+@lru_cache(maxsize=8192)
 def truncate_ip(ip: str | None) -> str | None:
     """Keep the network, drop the host: /24 for IPv4, /48 for IPv6 (privacy by default)."""
     if not ip:

@@ -1,4 +1,4 @@
-"""Who opened or clicked: people, their clients and devices, and the machines that fetch for them."""
+"""Who opened or clicked: people, their clients and devices, and machines fetching for them."""
 
 from __future__ import annotations
 

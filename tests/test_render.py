@@ -103,6 +103,10 @@ def test_tokens_reject_tampering_and_other_keys():
     good = tokens.open_token(eid)
     assert tokens.read_open(good) == eid
     assert tokens.read_open(good[:-2] + "xx") is None
+    spellings = {
+        good[:-1] + c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    }
+    assert [t for t in spellings if tokens.read_open(t) is not None] == [good]  # one spelling only
     assert other.read_open(good) is None
     assert tokens.read_click(tokens.open_token(eid), "https://x") is None  # purposes do not mix
     unsub = tokens.unsubscribe_token(uuid.uuid4(), uuid.uuid4(), None)

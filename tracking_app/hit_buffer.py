@@ -24,7 +24,7 @@ Writer = Callable[[Sequence[Hit]], int]
 
 class HitBuffer:
     def __init__(
-        self, write: Writer, *, batch: int = 50, interval: float = 0.2, capacity: int = 20_000
+        self, write: Writer, *, batch: int = 200, interval: float = 0.2, capacity: int = 20_000
     ) -> None:
         self._write = write
         self.batch, self.interval, self.capacity = batch, interval, capacity

@@ -45,11 +45,15 @@ def _client_ip() -> str | None:
     return request.remote_addr
 
 
-@API.route(bp, "/track/open", "GET", tag=TAG, query=OpenQuery, auth=False, media="image/gif")
-def track_open(query: OpenQuery) -> Response:
+@API.route(
+    bp, "/track/open", "GET", tag=TAG, query=OpenQuery, auth=False, media="image/gif",
+    parse_query=False,
+)  # fmt: skip
+def track_open() -> Response:
     """The open pixel: a 43-byte transparent GIF, always; a valid token records an open."""
     app_state = state()
-    execution_id = app_state.tokens.read_open(query.eid) if query.eid else None
+    token = request.args.get("eid")
+    execution_id = app_state.tokens.read_open(token) if token else None
     if execution_id is not None:
         app_state.hits.add(
             Hit("open", execution_id, utcnow(), _client_ip(), request.headers.get("User-Agent"))

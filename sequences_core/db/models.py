@@ -290,15 +290,13 @@ class SequenceEmailEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     organization_id: Mapped[uuid.UUID] = org_fk()
-    enrollment_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("sequence_enrollments.id", ondelete="SET NULL"), index=True
-    )
-    execution_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("sequence_step_executions.id", ondelete="SET NULL"), index=True
-    )
-    lead_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("leads.id", ondelete="SET NULL"), index=True
-    )
+    # No foreign keys on these three: events are an append-only log written at tracking
+    # speed, and a key check per row halves that speed. Writers resolve the references as
+    # they insert (a hit for a missing execution is dropped); deleting a lead anonymises
+    # its events (services/leads.py).
+    enrollment_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    execution_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     type: Mapped[str] = mapped_column(String(20))
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
     url: Mapped[str | None] = mapped_column(Text)

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from psycopg import Connection
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sequences_core.db.models import Lead
+from sequences_core.db.models import Lead, SequenceEmailEvent
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import Conflict
@@ -136,6 +136,12 @@ def update_lead(
 
 
 def delete_lead(uow: UnitOfWork, org_id: uuid.UUID, lead_id: uuid.UUID | str) -> None:
-    """Delete a lead and its enrollments; its events stay (anonymous) for the metrics."""
-    uow.session.delete(get_owned(uow.session, Lead, org_id, lead_id, what="lead"))
+    """Delete a lead and its enrollments; its events stay, anonymised, in the metrics."""
+    lead = get_owned(uow.session, Lead, org_id, lead_id, what="lead")
+    uow.session.execute(
+        update(SequenceEmailEvent)
+        .where(SequenceEmailEvent.organization_id == org_id, SequenceEmailEvent.lead_id == lead.id)
+        .values(lead_id=None, ip=None, user_agent=None, geo=None, raw=None)
+    )
+    uow.session.delete(lead)
     uow.commit()

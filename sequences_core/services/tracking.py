@@ -66,8 +66,7 @@ JOIN organizations o ON o.id = x.organization_id
 # Two different links of one email clicked within a second: a scanner walking the message.
 _SAME_SECOND = text("""
 UPDATE sequence_email_events c SET bot = true, reason = 'links_clicked_in_the_same_second'
-WHERE c.type = 'click' AND NOT c.bot
-  AND c.execution_id IN (SELECT DISTINCT execution_id FROM _tracking_hits WHERE kind = 'click')
+WHERE c.execution_id = ANY(CAST(:executions AS uuid[])) AND c.type = 'click' AND NOT c.bot
   AND EXISTS (
     SELECT 1 FROM sequence_email_events o
     WHERE o.execution_id = c.execution_id AND o.type = 'click' AND o.id <> c.id
@@ -108,6 +107,8 @@ def record_hits(uow: UnitOfWork, hits: Sequence[Hit], geo: GeoLookup | None = No
             for hit in hits:
                 copy.write_row(_row(hit, geo))
     recorded = uow.session.execute(_INSERT, {"prefetch": PREFETCH_WINDOW}).rowcount  # type: ignore[attr-defined]
-    uow.session.execute(_SAME_SECOND)
+    clicked = list({hit.execution_id for hit in hits if hit.kind == "click"})
+    if clicked:
+        uow.session.execute(_SAME_SECOND, {"executions": clicked})
     uow.commit()
     return int(recorded)

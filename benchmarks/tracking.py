@@ -1,0 +1,196 @@
+"""The open pixel under gunicorn, beside a bare Flask route serving the same GIF.
+
+Both run under the same gunicorn settings (gthread, 2 workers x 8 threads) on 127.0.0.1 and
+are driven by wrk for BENCH_TRACKING_SECONDS (20 s) each, in the same run. Then: every hit
+with a valid token must be a row (counted after a graceful stop), and a second load is cut
+by SIGTERM half-way: every pixel answered before the stop must be a row too.
+Target: >= 0.7 of the bare route's requests/s, p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, text
+
+from benchmarks.dispatch import ALWAYS, NullSender, seed
+from benchmarks.harness import ROOT, report, scratch_engine
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.embedded_db import free_port
+from sequences_core.services.dispatch import DispatchContext, run_dispatch_cycle
+from sequences_core.tokens import Tokens
+
+SECONDS = int(os.environ.get("BENCH_TRACKING_SECONDS", "20"))
+ROUNDS = 4  # bare and ours alternate, SECONDS / ROUNDS each time: noise hits both alike
+SECRET = "bench-tracking"
+CONF = ROOT / "tracking_app" / "gunicorn_conf.py"
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(CONF), app],
+        env={**os.environ, **env, "SEQUENCES_TRACKING_BIND": f"127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    try:
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+
+
+def wrk(url: str, seconds: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    return {
+        "requests": requests,
+        "per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "bad": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(0) if errors else "",  # type: ignore[dict-item]
+    }
+
+
+def combined(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Rounds of equal length: total requests, mean rate, median p50, worst p99."""
+    p50s = sorted(r["p50_ms"] for r in runs)
+    return {
+        "requests": sum(r["requests"] for r in runs),
+        "per_s": sum(r["per_s"] for r in runs) / len(runs),
+        "p50_ms": p50s[len(p50s) // 2],
+        "p99_ms": max(r["p99_ms"] for r in runs),
+        "bad": sum(r["bad"] for r in runs),
+    }
+
+
+def opens(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM sequence_email_events WHERE type='open'")
+            ).scalar_one()
+        )
+
+
+def pixel_path(engine: Engine) -> str:
+    with UnitOfWork(engine) as uow:
+        seed(uow, 10, ALWAYS)
+    ctx = DispatchContext(
+        sender=NullSender(), tokens=Tokens(SECRET), public_url="http://x",
+        now=lambda: datetime.now(UTC),
+    )  # fmt: skip
+    run_dispatch_cycle(lambda: UnitOfWork(engine), ctx)
+    with engine.begin() as conn:  # sent an hour ago: the hits are not prefetches
+        conn.execute(
+            text("UPDATE sequence_step_executions SET completed_at = now() - interval '1 hour'")
+        )
+        execution = conn.execute(
+            text("SELECT id FROM sequence_step_executions LIMIT 1")
+        ).scalar_one()
+    return f"/api/sequences/track/open?eid={Tokens(SECRET).open_token(execution)}"
+
+
+def cut_by_sigterm(base: str, process: subprocess.Popen[bytes], path: str) -> int:
+    """Load from 8 threads; SIGTERM half-way; return how many pixels were answered."""
+    answered = 0
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def loop() -> None:
+        nonlocal answered
+        while not stop.is_set():
+            try:
+                with urllib.request.urlopen(base + path, timeout=5) as answer:
+                    if answer.read()[:6] == b"GIF89a":
+                        with lock:
+                            answered += 1
+            except OSError:
+                if process.poll() is not None:
+                    return
+
+    threads = [threading.Thread(target=loop) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return answered
+
+
+def main() -> None:
+    with scratch_engine("bench_tracking") as engine:
+        path = pixel_path(engine)
+        env = {"SEQUENCES_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+               "SEQUENCES_SECRET_KEY": SECRET}  # fmt: skip
+        with (
+            gunicorn("benchmarks.bare_pixel:app", env) as (bare_base, _),
+            gunicorn("tracking_app.wsgi:app", env) as (base, _),
+        ):
+            rounds = [
+                (
+                    wrk(bare_base + "/pixel.gif", SECONDS // ROUNDS),
+                    wrk(base + path, SECONDS // ROUNDS),
+                )
+                for _ in range(ROUNDS)
+            ]
+        bare, ours = (combined([r[i] for r in rounds]) for i in (0, 1))
+        recorded = opens(engine)  # after the graceful stop: the buffer was written
+        with gunicorn("tracking_app.wsgi:app", env) as (base, process):
+            answered = cut_by_sigterm(base, process, path)
+        recorded_after_cut = opens(engine) - recorded
+    ratio = ours["per_s"] / bare["per_s"]
+    report(
+        "tracking",
+        [
+            {"what": "bare Flask route, same GIF (baseline)", "requests": bare["requests"],
+             "per_s": bare["per_s"], "p50_ms": bare["p50_ms"], "p99_ms": bare["p99_ms"],
+             "ratio": "-", "recorded": "-", "target": "-"},
+            {"what": "open pixel (token, buffer, COPY)", "requests": ours["requests"],
+             "per_s": ours["per_s"], "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"],
+             "ratio": f"{ratio:.2f}",
+             "recorded": f"{recorded} rows >= {ours['requests'] - ours['bad']} answered",
+             "target": ">= 0.70, p99 < 50 ms, all recorded"},
+            {"what": "SIGTERM mid-load (answered vs rows)", "requests": answered, "per_s": 0.0,
+             "p50_ms": 0.0, "p99_ms": 0.0, "ratio": "-",
+             "recorded": f"{recorded_after_cut} rows >= {answered} answered",
+             "target": "all recorded"},
+        ],
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
