@@ -41,6 +41,9 @@ def test_every_service_command_exists(monkeypatch):
             elif argv[0] == "sequences":
                 result = CliRunner().invoke(sequences_cli, [*argv[1:], "--help"])
                 assert result.exit_code == 0, (name, argv, result.output)
+            elif argv[0] == "gunicorn":
+                assert argv[1] == "-c" and argv[2].startswith("/opt/sequences/"), (name, argv)
+                assert (ROOT / argv[2].removeprefix("/opt/sequences/")).is_file(), argv
             elif argv[0] == "airflow":
                 parser.parse_args([*argv[1:]])  # exits on an unknown command
                 seen_airflow.add(" ".join(argv[1:]))
@@ -84,3 +87,20 @@ def test_dags_and_plugins_are_mounted_and_databases_are_separate():
         "requirements.lock" in dockerfile
         and "apache-airflow" in (ROOT / "requirements.lock").read_text()
     )
+
+
+def test_tracking_app_service_agrees_with_the_code_and_readme():
+    service = COMPOSE["services"]["tracking-app"]
+    env = service["environment"]
+    port = env["SEQUENCES_TRACKING_BIND"].rsplit(":", 1)[1]
+    assert service["ports"] == [f"{port}:{port}"]
+    assert port == "5050" and "127.0.0.1:5050" in (ROOT / "README.md").read_text()
+    assert "/healthz" in " ".join(service["healthcheck"]["test"])
+    assert (
+        env["SEQUENCES_DATABASE_URL"]
+        == COMPOSE["x-airflow"]["environment"]["SEQUENCES_DATABASE_URL"]
+    )
+    from tracking_app import gunicorn_conf
+
+    assert gunicorn_conf.wsgi_app == "tracking_app.wsgi:app"
+    assert "COPY tracking_app" in (ROOT / "Dockerfile").read_text()

@@ -827,6 +827,35 @@ def reconcile_stale_sends(uow: UnitOfWork, sender: Sender, now: datetime) -> Cyc
     return summary
 
 
+_DUE_BY_SHARD = text("""
+SELECT abs(hashtextextended(id::text, 0)) % :shards AS shard, count(*)
+FROM sequence_enrollments WHERE status = 'active' AND next_run_at <= :now
+GROUP BY 1 ORDER BY 1
+""")
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    count: int
+    due: int
+
+    def scope(self) -> DispatchScope:
+        return DispatchScope(shard=(self.index, self.count))
+
+
+def plan_shards(uow: UnitOfWork, now: datetime, shards: int) -> list[Shard]:
+    """The hash shards that have due work now, with how much: one dispatcher each.
+
+    The shards partition the due enrollments (same hash as `DispatchScope`), and each
+    dispatcher still claims with SKIP LOCKED, so two on one shard never send twice.
+    """
+    if not 1 <= shards <= 1000:
+        raise ValueError("shards must be between 1 and 1000")
+    rows = uow.session.execute(_DUE_BY_SHARD, {"now": now, "shards": shards})
+    return [Shard(int(index), shards, int(due)) for index, due in rows]
+
+
 def run_dispatch_cycle(
     uow_factory: Callable[[], UnitOfWork],
     ctx: DispatchContext,
