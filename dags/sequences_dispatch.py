@@ -1,0 +1,106 @@
+"""sequences_dispatch: feedback first, then reconcile, plan shards, send them, summarise.
+
+Every 10 minutes. Replies and bounces that arrived since the last run are applied before
+anything is sent; each mapped `send_batch` claims due enrollments of its hash shard with
+SKIP LOCKED, so workers scale out without double sends; the `ses_send` pool bounds how
+many send at once. Params: `shards` (8), `batch_size` (500); Variable
+`sequences_ses_max_send_rate` (the SES account's rate).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import Param, dag, get_current_context, task
+from sequences_runtime import RETRIES
+
+MAX_SHARDS = 256
+
+
+@dag(
+    dag_id="sequences_dispatch",
+    schedule=timedelta(minutes=10),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=RETRIES,
+    params={
+        "shards": Param(8, type="integer", minimum=1, maximum=MAX_SHARDS),
+        "batch_size": Param(500, type="integer", minimum=1, maximum=5000),
+    },
+    tags=["sequences"],
+    doc_md=__doc__,
+)
+def sequences_dispatch() -> None:
+    @task
+    def apply_feedback() -> dict[str, int]:
+        from sequences_runtime import runtime
+
+        from sequences_core.clock import utcnow
+        from sequences_core.services.ingest import run_feedback_cycle
+
+        rt = runtime()
+        return run_feedback_cycle(rt.uow, rt.feeds(), utcnow).as_dict()
+
+    @task
+    def reconcile_stale_sends() -> dict[str, int]:
+        from sequences_runtime import runtime
+
+        from sequences_core.clock import utcnow
+        from sequences_core.services import dispatch
+
+        rt = runtime()
+        with rt.uow() as uow:
+            return dispatch.reconcile_stale_sends(
+                uow, rt.dispatch_context().sender, utcnow()
+            ).as_dict()
+
+    @task
+    def plan_batches() -> list[dict[str, int]]:
+        from sequences_runtime import runtime
+
+        from sequences_core.clock import utcnow
+        from sequences_core.services.dispatch import plan_shards
+
+        shards = int(get_current_context()["params"]["shards"])
+        with runtime().uow() as uow:
+            return [vars(s) for s in plan_shards(uow, utcnow(), shards)][:MAX_SHARDS]
+
+    @task(pool="ses_send")
+    def send_batch(shard: dict[str, int]) -> dict[str, int]:
+        from sequences_runtime import runtime
+
+        from sequences_core.services.dispatch import DispatchScope, run_dispatch_cycle
+
+        rt = runtime()
+        ctx = rt.dispatch_context(int(get_current_context()["params"]["batch_size"]))
+        scope = DispatchScope(shard=(shard["index"], shard["count"]))
+        return run_dispatch_cycle(rt.uow, ctx, scope).as_dict()
+
+    @task
+    def summarise(results: list[dict[str, int]]) -> dict[str, Any]:
+        from sequences_runtime import log_table
+
+        total: dict[str, int] = {}
+        for result in results:
+            for key, value in result.items():
+                total[key] = total.get(key, 0) + value
+        summary = {
+            "shards": len(results),
+            "sent": total.get("sent", 0),
+            "deferred_window": total.get("deferred_window", 0),
+            "deferred_limit": total.get("deferred_limit", 0),
+            "failed": total.get("failed", 0),
+            "paused": total.get("paused", 0),
+            "unknown": total.get("unknown", 0),
+        }
+        log_table("sequences_dispatch", summary)
+        return summary
+
+    planned = plan_batches()
+    apply_feedback() >> reconcile_stale_sends() >> planned
+    summarise(send_batch.expand(shard=planned))
+
+
+sequences_dispatch()
