@@ -1,0 +1,251 @@
+"""The DAGs end to end with `dag.test()`: real PostgreSQL (Airflow's metadata too) and moto.
+
+Enrol leads in many zones → `sequences_dispatch` sends the first step to those inside their
+window (read back from SES in moto) and defers the rest to their next allowed instant →
+SES bounce/complaint notifications on SQS and a reply in S3 → `sequences_feedback` → a
+second `sequences_dispatch` sends nothing to those three and the next step to the others.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from email import policy
+from pathlib import Path
+
+import boto3
+import pytest
+from sqlalchemy import select, text
+
+from sequences_core.db.models import (
+    Lead,
+    Organization,
+    SequenceEnrollment,
+    SequenceStepExecution,
+)
+from sequences_core.schedule import is_allowed, next_allowed_instant
+from sequences_core.schemas import LeadIn, template_settings
+from sequences_core.services.dispatch import send_rules
+from tests.test_dispatch import email_step, enrol, mailbox, sequence
+from tests.test_feedback_e2e import reply, ses_event, sns
+
+ROOT = Path(__file__).resolve().parent.parent
+ZONES = [
+    "Pacific/Auckland",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/Sao_Paulo",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Pacific/Honolulu",
+    "Asia/Dubai",
+    "Australia/Sydney",
+]
+
+
+@pytest.fixture(scope="session")
+def airflow_env(pg_server, worker, tmp_path_factory):
+    home = tmp_path_factory.mktemp("airflow")
+    meta = pg_server.fresh_database(f"airflow_meta_{worker}")
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta.replace(
+            "postgresql://", "postgresql+psycopg://"
+        ),
+        "PYTHONPATH": str(ROOT),
+    }
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    subprocess.run(
+        [airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300
+    )
+    subprocess.run(
+        [airflow, "pools", "set", "ses_send", "4", "bounds concurrent SES sends"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return env
+
+
+def recipient(message) -> str:
+    found = message.destinations
+    return found["ToAddresses"][0] if isinstance(found, dict) else found[0]
+
+
+def run_dag(env, dag_id: str, params: dict | None = None) -> dict:
+    argv = [sys.executable, str(ROOT / "tests" / "run_dag.py"), dag_id]
+    if params:
+        argv.append(json.dumps(params))
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.timeout(900)
+def test_dispatch_feedback_dispatch_through_airflow(
+    airflow_env, db_url, uow, org_id, new_uow, moto_server
+):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    aws = {"region_name": "us-east-1", "endpoint_url": moto_server}
+    sqs, s3 = boto3.client("sqs", **aws), boto3.client("s3", **aws)
+    boto3.client("sesv2", **aws).create_email_identity(EmailIdentity="sender.example")
+    queue_url = sqs.create_queue(QueueName=f"dag-events-{org_id.hex[:8]}")["QueueUrl"]
+    bucket = f"dag-inbound-{org_id.hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    env = {
+        **airflow_env,
+        "AIRFLOW_CONN_SEQUENCES_DB": db_url,
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "testing",
+                "password": "testing",
+                "extra": {"region_name": "us-east-1", "endpoint_url": moto_server},
+            }
+        ),
+        "SEQUENCES_DATABASE_URL": "postgresql://ignored-inside-airflow@127.0.0.1:1/none",
+        "SEQUENCES_SENDER": "ses",
+        "SEQUENCES_SECRET_KEY": "dag-test",
+        "SEQUENCES_PUBLIC_URL": "https://track.example",
+        "SEQUENCES_SES_EVENTS_QUEUE_URL": queue_url,
+        "SEQUENCES_INBOUND_BUCKET": bucket,
+    }
+    mailbox(uow, org_id)
+    template = sequence(
+        uow,
+        org_id,
+        [email_step("Hello"), ("wait", {"hours": 1}), email_step("Following up")],
+        # every day, so that at any hour some of the 12 zones are inside 09:00-17:00
+        send_window={"start": "09:00", "end": "17:00", "days": [1, 2, 3, 4, 5, 6, 7]},
+        skip_weekends=False,
+        jitter_minutes=0,
+    )
+    leads = [
+        LeadIn(email=f"l{i}@lead.example", first_name=f"L{i}", timezone=zone)
+        for i, zone in enumerate(ZONES)
+    ]
+    started = datetime.now(UTC)
+    enrol(uow, org_id, template, leads, started - timedelta(minutes=1))
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    before = len(backend.sent_messages)
+
+    first = run_dag(env, "sequences_dispatch")
+    assert first["state"] == "success", first
+    assert any(t.startswith("send_batch[") for t in first["tasks"]), first
+
+    with new_uow() as read:
+        rows = read.session.execute(
+            select(Lead, SequenceEnrollment).join(
+                SequenceEnrollment, SequenceEnrollment.lead_id == Lead.id
+            )
+        ).all()
+        settings = template_settings(
+            read.session.execute(
+                text("SELECT settings FROM sequence_templates WHERE id = :t"), {"t": template}
+            ).scalar_one()
+        )
+        org = read.session.get(Organization, org_id)
+        executions = {
+            x.enrollment_id: x for x in read.session.scalars(select(SequenceStepExecution))
+        }
+    sent_to = {lead.email for lead, e in rows if e.id in executions}
+    assert len(backend.sent_messages) - before == len(sent_to)
+    for lead, enrollment in rows:
+        rules = send_rules(settings, lead, org)
+        if lead.email in sent_to:
+            assert is_allowed(executions[enrollment.id].attempted_at, rules), lead.timezone
+        else:  # deferred to exactly its next allowed instant (no jitter configured)
+            assert enrollment.next_run_at == next_allowed_instant(started, rules) or (
+                enrollment.next_run_at >= started and is_allowed(enrollment.next_run_at, rules)
+            ), lead.timezone
+    for message in backend.sent_messages[before:]:
+        raw = email.message_from_bytes(message.raw_data.encode(), policy=policy.default)
+        html = raw.get_body(("html",)).get_content()
+        assert "track/open?eid=" in html and raw["List-Unsubscribe-Post"]
+    if len(sent_to) < 3:
+        pytest.skip(f"only {len(sent_to)} leads inside their window now; need 3 for feedback")
+
+    bounced, complained, replied = sorted(sent_to)[:3]
+    by_email = {lead.email: executions[e.id] for lead, e in rows if e.id in executions}
+    now = datetime.now(UTC)
+    ses_ids = {
+        m.raw_data.split("Message-ID: ")[1].split("\r\n")[0]: m.id for m in backend.sent_messages
+    }
+    for who in (bounced, complained):
+        assert by_email[who].provider_message_id in ses_ids.values()
+    sqs.send_message(
+        QueueUrl=queue_url,
+        MessageBody=sns(
+            ses_event(
+                "Bounce",
+                by_email[bounced],
+                bounced,
+                now,
+                bounceType="Permanent",
+                bounceSubType="General",
+                feedbackId="dag-fb-1",
+                bouncedRecipients=[{"emailAddress": bounced}],
+            )
+        ),
+    )
+    sqs.send_message(
+        QueueUrl=queue_url,
+        MessageBody=ses_event(
+            "Complaint",
+            by_email[complained],
+            complained,
+            now,
+            feedbackId="dag-fb-2",
+            complainedRecipients=[{"emailAddress": complained}],
+        ),
+    )
+    s3.put_object(
+        Bucket=bucket,
+        Key="inbound/reply.eml",
+        Body=reply(
+            by_email[replied].message_id_header, replied, "Re: Hello", "Yes, let's talk.", now
+        ),
+    )
+
+    feedback = run_dag(env, "sequences_feedback")
+    assert feedback["state"] == "success", feedback
+    with new_uow() as write:  # the hour's wait has passed for everyone who got step one
+        write.session.execute(
+            text(
+                "UPDATE sequence_enrollments SET next_run_at = now() - interval '1 minute',"
+                " last_step_at = now() - interval '2 hours'"
+                " WHERE status = 'active' AND current_step > 0"
+            )
+        )
+        write.commit()
+    middle = len(backend.sent_messages)
+    second = run_dag(env, "sequences_dispatch", {"shards": 2})
+    assert second["state"] == "success", second
+    followed = {recipient(m) for m in backend.sent_messages[middle:]}
+    assert not followed & {bounced, complained, replied}
+    with new_uow() as read:
+        status = dict(
+            read.session.execute(
+                select(Lead.email, SequenceEnrollment.status).join(SequenceEnrollment)
+            ).all()
+        )
+    assert (status[bounced], status[complained], status[replied]) == (
+        "bounced",
+        "unsubscribed",
+        "paused",
+    )
+    others = sent_to - {bounced, complained, replied}
+    assert others <= followed or not others
