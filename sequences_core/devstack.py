@@ -1,9 +1,9 @@
 """`make run`: bring up the local stack in the foreground and take it down on Ctrl-C.
 
-Embedded PostgreSQL, then the tracking app (REST API, pixel, clicks, unsubscribe) under
-gunicorn on 127.0.0.1:5050. Until Airflow joins the stack, a dispatcher thread here runs
-one cycle a minute (the same core call as `sequences tick`), so the demo really sends (to
-var/outbox) and its links point at the running tracking app.
+In order: embedded PostgreSQL; moto (SES, SNS, SQS, S3) on 127.0.0.1:5055; the tracking
+app (REST API, pixel, clicks, unsubscribe, webhooks) under gunicorn on 127.0.0.1:5050;
+`airflow standalone` on 127.0.0.1:8080 running the DAGs. `SEQUENCES_DEV_AIRFLOW=0` leaves
+Airflow out: a thread here then runs one dispatch cycle a minute instead.
 """
 
 from __future__ import annotations
@@ -27,11 +27,15 @@ from sequences_core import migrate
 from sequences_core.config import Settings
 from sequences_core.db.engine import build_engine
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.devstack_airflow import LocalAirflow, airflow_env, start_airflow
+from sequences_core.devstack_aws import LocalAws, start_local_aws
+from sequences_core.embedded_db import EmbeddedPostgres
 from sequences_core.services.demo import seed_demo
 from sequences_core.services.dispatch import run_dispatch_cycle
 from sequences_core.wiring import DATABASE, dispatch_context, embedded_server
 
 READY_LINE = "sequences stack is up"
+DEMO_FROM = "demo@sequences.example"
 
 
 DISPATCH_EVERY_SECONDS = 60
@@ -88,6 +92,25 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+def _with_local_aws(settings: Settings, console: Console) -> tuple[Settings, LocalAws | None]:
+    """moto with SES/SNS/SQS/S3 ready; the whole stack then sends through SES to it."""
+    if os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("SEQUENCES_DEV_AWS") == "0":
+        return settings, None
+    port = int(os.environ.get("SEQUENCES_MOTO_PORT", "5055"))
+    domain = (settings.default_from_email or DEMO_FROM).rsplit("@", 1)[1]
+    console.print(f"starting moto (SES, SNS, SQS, S3) on 127.0.0.1:{port}")
+    aws = start_local_aws(port, domain)
+    os.environ.update(aws.env())
+    os.environ.setdefault("SEQUENCES_SENDER", "ses")
+    return Settings.from_env(), aws
+
+
+def _airflow_metadata_url(server: EmbeddedPostgres | None) -> str | None:
+    if server is not None:
+        return server.ensure_database("airflow")
+    return os.environ.get("SEQUENCES_AIRFLOW_DATABASE_URL")  # your server: say where
+
+
 def run_stack(settings: Settings) -> int:
     console = Console()
     stop = threading.Event()
@@ -106,11 +129,14 @@ def run_stack(settings: Settings) -> int:
     else:
         url = settings.database_url or ""
     tracking: subprocess.Popen[bytes] | None = None
+    aws: LocalAws | None = None
+    airflow: LocalAirflow | None = None
+    dispatcher: threading.Thread | None = None
     try:
         engine = build_engine(url)
         migrate.upgrade(engine)
         with UnitOfWork(engine) as uow:
-            seed = seed_demo(uow, settings.default_from_email or "demo@sequences.example")
+            seed = seed_demo(uow, settings.default_from_email or DEMO_FROM)
         key_file = settings.var_dir / "demo-api-key"
         if seed.api_key:
             key_file.parent.mkdir(parents=True, exist_ok=True)
@@ -119,34 +145,56 @@ def run_stack(settings: Settings) -> int:
         api_key = (
             key_file.read_text().strip() if key_file.exists() else "(see `sequences org create`)"
         )
-
+        settings, aws = _with_local_aws(settings, console)
         tracking, base = _start_tracking_app(settings, url)
         if not os.environ.get("SEQUENCES_PUBLIC_URL"):
             settings = replace(settings, public_url=base)  # links point at this app
+            os.environ["SEQUENCES_PUBLIC_URL"] = base
+        metadata = _airflow_metadata_url(server)
+        if os.environ.get("SEQUENCES_DEV_AIRFLOW", "1") != "0" and metadata:
+            console.print("starting Airflow (airflow standalone); the first start takes a minute")
+            home = settings.var_dir / "airflow"
+            airflow = start_airflow(
+                home,
+                airflow_env(home, metadata, url, aws.airflow_connection() if aws else "aws://"),
+            )
         table = Table(title="Sequences — local stack", show_header=False)
         table.add_column(no_wrap=True)
         table.add_column(overflow="fold")
         table.add_row("PostgreSQL", url)
+        if aws is not None:
+            table.add_row("moto (SES, SQS, S3)", aws.endpoint)
         table.add_row("REST API", f"{base}/api/sequences (Authorization: Bearer <API key>)")
         table.add_row("API docs", f"{base}/api/sequences/docs")
         table.add_row("OpenAPI", f"{base}/api/sequences/openapi.json")
+        if airflow is not None:
+            table.add_row("Airflow", airflow.url)
+            table.add_row("Airflow login", f"{airflow.username} / {airflow.password}")
         table.add_row("demo organization", str(seed.organization_id))
         table.add_row("demo API key", api_key)
         table.add_row("demo template", f"{seed.template_id} ({seed.leads} leads)")
-        table.add_row("outbox (sent mail)", str(settings.var_dir / "outbox"))
+        table.add_row("sender", settings.sender)
+        if settings.sender == "outbox":
+            table.add_row("outbox (sent mail)", str(settings.var_dir / "outbox"))
         console.print(table)
-        dispatcher = threading.Thread(
-            target=_dispatch_every, args=(settings, engine, stop, console), daemon=True
-        )
-        dispatcher.start()
+        if airflow is None:  # without Airflow, dispatch from here once a minute
+            dispatcher = threading.Thread(
+                target=_dispatch_every, args=(settings, engine, stop, console), daemon=True
+            )
+            dispatcher.start()
         console.print(f"{READY_LINE}; press Ctrl-C to stop", highlight=False)
         stop.wait()
-        dispatcher.join(timeout=30)
         console.print("stopping …")
+        if dispatcher is not None:
+            dispatcher.join(timeout=30)
         engine.dispose()
     finally:
+        if airflow is not None:
+            airflow.stop()
         if tracking is not None:
             _stop_process(tracking)
+        if aws is not None:
+            aws.stop()
         if server is not None:
             server.stop()
     console.print("stopped")

@@ -21,7 +21,7 @@ from sequences_core.embedded_db import EmbeddedPostgres, free_port
 from sequences_core.services.demo import seed_demo
 
 
-def start_and_stop(env: dict[str, str], while_up=None) -> str:
+def start_and_stop(env: dict[str, str], while_up=None, timeout: float = 90) -> str:
     proc = subprocess.Popen(
         [sys.executable, "-m", "sequences_core.cli", "dev", "up"],
         stdout=subprocess.PIPE,
@@ -31,7 +31,7 @@ def start_and_stop(env: dict[str, str], while_up=None) -> str:
     )
     assert proc.stdout is not None
     lines: list[str] = []
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
@@ -57,6 +57,8 @@ def test_stack_comes_up_and_reuses_its_data(tmp_path: Path):
     env.update(
         SEQUENCES_VAR_DIR=str(tmp_path / "var"),
         SEQUENCES_EMBEDDED_PG_PORT=str(free_port()),
+        SEQUENCES_MOTO_PORT=str(free_port()),
+        SEQUENCES_DEV_AIRFLOW="0",  # the Airflow test below brings up the whole stack
         COLUMNS="200",
     )
     port = free_port()
@@ -99,3 +101,72 @@ def test_demo_seed_is_idempotent(uow):
     assert len(zones) >= 10
     assert uow.session.scalar(select(func.count()).select_from(Organization)) == 1
     assert uow.session.scalar(select(func.count()).select_from(SequenceEnrollment)) == 50
+
+
+def _json(url: str, body=None, token: str | None = None, method: str | None = None):
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method or ("POST" if body is not None else "GET"),
+        headers={"Content-Type": "application/json",
+                 **({"Authorization": f"Bearer {token}"} if token else {})},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)
+
+
+def _wait(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            found = check()
+            if found:
+                return found
+        except OSError:
+            pass
+        time.sleep(2)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.mark.timeout(900)
+def test_make_run_brings_up_airflow_and_a_dispatch_run_succeeds(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEQUENCES_", "AWS_"))}
+    airflow_port, tracking_port = free_port(), free_port()
+    env.update(
+        SEQUENCES_VAR_DIR=str(tmp_path / "var"),
+        SEQUENCES_EMBEDDED_PG_PORT=str(free_port()),
+        SEQUENCES_MOTO_PORT=str(free_port()),
+        SEQUENCES_AIRFLOW_PORT=str(airflow_port),
+        SEQUENCES_TRACKING_BIND=f"127.0.0.1:{tracking_port}",
+        COLUMNS="200",
+    )
+    base = f"http://127.0.0.1:{airflow_port}"
+    outcome = {}
+
+    def trigger_dispatch(output: str) -> None:
+        login = re.search(r"Airflow login\s*│\s*(\S+) / (\S+)", output)
+        assert login, output
+        assert _json(f"{base}/api/v2/monitor/health")["metadatabase"]["status"] == "healthy"
+        with urllib.request.urlopen(f"http://127.0.0.1:{tracking_port}/healthz") as answer:
+            assert answer.status == 200
+        credentials = {"username": login.group(1), "password": login.group(2)}
+        token = _json(f"{base}/auth/token", credentials)["access_token"]
+        _wait(lambda: _json(f"{base}/api/v2/dags/sequences_dispatch", token=token), 240,
+              "the DAG to be parsed")  # fmt: skip
+        run = _json(f"{base}/api/v2/dags/sequences_dispatch/dagRuns", {"logical_date": None},
+                    token=token)  # fmt: skip
+        path = f"{base}/api/v2/dags/sequences_dispatch/dagRuns/{run['dag_run_id']}"
+
+        def finished():
+            state = _json(path, token=token)["state"]
+            return state if state in ("success", "failed") else None
+
+        outcome["state"] = _wait(finished, 420, "the dispatch run")
+
+    output = start_and_stop(env, trigger_dispatch, timeout=420)
+    assert outcome["state"] == "success", (
+        tmp_path / "var" / "airflow" / "standalone.log"
+    ).read_text()[-5000:]
+    assert "moto (SES, SQS, S3)" in output and "sender" in output
+    with pytest.raises(OSError):  # everything stopped
+        urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=3)
