@@ -249,3 +249,53 @@ def test_dispatch_feedback_dispatch_through_airflow(
     )
     others = sent_to - {bounced, complained, replied}
     assert others <= followed or not others
+
+
+@pytest.mark.timeout(900)
+def test_two_send_batches_over_the_same_shard_send_each_email_once(
+    airflow_env, db_url, uow, org_id, new_uow, moto_server
+):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    boto3.client("sesv2", region_name="us-east-1", endpoint_url=moto_server).create_email_identity(
+        EmailIdentity="sender.example"
+    )
+    env = {
+        **airflow_env,
+        "AIRFLOW_CONN_SEQUENCES_DB": db_url,
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "testing",
+                "password": "testing",
+                "extra": {"region_name": "us-east-1", "endpoint_url": moto_server},
+            }
+        ),  # fmt: skip
+        "SEQUENCES_SENDER": "ses",
+        "SEQUENCES_SES_MAX_SEND_RATE": "1000",
+    }
+    mailbox(uow, org_id)
+    template = sequence(
+        uow, org_id, [email_step("Hello")],
+        send_window={"start": "00:00", "end": "23:59:59", "days": [1, 2, 3, 4, 5, 6, 7]},
+        skip_weekends=False, jitter_minutes=0,
+    )  # fmt: skip
+    leads = [LeadIn(email=f"s{i}@lead.example", first_name=f"S{i}") for i in range(300)]
+    enrol(uow, org_id, template, leads, datetime.now(UTC) - timedelta(minutes=1))
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    before = len(backend.sent_messages)
+    argv = [sys.executable, str(ROOT / "tests" / "run_dag.py"), "sequences_dispatch",
+            json.dumps({"shards": 1, "batch_size": 20})]  # fmt: skip
+    # Two runs at once, each with one send_batch over the only shard: they race for rows.
+    racers = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+              for _ in range(2)]  # fmt: skip
+    for racer in racers:
+        out, err = racer.communicate(timeout=600)
+        assert racer.returncode == 0, err.decode()[-3000:]
+        assert json.loads(out.decode().strip().splitlines()[-1])["state"] == "success"
+    sent = [recipient(m) for m in backend.sent_messages[before:]]
+    assert len(sent) == len(set(sent)) == 300
+    with new_uow() as read:
+        keys = read.session.scalars(select(SequenceStepExecution.idempotency_key)).all()
+    assert len(keys) == len(set(keys)) == 300
