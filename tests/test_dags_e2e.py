@@ -271,7 +271,7 @@ def test_two_send_batches_over_the_same_shard_send_each_email_once(
                 "password": "testing",
                 "extra": {"region_name": "us-east-1", "endpoint_url": moto_server},
             }
-        ),  # fmt: skip
+        ),
         "SEQUENCES_SENDER": "ses",
         "SEQUENCES_SES_MAX_SEND_RATE": "1000",
     }
