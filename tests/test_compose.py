@@ -79,8 +79,9 @@ def test_dags_and_plugins_are_mounted_and_databases_are_separate():
     env = COMPOSE["x-airflow"]["environment"]
     assert "@airflow-db/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert "@sequences-db:" in env["SEQUENCES_DATABASE_URL"]
-    for name in ("airflow-db", "sequences-db", "redis", "airflow-apiserver"):
-        assert "healthcheck" in COMPOSE["services"][name], name
+    for name in COMPOSE["services"]:
+        if name != "init":  # a one-shot job: others wait for it to complete
+            assert "healthcheck" in COMPOSE["services"][name], name
     assert COMPOSE["services"]["airflow-apiserver"]["ports"] == ["8080:8080"]
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert (
@@ -104,3 +105,21 @@ def test_tracking_app_service_agrees_with_the_code_and_readme():
 
     assert gunicorn_conf.wsgi_app == "tracking_app.wsgi:app"
     assert "COPY tracking_app" in (ROOT / "Dockerfile").read_text()
+
+
+def test_airflow_healthchecks_are_real_commands(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW__CORE__EXECUTOR", COMPOSE["x-airflow"]["environment"]["AIRFLOW__CORE__EXECUTOR"]
+    )
+    from airflow.cli.cli_parser import get_parser
+
+    parser = get_parser()
+    for name, service in COMPOSE["services"].items():
+        test = service.get("healthcheck", {}).get("test", [])
+        if test[:2] == ["CMD", "airflow"]:
+            parser.parse_args(test[2:])  # exits on an unknown command or option
+            assert test[test.index("--job-type") + 1] in {
+                "SchedulerJob",
+                "DagProcessorJob",
+                "TriggererJob",
+            }, name
