@@ -383,3 +383,30 @@ def test_another_organizations_resources_answer_404_on_every_route(acme, rival):
     assert acme.get(f"{API}/templates/{t}").json["name"] == "Cold"
     assert acme.get(f"{API}/leads/{lead}").json["first_name"] == "Bob"
     assert acme.get(f"{API}/tasks").json["items"][0]["status"] == "open"
+
+
+def test_events_show_each_inbound_classification_and_reason(acme, rival, clean_db):
+    from sequences_core.clock import utcnow
+    from sequences_core.db.models import SequenceStepExecution
+    from sequences_core.services.feedback import apply_inbound
+    from tests.test_feedback_e2e import reply
+
+    ids = sequence(acme, settings=ALWAYS_OPEN, follow_up=True)
+    acme.post(f"{API}/enrollments", {"template_id": ids["template"], "lead_id": ids["lead"]})
+    acme.post(f"{API}/execute", {})
+    with UnitOfWork(clean_db) as uow:
+        from sqlalchemy import select
+
+        message_id = uow.session.scalars(select(SequenceStepExecution.message_id_header)).one()
+        away = reply(message_id, "bob@lead.example", "Automatic reply: Hello",
+                     "I am out of the office until next week.", utcnow(),
+                     headers="Auto-Submitted: auto-replied\r\n")  # fmt: skip
+        apply_inbound(uow, away, utcnow(), "test")
+        uow.commit()
+    listed = acme.get(f"{API}/events?lead_id={ids['lead']}").json["items"]
+    assert [e["type"] for e in listed] == ["auto_reply", "sent"]
+    assert listed[0]["classification"] == "out_of_office" and listed[0]["reason"]
+    only = acme.get(f"{API}/events?type=sent&limit=1").json
+    assert [e["type"] for e in only["items"]] == ["sent"] and only["next_before_id"] is None
+    assert rival.get(f"{API}/events?lead_id={ids['lead']}").json["items"] == []
+    assert acme.get(f"{API}/events?type=nonsense").status_code == 422

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, mode
 
 from sequences_core.enums import (
     EnrollmentStatus,
+    EventType,
     LeadStatus,
     StepType,
     SuppressionReason,
@@ -280,6 +281,39 @@ class CycleOut(Out):
 class ExecuteOut(Out):
     scope: Literal["organization", "enrollment"]
     summary: CycleOut
+
+
+# --- events ----------------------------------------------------------------------------
+
+
+class EventQuery(Query):
+    lead_id: uuid.UUID | None = None
+    enrollment_id: uuid.UUID | None = None
+    type: EventType | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    before_id: Annotated[int, Field(ge=1)] | None = None
+
+
+class EventOut(Out):
+    id: int
+    type: EventType
+    occurred_at: datetime
+    lead_id: uuid.UUID | None
+    enrollment_id: uuid.UUID | None
+    execution_id: uuid.UUID | None
+    classification: str | None
+    reason: str | None
+    url: str | None
+    link_index: int | None
+    device: str | None
+    client: str | None
+    geo: dict[str, Any] | None
+    bot: bool
+
+
+class EventPage(Out):
+    items: list[EventOut]
+    next_before_id: int | None
 
 
 # --- leads -----------------------------------------------------------------------------------

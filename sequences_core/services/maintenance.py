@@ -19,6 +19,10 @@ WHERE id IN (SELECT id FROM sequence_email_events
              WHERE raw IS NOT NULL AND occurred_at < :cutoff LIMIT :batch)
 """)
 _PRUNE_DEAD_LETTERS = text("DELETE FROM feedback_dead_letters WHERE created_at < :cutoff")
+# Fresh planner statistics for the tables that grow all day (autovacuum may lag a burst).
+_ANALYZE = text(
+    "ANALYZE sequence_enrollments, sequence_step_executions, sequence_email_events, send_counters"
+)
 
 
 def refresh_template_metrics(uow: UnitOfWork) -> int:
@@ -54,6 +58,7 @@ def prune_payloads(
         if done < batch:
             break
     uow.session.execute(_PRUNE_DEAD_LETTERS, {"cutoff": cutoff})
+    uow.session.execute(_ANALYZE)
     uow.commit()
     return pruned
 

@@ -10,6 +10,7 @@ bp = Blueprint("api", __name__, url_prefix=PREFIX)
 
 from tracking_app.api import (  # noqa: E402  (each module adds its routes to bp)
     enrollments,
+    events,
     execution,
     leads,
     mailboxes,
@@ -22,6 +23,7 @@ from tracking_app.api import (  # noqa: E402  (each module adds its routes to bp
 __all__ = [
     "bp",
     "enrollments",
+    "events",
     "execution",
     "leads",
     "mailboxes",
