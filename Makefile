@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SSL_CERT_FILE ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 
-.PHONY: install system-deps run test lint bench fuzz clean
+.PHONY: install system-deps bench-deps run test lint bench fuzz clean
 
 # Debian packages the tests drive for real (an IMAP server for the IMAP reply feed).
 SYSTEM_PACKAGES := dovecot-imapd
@@ -37,10 +37,18 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
 	fi
 
+# The load generator benchmarks/tracking.py drives gunicorn with.
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk; \
+	fi
+
 test: lint system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-bench: install
+bench: install bench-deps
 	$(BIN)/python -m benchmarks
 
 fuzz: install
