@@ -50,12 +50,17 @@ _SCANNER_MARKS = (
     "scrapy",
 )
 
-# Microsoft 365's Safe Links and Exchange Online Protection detonate links from these
-# published ranges; Apple's Mail Privacy Protection fetches from 17.0.0.0/8.
+# Link rewriters and gateways detonate links (and fetch images) from their vendors' published
+# data-centre ranges, whatever agent they claim; no person reads mail from these addresses.
+# Apple's Mail Privacy Protection fetches from 17.0.0.0/8.
 _RANGES = {
     "microsoft_safe_links": ("40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17"),
+    "proofpoint_url_defense": ("148.163.128.0/19", "67.231.144.0/20"),
+    "mimecast_url_protect": ("205.139.110.0/24", "207.211.30.0/24", "216.205.24.0/24",
+                             "91.220.42.0/24", "146.101.78.0/24"),
+    "barracuda_link_protection": ("64.235.144.0/20", "209.222.80.0/21"),
     "apple_mail_privacy_protection": ("17.0.0.0/8",),
-}
+}  # fmt: skip
 _NETWORKS = {
     reason: tuple(ipaddress.ip_network(n) for n in nets) for reason, nets in _RANGES.items()
 }
