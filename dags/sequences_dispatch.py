@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
-from sequences_runtime import RETRIES
+from sequences_runtime import RETRIES, SES_POOL
 
 MAX_SHARDS = 256
 
@@ -67,7 +67,7 @@ def sequences_dispatch() -> None:
         with runtime().uow() as uow:
             return [vars(s) for s in plan_shards(uow, utcnow(), shards)][:MAX_SHARDS]
 
-    @task(pool="ses_send")
+    @task(pool=SES_POOL)
     def send_batch(shard: dict[str, int]) -> dict[str, int]:
         from sequences_runtime import runtime
 

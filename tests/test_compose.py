@@ -51,6 +51,7 @@ def test_every_service_command_exists(monkeypatch):
                 raise AssertionError(f"{name}: unknown program {argv[0]}")
     assert seen_airflow >= AIRFLOW_SERVICES
     assert "db migrate" in seen_airflow
+    assert any(c.startswith("pools set ses_send ") for c in seen_airflow)  # send_batch's pool
 
 
 def test_environment_covers_what_the_code_reads():
