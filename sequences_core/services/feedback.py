@@ -126,6 +126,9 @@ def stop_lead(
             SequenceEnrollment.status.in_(LIVE_ENROLLMENT_STATUSES),
         )
         .values(status=status.value, stopped_reason=reason, next_run_at=None)
+        # "fetch": refresh only the rows changed, not a Python evaluation of the WHERE
+        # against every object the batch loaded (most of an event batch's time).
+        .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
