@@ -130,13 +130,24 @@ def _device(ua: str, device_family: str | None, os_family: str | None) -> str:
 
 
 @lru_cache(maxsize=8192)
-def network_reason(ip: str | None) -> str | None:
-    """A machine verdict from the address alone (known scanner and prefetch ranges)."""
+def _address(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The parsed address (an IPv4-mapped IPv6 address as its IPv4 self), or None."""
     if not ip:
         return None
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+@lru_cache(maxsize=8192)
+def network_reason(ip: str | None) -> str | None:
+    """A machine verdict from the address alone (known scanner and prefetch ranges)."""
+    address = _address(ip)
+    if address is None:
         return None
     for reason, networks in _NETWORKS.items():
         if any(address in net for net in networks):
@@ -156,13 +167,8 @@ def machine_reason(user_agent: str | None, ip: str | None) -> str | None:
 @lru_cache(maxsize=8192)
 def truncate_ip(ip: str | None) -> str | None:
     """Keep the network, drop the host: /24 for IPv4, /48 for IPv6 (privacy by default)."""
-    if not ip:
+    address = _address(ip)
+    if address is None:
         return None
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)

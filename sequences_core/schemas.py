@@ -286,31 +286,28 @@ def check_custom_field_names(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-class LeadIn(Strict):
+CustomFields = Annotated[dict[str, Any], AfterValidator(check_custom_field_names)]
+
+
+class LeadDetails(Strict):
+    """What describes a lead besides its email; all optional, on create and on update."""
+
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    company: str | None = Field(default=None, max_length=300)
+    title: str | None = Field(default=None, max_length=300)
+    timezone: Timezone | None = None
+    country: Country | None = None
+
+
+class LeadIn(LeadDetails):
     email: EmailStr
-    first_name: str | None = Field(default=None, max_length=200)
-    last_name: str | None = Field(default=None, max_length=200)
-    company: str | None = Field(default=None, max_length=300)
-    title: str | None = Field(default=None, max_length=300)
-    timezone: Timezone | None = None
-    country: Country | None = None
-    custom_fields: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("custom_fields")
-    @classmethod
-    def _identifier_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return check_custom_field_names(value)
+    custom_fields: CustomFields = Field(default_factory=dict)
 
 
-class LeadUpdate(Strict):
+class LeadUpdate(LeadDetails):
     email: EmailStr | None = None
-    first_name: str | None = Field(default=None, max_length=200)
-    last_name: str | None = Field(default=None, max_length=200)
-    company: str | None = Field(default=None, max_length=300)
-    title: str | None = Field(default=None, max_length=300)
-    timezone: Timezone | None = None
-    country: Country | None = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: CustomFields | None = None
 
     @field_validator("email")
     @classmethod
@@ -318,11 +315,6 @@ class LeadUpdate(Strict):
         if value is None:
             raise ValueError("email cannot be removed")
         return value
-
-    @field_validator("custom_fields")
-    @classmethod
-    def _keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if value is None else check_custom_field_names(value)
 
 
 class MailboxCreate(Strict):

@@ -61,6 +61,7 @@ def test_machines_are_named(agent, reason):
         ("148.163.130.7", "proofpoint_url_defense"),
         ("205.139.110.20", "mimecast_url_protect"),
         ("64.235.150.1", "barracuda_link_protection"),
+        ("::ffff:17.58.0.1", "apple_mail_privacy_protection"),  # IPv4-mapped, as dual-stack logs it
         ("203.0.113.9", None),
         ("2001:db8::1", None),
         ("not an address", None),

@@ -1,5 +1,6 @@
 """Every error answers `{"error": {"code", "message", "fields"}}`: never a trace, never HTML
-for the API, and never a 500 for something the caller sent."""
+for the API, and never a 500 for something the caller sent. The HTTP-only errors live here;
+domain errors come from the core."""
 
 from __future__ import annotations
 
@@ -11,9 +12,37 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from sequences_core.errors import DomainError
-from tracking_app.state import TooManyRequests, Unauthorized
 
 log = logging.getLogger(__name__)
+
+
+class BadRequest(DomainError):
+    code = "bad_request"
+    status = 400
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class UnsupportedMedia(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+
+
+class TooManyRequests(DomainError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"Too many requests; retry in {retry_after:.1f} s")
+        self.retry_after = retry_after
 
 
 def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:

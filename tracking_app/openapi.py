@@ -19,8 +19,8 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from sequences_core.errors import DomainError, InvalidInput
 from sequences_core.schemas import parse
+from tracking_app.errors import BadRequest, UnsupportedMedia
 from tracking_app.schemas import ErrorResponse
 
 View = Callable[..., Any]
@@ -35,16 +35,6 @@ _REASONS = {
     422: "A field is not valid; `fields` names each",
     429: "Too many requests; retry after `Retry-After` seconds",
 }
-
-
-class BadRequest(DomainError):
-    code = "bad_request"
-    status = 400
-
-
-class UnsupportedMedia(DomainError):
-    code = "unsupported_media_type"
-    status = 415
 
 
 @dataclass(frozen=True)
@@ -294,6 +284,3 @@ class Api:
         schemas = json.dumps(spec["components"]["schemas"], indent=2)
         parts.append(f"<h2>Schemas</h2><pre>{html.escape(schemas)}</pre>")
         return "".join(parts)
-
-
-__all__ = ["Api", "BadRequest", "InvalidInput", "Operation"]

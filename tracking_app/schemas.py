@@ -22,7 +22,9 @@ from sequences_core.enums import (
     TemplateCategory,
 )
 from sequences_core.schemas import LeadIn
+from sequences_core.services.dispatch import CycleSummary
 from sequences_core.services.enrollments import StatusAction
+from sequences_core.services.metrics import Metrics
 
 MAX_BULK_API = 10_000
 
@@ -59,34 +61,6 @@ class PageQuery(Query):
 # --- metrics -----------------------------------------------------------------------------
 
 
-class RatesOut(Out):
-    open_rate: float
-    click_rate: float
-    reply_rate: float
-    bounce_rate: float
-    unsubscribe_rate: float
-
-
-class MetricsOut(Out):
-    enrolled: int = 0
-    active: int = 0
-    paused: int = 0
-    completed: int = 0
-    sent: int = 0
-    delivered: int = 0
-    opens: int = 0
-    unique_opens: int = 0
-    clicks: int = 0
-    unique_clicks: int = 0
-    replies: int = 0
-    bounces: int = 0
-    complaints: int = 0
-    unsubscribes: int = 0
-    meetings: int = 0
-    machine_events: int = 0
-    rates: RatesOut
-
-
 class MetricsQuery(Query):
     since: AwareDatetime | None = Field(default=None, alias="from")
     until: AwareDatetime | None = Field(default=None, alias="to")
@@ -96,11 +70,11 @@ class MetricsQuery(Query):
 class TemplateMetricsOut(Out):
     template_id: uuid.UUID
     name: str
-    metrics: MetricsOut
+    metrics: Metrics
 
 
 class MetricsReportOut(Out):
-    overall: MetricsOut
+    overall: Metrics
     templates: list[TemplateMetricsOut]
 
 
@@ -119,7 +93,7 @@ class TemplateOut(Out):
     description: str | None
     category: TemplateCategory
     settings: dict[str, Any]
-    metrics: MetricsOut
+    metrics: Metrics
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
@@ -261,26 +235,9 @@ class ExecuteBody(In):
     enrollment_id: uuid.UUID | None = None
 
 
-class CycleOut(Out):
-    claimed: int
-    sent: int
-    deferred_window: int
-    deferred_limit: int
-    deferred_paused: int
-    retry: int
-    failed: int
-    unknown: int
-    paused: int
-    stopped: int
-    completed: int
-    tasks_created: int
-    reconciled: int
-    batches: int
-
-
 class ExecuteOut(Out):
     scope: Literal["organization", "enrollment"]
-    summary: CycleOut
+    summary: CycleSummary
 
 
 # --- events ----------------------------------------------------------------------------

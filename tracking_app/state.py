@@ -15,7 +15,6 @@ from flask import current_app, g, request
 from sequences_core import api_keys
 from sequences_core.config import Settings
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.errors import DomainError
 from sequences_core.feedback.sns import CertFetcher
 from sequences_core.rate import RateLimiter
 from sequences_core.senders import Sender
@@ -23,22 +22,8 @@ from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.organizations import authenticate as authenticate_key
 from sequences_core.services.tracking import GeoLookup, Hit, record_hits
 from sequences_core.tokens import Tokens
+from tracking_app.errors import TooManyRequests, Unauthorized
 from tracking_app.hit_buffer import HitBuffer
-
-
-class Unauthorized(DomainError):
-    code = "unauthorized"
-    status = 401
-
-
-class TooManyRequests(DomainError):
-    code = "rate_limited"
-    status = 429
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"Too many requests; retry in {retry_after:.1f} s")
-        self.retry_after = retry_after
-
 
 _CERTIFICATES: dict[str, bytes] = {}
 

@@ -10,23 +10,18 @@ from sqlalchemy import insert
 
 from sequences_core.clock import utcnow
 from sequences_core.db.models import FeedbackDeadLetter, table_of
-from sequences_core.errors import DomainError, InvalidInput
+from sequences_core.errors import InvalidInput
 from sequences_core.feedback.meetings import NotAMeeting, parse_meeting
 from sequences_core.feedback.ses_events import MalformedEvent, parse_ses_event
 from sequences_core.feedback.sns import InvalidSnsMessage, is_aws_url, parse_message, verify
 from sequences_core.services.feedback import apply_ses_events, meeting_booked
-from tracking_app.openapi import BadRequest
+from tracking_app.errors import BadRequest, Forbidden, Unauthorized
 from tracking_app.registry import API, PREFIX
 from tracking_app.schemas import MeetingBody, MeetingOut, Query, SnsOut, WebhookUrlOut
-from tracking_app.state import Unauthorized, authenticate, org, state, unit
+from tracking_app.state import authenticate, org, state, unit
 
 bp = Blueprint("webhooks", __name__, url_prefix=f"{PREFIX}/webhooks")
 TAG = "webhooks"
-
-
-class Forbidden(DomainError):
-    code = "forbidden"
-    status = 403
 
 
 @API.route(

@@ -840,9 +840,6 @@ class Shard:
     count: int
     due: int
 
-    def scope(self) -> DispatchScope:
-        return DispatchScope(shard=(self.index, self.count))
-
 
 def plan_shards(uow: UnitOfWork, now: datetime, shards: int) -> list[Shard]:
     """The hash shards that have due work now, with how much: one dispatcher each.

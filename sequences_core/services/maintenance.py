@@ -28,9 +28,9 @@ _ANALYZE = text(
 def refresh_template_metrics(uow: UnitOfWork) -> int:
     """Store each template's metrics in `sequence_templates.metrics` (for lists and the UI)."""
     refreshed = 0
+    empty = Metrics().finish().as_dict()
     for org_id in uow.session.scalars(select(Organization.id)):
         report = metrics(uow, org_id)
-        empty = Metrics().finish().as_dict()
         for template_id in uow.session.scalars(
             select(SequenceTemplate.id).where(SequenceTemplate.organization_id == org_id)
         ):

@@ -18,7 +18,7 @@ from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import StepType
 from sequences_core.errors import Conflict, InvalidInput
 from sequences_core.render import MissingVariable
-from sequences_core.schemas import template_settings
+from sequences_core.schemas import TemplateSettings, template_settings
 from sequences_core.senders import Outcome, OutgoingEmail, Sender
 from sequences_core.services.leads import get_lead
 from sequences_core.services.mailboxes import mailbox_domains
@@ -47,6 +47,24 @@ def _mailbox_for(uow: UnitOfWork, org_id: uuid.UUID, step: SequenceStep) -> Mail
     return mailbox
 
 
+def _compose(
+    uow: UnitOfWork,
+    ctx: ComposeContext,
+    execution_id: uuid.UUID,
+    lead: Lead,
+    step: SequenceStep,
+    settings: TemplateSettings,
+    thread: Thread,
+    now: datetime,
+) -> Composed:
+    """The dispatcher's composition, from the mailbox the step would send from."""
+    mailbox = _mailbox_for(uow, lead.organization_id, step)
+    return compose_email(
+        ctx, execution_id=execution_id, lead=lead, mailbox=mailbox, step=step,
+        settings=settings, thread=thread, now=now,
+    )  # fmt: skip
+
+
 def preview_template(
     uow: UnitOfWork,
     ctx: ComposeContext,
@@ -64,18 +82,8 @@ def preview_template(
     for step in list_steps(uow, org_id, template.id):
         if step.type != StepType.EMAIL:
             continue
-        execution_id = uuid.uuid4()
         try:
-            composed = compose_email(
-                ctx,
-                execution_id=execution_id,
-                lead=lead,
-                mailbox=_mailbox_for(uow, org_id, step),
-                step=step,
-                settings=settings,
-                thread=thread,
-                now=now,
-            )
+            composed = _compose(uow, ctx, uuid.uuid4(), lead, step, settings, thread, now)
         except MissingVariable as missing:
             previews.append(PreviewedStep(step.id, step.position, None, str(missing)))
             continue
@@ -135,17 +143,9 @@ def send_test_email(
         )
     step = steps[0]
     execution_id = uuid.uuid4()
+    settings = template_settings(template.settings)
     try:
-        composed = compose_email(
-            ctx,
-            execution_id=execution_id,
-            lead=lead,
-            mailbox=_mailbox_for(uow, org_id, step),
-            step=step,
-            settings=template_settings(template.settings),
-            thread=Thread(),
-            now=now,
-        )
+        composed = _compose(uow, ctx, execution_id, lead, step, settings, Thread(), now)
     except MissingVariable as missing:
         raise InvalidInput(str(missing), {"lead_id": str(missing)}) from None
     envelope = replace(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sequences_core.db.models import SequenceEnrollment
+from sequences_core.pagination import Page
 from sequences_core.services import enrollments as service
 from sequences_core.services.leads import upsert_leads
 from tracking_app.api import bp
@@ -77,11 +78,10 @@ def change_status(enrollment_id: str, body: StatusChange) -> SequenceEnrollment:
 
 
 @API.route(bp, "/enrollments", "GET", tag=TAG, query=EnrollmentQuery, response=EnrollmentPage)
-def list_enrollments(query: EnrollmentQuery) -> dict[str, Any]:
+def list_enrollments(query: EnrollmentQuery) -> Page[SequenceEnrollment]:
     """Enrollments by lead, template, status or paused reason (e.g. `missing_variable`)."""
-    page = service.list_enrollments(
+    return service.list_enrollments(
         unit(), org(), lead_id=query.lead_id, template_id=query.template_id,
-        status=query.status.value if query.status else None,
+        status=query.status,
         paused_reason=query.paused_reason, limit=query.limit, cursor=query.cursor,
     )  # fmt: skip
-    return {"items": page.items, "next_cursor": page.next_cursor}

@@ -23,7 +23,7 @@ def list_events(query: EventQuery) -> dict[str, Any]:
     """
     items, next_before = service.list_events(
         unit(), org(), lead_id=query.lead_id, enrollment_id=query.enrollment_id,
-        event_type=query.type.value if query.type else None, limit=query.limit,
+        event_type=query.type, limit=query.limit,
         before_id=query.before_id,
     )  # fmt: skip
     return {"items": items, "next_before_id": next_before}

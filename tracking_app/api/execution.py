@@ -32,7 +32,7 @@ def execute(body: ExecuteBody) -> dict[str, Any]:
     summary = run_dispatch_cycle(app_state.uow, app_state.dispatch(), scope)
     return {
         "scope": "enrollment" if body.enrollment_id else "organization",
-        "summary": summary.as_dict(),
+        "summary": summary,
     }
 
 
@@ -59,9 +59,9 @@ def read_metrics(query: MetricsQuery) -> dict[str, Any]:
         )
     }
     return {
-        "overall": report.overall.as_dict(),
+        "overall": report.overall,
         "templates": [
-            {"template_id": tid, "name": names.get(tid, ""), "metrics": item.as_dict()}
+            {"template_id": tid, "name": names.get(tid, ""), "metrics": item}
             for tid, item in report.templates.items()
         ],
     }

@@ -8,11 +8,12 @@ from flask import request
 
 from sequences_core.db.models import Lead
 from sequences_core.lead_csv import CsvFatal
+from sequences_core.pagination import Page
 from sequences_core.schemas import LeadIn, LeadUpdate
 from sequences_core.services import leads as service
 from sequences_core.services.lead_import import import_leads_csv
 from tracking_app.api import bp
-from tracking_app.openapi import BadRequest
+from tracking_app.errors import BadRequest
 from tracking_app.registry import API
 from tracking_app.schemas import (
     Deleted,
@@ -29,13 +30,12 @@ TAG = "leads"
 
 
 @API.route(bp, "/leads", "GET", tag=TAG, query=LeadQuery, response=LeadPage)
-def list_leads(query: LeadQuery) -> dict[str, Any]:
+def list_leads(query: LeadQuery) -> Page[Lead]:
     """Leads, newest first; `q` searches email, names and company."""
-    page = service.list_leads(
-        unit(), org(), q=query.q, status=query.status.value if query.status else None,
+    return service.list_leads(
+        unit(), org(), q=query.q, status=query.status,
         limit=query.limit, cursor=query.cursor,
     )  # fmt: skip
-    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 def _saved(lead: Lead, created: bool) -> dict[str, Any]:

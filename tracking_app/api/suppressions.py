@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sequences_core.db.models import Suppression
+from sequences_core.pagination import Page
 from sequences_core.services import suppressions as service
 from tracking_app.api import bp
 from tracking_app.registry import API
@@ -20,13 +22,12 @@ TAG = "suppressions"
 
 
 @API.route(bp, "/suppressions", "GET", tag=TAG, query=SuppressionQuery, response=SuppressionPage)
-def list_suppressions(query: SuppressionQuery) -> dict[str, Any]:
+def list_suppressions(query: SuppressionQuery) -> Page[Suppression]:
     """Suppressed addresses, newest first, by reason or address."""
-    page = service.list_suppressions(
-        unit(), org(), q=query.q, reason=query.reason.value if query.reason else None,
+    return service.list_suppressions(
+        unit(), org(), q=query.q, reason=query.reason,
         limit=query.limit, cursor=query.cursor,
     )  # fmt: skip
-    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @API.route(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sequences_core.db.models import CrmTask
+from sequences_core.pagination import Page
 from sequences_core.services import tasks as service
 from tracking_app.api import bp
 from tracking_app.registry import API
@@ -15,13 +14,12 @@ TAG = "tasks"
 
 
 @API.route(bp, "/tasks", "GET", tag=TAG, query=TaskQuery, response=TaskPage)
-def list_tasks(query: TaskQuery) -> dict[str, Any]:
+def list_tasks(query: TaskQuery) -> Page[CrmTask]:
     """Tasks, newest first, by status or assignee."""
-    page = service.list_tasks(
-        unit(), org(), status=query.status.value if query.status else None,
+    return service.list_tasks(
+        unit(), org(), status=query.status,
         assignee=query.assignee, limit=query.limit, cursor=query.cursor,
     )  # fmt: skip
-    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @API.route(bp, "/tasks/<task_id>", "PUT", tag=TAG, body=TaskUpdate, response=TaskOut)

@@ -33,7 +33,7 @@ def with_metrics(templates: list[SequenceTemplate]) -> list[dict[str, Any]]:
     columns = [name for name in TemplateOut.model_fields if name != "metrics"]
     return [
         {**{name: getattr(t, name) for name in columns},
-         "metrics": report.templates.get(t.id, empty).as_dict()}
+         "metrics": report.templates.get(t.id, empty)}
         for t in templates
     ]  # fmt: skip
 
@@ -44,7 +44,7 @@ def list_templates(query: TemplateListQuery) -> dict[str, Any]:
     page = service.list_templates(
         unit(),
         org(),
-        category=query.category.value if query.category else None,
+        category=query.category,
         q=query.q,
         include_deleted=query.include_deleted,
         limit=query.limit,
