@@ -78,6 +78,18 @@ def airflow_env(pg_server, worker, tmp_path_factory):
     return env
 
 
+def dag_env(airflow_env: dict[str, str], db_url: str, moto_server: str) -> dict[str, str]:
+    """Airflow's environment with the two connections the DAGs use: our database and moto."""
+    aws = {"region_name": "us-east-1", "endpoint_url": moto_server}
+    return {
+        **airflow_env,
+        "AIRFLOW_CONN_SEQUENCES_DB": db_url,
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+            {"conn_type": "aws", "login": "testing", "password": "testing", "extra": aws}
+        ),
+    }
+
+
 def recipient(message) -> str:
     found = message.destinations
     return found["ToAddresses"][0] if isinstance(found, dict) else found[0]
@@ -106,16 +118,7 @@ def test_dispatch_feedback_dispatch_through_airflow(
     bucket = f"dag-inbound-{org_id.hex[:8]}"
     s3.create_bucket(Bucket=bucket)
     env = {
-        **airflow_env,
-        "AIRFLOW_CONN_SEQUENCES_DB": db_url,
-        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "testing",
-                "password": "testing",
-                "extra": {"region_name": "us-east-1", "endpoint_url": moto_server},
-            }
-        ),
+        **dag_env(airflow_env, db_url, moto_server),
         "SEQUENCES_DATABASE_URL": "postgresql://ignored-inside-airflow@127.0.0.1:1/none",
         "SEQUENCES_SENDER": "ses",
         "SEQUENCES_SECRET_KEY": "dag-test",
@@ -144,6 +147,7 @@ def test_dispatch_feedback_dispatch_through_airflow(
 
     first = run_dag(env, "sequences_dispatch")
     assert first["state"] == "success", first
+    pushed = first["returned"]["summarise"]  # the run's summary, as its XCom
     assert any(t.startswith("send_batch[") for t in first["tasks"]), first
 
     with new_uow() as read:
@@ -162,7 +166,8 @@ def test_dispatch_feedback_dispatch_through_airflow(
             x.enrollment_id: x for x in read.session.scalars(select(SequenceStepExecution))
         }
     sent_to = {lead.email for lead, e in rows if e.id in executions}
-    assert len(backend.sent_messages) - before == len(sent_to)
+    assert len(backend.sent_messages) - before == len(sent_to) == pushed["sent"]
+    assert pushed["deferred_window"] == len(rows) - len(sent_to)
     for lead, enrollment in rows:
         rules = send_rules(settings, lead, org)
         if lead.email in sent_to:
@@ -222,6 +227,8 @@ def test_dispatch_feedback_dispatch_through_airflow(
 
     feedback = run_dag(env, "sequences_feedback")
     assert feedback["state"] == "success", feedback
+    applied = feedback["returned"]["ingest"]
+    assert (applied["hard_bounces"], applied["complaints"], applied["replies"]) == (1, 1, 1)
     with new_uow() as write:  # the hour's wait has passed for everyone who got step one
         write.session.execute(
             text(
@@ -250,6 +257,15 @@ def test_dispatch_feedback_dispatch_through_airflow(
     others = sent_to - {bounced, complained, replied}
     assert others <= followed or not others
 
+    maintenance = run_dag(env, "sequences_maintenance")
+    assert maintenance["state"] == "success", maintenance
+    assert maintenance["returned"]["refresh_metrics"] == 1
+    with new_uow() as read:
+        cached = read.session.execute(
+            text("SELECT metrics FROM sequence_templates WHERE id = :t"), {"t": template}
+        ).scalar_one()
+    assert cached["sent"] == len(backend.sent_messages) - before and cached["bounces"] == 1
+
 
 @pytest.mark.timeout(900)
 def test_two_send_batches_over_the_same_shard_send_each_email_once(
@@ -262,16 +278,7 @@ def test_two_send_batches_over_the_same_shard_send_each_email_once(
         EmailIdentity="sender.example"
     )
     env = {
-        **airflow_env,
-        "AIRFLOW_CONN_SEQUENCES_DB": db_url,
-        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "testing",
-                "password": "testing",
-                "extra": {"region_name": "us-east-1", "endpoint_url": moto_server},
-            }
-        ),
+        **dag_env(airflow_env, db_url, moto_server),
         "SEQUENCES_SENDER": "ses",
         "SEQUENCES_SES_MAX_SEND_RATE": "1000",
     }
