@@ -9,11 +9,11 @@ many send at once. Params: `shards` (8), `batch_size` (500); Variable
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
-from sequences_runtime import RETRIES, SES_POOL
+from sequences_runtime import DAG_DEFAULTS, SES_POOL
 
 MAX_SHARDS = 256
 
@@ -21,27 +21,19 @@ MAX_SHARDS = 256
 @dag(
     dag_id="sequences_dispatch",
     schedule=timedelta(minutes=10),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    default_args=RETRIES,
     params={
         "shards": Param(8, type="integer", minimum=1, maximum=MAX_SHARDS),
         "batch_size": Param(500, type="integer", minimum=1, maximum=5000),
     },
-    tags=["sequences"],
     doc_md=__doc__,
+    **DAG_DEFAULTS,
 )
 def sequences_dispatch() -> None:
     @task
     def apply_feedback() -> dict[str, int]:
         from sequences_runtime import runtime
 
-        from sequences_core.clock import utcnow
-        from sequences_core.services.ingest import run_feedback_cycle
-
-        rt = runtime()
-        return run_feedback_cycle(rt.uow, rt.feeds(), utcnow).as_dict()
+        return runtime().feedback_cycle()
 
     @task
     def reconcile_stale_sends() -> dict[str, int]:

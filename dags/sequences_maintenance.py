@@ -5,22 +5,18 @@ Tracking tokens are signed, not stored, so there is no token cache to expire.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import Param, dag, get_current_context, task
-from sequences_runtime import RETRIES
+from sequences_runtime import DAG_DEFAULTS
 
 
 @dag(
     dag_id="sequences_maintenance",
     schedule=timedelta(days=1),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    default_args=RETRIES,
     params={"retention_days": Param(90, type="integer", minimum=1, maximum=3650)},
-    tags=["sequences"],
     doc_md=__doc__,
+    **DAG_DEFAULTS,
 )
 def sequences_maintenance() -> None:
     @task

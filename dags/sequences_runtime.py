@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -29,6 +29,14 @@ RETRIES = {
     "retry_delay": timedelta(seconds=30),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=5),
+}
+# What every Sequences DAG shares: no backfill, one run at a time, retries with backoff.
+DAG_DEFAULTS: dict[str, Any] = {
+    "start_date": datetime(2026, 1, 1, tzinfo=UTC),
+    "catchup": False,
+    "max_active_runs": 1,
+    "default_args": RETRIES,
+    "tags": ["sequences"],
 }
 DB_CONN_ID = "sequences_db"
 AWS_CONN_ID = "aws_default"
@@ -57,6 +65,13 @@ class Runtime:
         ctx = dispatch_context(self.settings, build_sender(self.settings, session))
         ctx.batch_size = batch_size
         return ctx
+
+    def feedback_cycle(self) -> dict[str, int]:
+        """One pass over SQS, S3 and IMAP (the dispatch DAG's first task, the feedback DAG)."""
+        from sequences_core.clock import utcnow
+        from sequences_core.services.ingest import run_feedback_cycle
+
+        return run_feedback_cycle(self.uow, self.feeds(), utcnow).as_dict()
 
     def feeds(self) -> Feeds:
         from sequences_core.wiring import build_feeds
