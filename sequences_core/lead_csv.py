@@ -84,12 +84,15 @@ def map_headers(headers: list[str], overrides: Mapping[str, str] | None = None) 
     return mapped
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what errors="surrogateescape" leaves
+
+
 def _undecodable(value: str) -> int | None:
     """Position of the first byte that was not valid in the file's encoding."""
-    for i, ch in enumerate(value):
-        if "\udc80" <= ch <= "\udcff":
-            return i
-    return None
+    if value.isascii():
+        return None
+    found = _ESCAPED_BYTE.search(value)
+    return found.start() if found else None
 
 
 def read_leads(

@@ -92,3 +92,9 @@ def test_good_step_configs_normalise():
     webhook = validate_step_config("webhook", {"url": "https://hooks.example.com/x"})
     assert webhook["method"] == "POST" and webhook["url"] == "https://hooks.example.com/x"
     assert fields_of(validate_step_config, "email", "not a dict") == {"config": "must be an object"}
+
+
+@pytest.mark.parametrize(("given", "stored"), [("deu", "DE"), ("UK", "GB"), (" us ", "US")])
+def test_country_codes_are_stored_as_alpha_2(given, stored):
+    """leads.country is two characters: alpha-3 codes and aliases become alpha-2."""
+    assert validate_template_settings({"holidays": given})["holidays"] == stored

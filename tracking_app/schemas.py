@@ -10,8 +10,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from sequences_core.email_address import Email
 from sequences_core.enums import (
     EnrollmentStatus,
     EventType,
@@ -348,7 +349,7 @@ class SuppressionQuery(PageQuery):
 
 
 class SuppressionCreate(In):
-    email: EmailStr
+    email: Email
     source: Annotated[str, Field(max_length=200)] | None = None
 
 
@@ -432,7 +433,7 @@ class PreviewOut(Out):
 
 
 class TestSendBody(In):
-    to: EmailStr
+    to: Email
     lead_id: uuid.UUID | None = None
     step_id: uuid.UUID | None = None
 
@@ -451,7 +452,7 @@ class MeetingBody(BaseModel):
     """A generic `{email, time, source}` body, or Calendly's `invitee.created` webhook."""
 
     model_config = ConfigDict(extra="allow")
-    email: EmailStr | None = None
+    email: Email | None = None
     time: AwareDatetime | None = None
     source: Annotated[str, Field(max_length=100)] | None = None
     event: Annotated[str, Field(max_length=100)] | None = None

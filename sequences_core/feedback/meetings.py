@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import EmailStr, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
+from sequences_core.email_address import Email
+
+_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 
 
 class NotAMeeting(ValueError):

@@ -102,16 +102,19 @@ def bulk_enroll(
             continue
         seen.add(ident)
         unique.append(ident)
+    # The candidate list is read twice; keep it in memory rather than in a temp file.
+    uow.session.execute(text("SET LOCAL work_mem = '64MB'"))
     rows = uow.session.execute(
         _BULK_ENROLL,
         {
-            "lead_ids": unique,
+            # One array literal: psycopg quotes a list element by element (~3 µs each).
+            "lead_ids": "{" + ",".join(map(str, unique)) + "}",
             "org": org_id,
             "template": template,
             "mailbox": mailbox,
             "start": start_at or utcnow(),
         },
-    )
+    ).all()
     for lead_id, enrollment_id, reason in rows:
         if reason is None:
             result.enrolled[lead_id] = enrollment_id
