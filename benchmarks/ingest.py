@@ -17,7 +17,8 @@ from benchmarks.harness import Timer, report, scratch_engine
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.feedback.ses_events import parse_ses_event
 from sequences_core.feeds.sqs import RECEIVES_PER_COMMIT
-from sequences_core.services.feedback import FeedbackSummary, apply_ses_events
+from sequences_core.services.feedback import FeedbackSummary
+from sequences_core.services.ses_feedback import apply_ses_events
 
 N = int(os.environ.get("BENCH_INGEST_N", "50000"))
 BATCH = RECEIVES_PER_COMMIT * 10

@@ -14,7 +14,8 @@ from sequences_core.errors import InvalidInput
 from sequences_core.feedback.meetings import NotAMeeting, parse_meeting
 from sequences_core.feedback.ses_events import MalformedEvent, parse_ses_event
 from sequences_core.feedback.sns import InvalidSnsMessage, is_aws_url, parse_message, verify
-from sequences_core.services.feedback import apply_ses_events, meeting_booked
+from sequences_core.services.feedback import meeting_booked
+from sequences_core.services.ses_feedback import apply_ses_events
 from tracking_app.errors import BadRequest, Forbidden, Unauthorized
 from tracking_app.registry import API, PREFIX
 from tracking_app.schemas import MeetingBody, MeetingOut, Query, SnsOut, WebhookUrlOut

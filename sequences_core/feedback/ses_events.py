@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
+
+# msgspec's decoder: a third of the stdlib's time on SES's JSON, which ingest parses twice
+# (SNS envelope, then the event).
+_JSON = msgspec.json.Decoder()
 
 
 class MalformedEvent(ValueError):
@@ -62,13 +67,13 @@ def _tag_uuid(tags: dict[str, Any], name: str) -> uuid.UUID | None:
 
 def _unwrap(body: str) -> dict[str, Any]:
     try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, TypeError):
+        data = _JSON.decode(body)
+    except (msgspec.DecodeError, TypeError):
         raise MalformedEvent("body is not JSON") from None
     if isinstance(data, dict) and data.get("Type") == "Notification" and "Message" in data:
         try:
-            data = json.loads(data["Message"])
-        except (json.JSONDecodeError, TypeError):
+            data = _JSON.decode(data["Message"])
+        except (msgspec.DecodeError, TypeError):
             raise MalformedEvent("SNS Message is not JSON") from None
     if not isinstance(data, dict):
         raise MalformedEvent("event is not a JSON object")

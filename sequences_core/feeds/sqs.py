@@ -11,7 +11,8 @@ from sqlalchemy import insert
 from sequences_core.db.models import FeedbackDeadLetter, table_of
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.feedback.ses_events import MalformedEvent, SesEvent, parse_ses_event
-from sequences_core.services.feedback import FeedbackSummary, apply_ses_events
+from sequences_core.services.feedback import FeedbackSummary
+from sequences_core.services.ses_feedback import apply_ses_events
 
 RECEIVES_PER_COMMIT = 20  # 200 messages per transaction: batched writes, bounded redelivery
 

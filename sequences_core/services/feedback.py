@@ -9,38 +9,34 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.utils import getaddresses
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+import msgspec
+from sqlalchemy import func, or_, select, text, update
 
 from sequences_core.db.models import (
     Lead,
     Mailbox,
     Organization,
-    SequenceEmailEvent,
     SequenceEnrollment,
     SequenceStepExecution,
     SequenceTemplate,
     Suppression,
-    table_of,
 )
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import (
     LIVE_ENROLLMENT_STATUSES,
     EnrollmentStatus,
     EventType,
-    ExecutionStatus,
     LeadStatus,
     SuppressionReason,
 )
 from sequences_core.feedback.classify import Classification, Kind, classify
-from sequences_core.feedback.ses_events import SesEvent
 from sequences_core.schedule import next_allowed_instant
 from sequences_core.schemas import TemplateSettings
 
@@ -73,64 +69,138 @@ class FeedbackSummary:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-# --- shared state changes -------------------------------------------------------------------
+# --- shared state changes (set-based: one statement per kind of change, whatever the batch) -
 
 
-def _store_events(uow: UnitOfWork, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert events; return the dedupe keys that were new."""
+_STORE_EVENTS = text("""
+INSERT INTO sequence_email_events (organization_id, enrollment_id, execution_id, lead_id, type,
+    occurred_at, url, ip, user_agent, classification, reason, dedupe_key, raw)
+SELECT organization_id, enrollment_id, execution_id, lead_id, type, occurred_at, url, ip,
+    user_agent, classification, reason, dedupe_key, raw
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(organization_id uuid, enrollment_id uuid,
+    execution_id uuid, lead_id uuid, type text, occurred_at timestamptz, url text, ip text,
+    user_agent text, classification text, reason text, dedupe_key text, raw jsonb)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING dedupe_key
+""")
+
+_SUPPRESS = text("""
+INSERT INTO suppressions (organization_id, email, reason, source)
+SELECT org, lower(email), :reason, source
+FROM unnest(CAST(:orgs AS uuid[]), CAST(:emails AS text[]), CAST(:sources AS text[]))
+    AS t(org, email, source)
+WHERE email <> ''
+ON CONFLICT DO NOTHING
+""")
+
+_STOP_LEADS = text("""
+UPDATE sequence_enrollments e
+SET status = :status, stopped_reason = t.reason, next_run_at = NULL, updated_at = now()
+FROM unnest(CAST(:orgs AS uuid[]), CAST(:leads AS uuid[]), CAST(:reasons AS text[]))
+    AS t(org, lead, reason)
+WHERE e.organization_id = t.org AND e.lead_id = t.lead AND e.status IN ('active', 'paused')
+""")
+
+_RECENT_SOFT_BOUNCES = text("""
+SELECT ev.lead_id, count(*)
+FROM sequence_email_events ev
+JOIN (SELECT DISTINCT org, lead
+      FROM unnest(CAST(:orgs AS uuid[]), CAST(:leads AS uuid[])) AS t(org, lead)) t
+    ON ev.organization_id = t.org AND ev.lead_id = t.lead
+WHERE ev.classification = 'bounce_soft' AND ev.occurred_at >= :since
+GROUP BY ev.lead_id
+""")
+
+# A soft bounce means the mail did not arrive: the step goes again at the next window, as a
+# new attempt, unless something later already went out.
+_RETRY_SOFT_BOUNCED = text("""
+WITH failed AS (
+    UPDATE sequence_step_executions x SET status = 'failed', error = t.error
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:errors AS text[])) AS t(id, error)
+    WHERE x.id = t.id AND x.status = 'sent'
+    RETURNING x.enrollment_id, x.step_position
+)
+UPDATE sequence_enrollments e
+SET current_step = f.step_position, next_run_at = :now, updated_at = now()
+FROM failed f
+WHERE e.id = f.enrollment_id AND e.status = 'active' AND e.current_step > f.step_position
+  AND NOT EXISTS (SELECT 1 FROM sequence_step_executions later
+                  WHERE later.enrollment_id = f.enrollment_id
+                    AND later.step_position > f.step_position)
+""")
+
+
+# An escaped NUL (\u0000) not itself preceded by an escaped backslash.
+_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def uuid_array(values: Iterable[uuid.UUID]) -> str:
+    """One array literal: psycopg quotes a list element by element (~3 µs each)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def store_events(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert events (one statement, one parameter); return the dedupe keys that were new."""
     if not rows:
         return set()
-    defaults = {
-        "enrollment_id": None,
-        "execution_id": None,
-        "lead_id": None,
-        "url": None,
-        "ip": None,
-        "user_agent": None,
-        "classification": None,
-        "reason": None,
-        "raw": None,
-        "bot": False,
-    }
-    statement = (
-        pg_insert(table_of(SequenceEmailEvent))
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(table_of(SequenceEmailEvent).c.dedupe_key)
-    )
-    new: set[str] = set()
-    for start in range(0, len(rows), 1000):
-        chunk = [{**defaults, **row} for row in rows[start : start + 1000]]
-        new |= set(uow.session.scalars(statement, chunk))
-    return new
+    payload = msgspec.json.encode(rows).decode()  # datetimes and UUIDs in ISO/str form
+    payload = _JSON_NUL.sub(r"\1", payload)  # PostgreSQL text cannot hold NUL: drop it
+    return set(uow.session.scalars(_STORE_EVENTS, {"rows": payload}))
+
+
+@dataclass(frozen=True)
+class Bounce:
+    organization_id: uuid.UUID
+    email: str
+    lead_id: uuid.UUID | None
+    source: str
+    execution_id: uuid.UUID | None = None  # the sent step a soft bounce sends again
+
+
+def suppress_many(
+    uow: UnitOfWork,
+    entries: Sequence[tuple[uuid.UUID, str, str]],  # (org, email, source)
+    reason: SuppressionReason,
+) -> None:
+    """Suppress addresses org-wide; an address already suppressed keeps its first reason."""
+    if entries:
+        orgs, emails, sources = zip(*entries, strict=True)
+        uow.session.execute(
+            _SUPPRESS,
+            {"orgs": uuid_array(orgs), "emails": list(emails), "sources": list(sources),
+             "reason": reason.value},
+        )  # fmt: skip
+
+
+def stop_leads(
+    uow: UnitOfWork,
+    targets: Sequence[tuple[uuid.UUID, uuid.UUID, str]],  # (org, lead, reason)
+    status: EnrollmentStatus,
+) -> int:
+    """End every live enrollment of these leads in their org (an opt-out covers all sequences)."""
+    if not targets:
+        return 0
+    orgs, leads, reasons = zip(*targets, strict=True)
+    result = uow.session.execute(
+        _STOP_LEADS,
+        {"orgs": uuid_array(orgs), "leads": uuid_array(leads), "reasons": list(reasons),
+         "status": status.value},
+    )  # fmt: skip
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def suppress(
     uow: UnitOfWork, org_id: uuid.UUID, email: str, reason: SuppressionReason, source: str
 ) -> None:
-    uow.session.execute(
-        pg_insert(table_of(Suppression))
-        .values(organization_id=org_id, email=email.lower(), reason=reason.value, source=source)
-        .on_conflict_do_nothing()
-    )
+    suppress_many(uow, [(org_id, email, source)], reason)
 
 
 def stop_lead(
     uow: UnitOfWork, org_id: uuid.UUID, lead_id: uuid.UUID, status: EnrollmentStatus, reason: str
 ) -> int:
-    """End every live enrollment of a lead in the org (an opt-out covers all sequences)."""
-    result = uow.session.execute(
-        update(SequenceEnrollment)
-        .where(
-            SequenceEnrollment.organization_id == org_id,
-            SequenceEnrollment.lead_id == lead_id,
-            SequenceEnrollment.status.in_(LIVE_ENROLLMENT_STATUSES),
-        )
-        .values(status=status.value, stopped_reason=reason, next_run_at=None)
-        # "fetch": refresh only the rows changed, not a Python evaluation of the WHERE
-        # against every object the batch loaded (most of an event batch's time).
-        .execution_options(synchronize_session="fetch")
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    stopped = stop_leads(uow, [(org_id, lead_id, reason)], status)
+    uow.session.expire_all()  # enrollments already loaded re-read their new status
+    return stopped
 
 
 def _lead_by_email(uow: UnitOfWork, org_id: uuid.UUID, email: str) -> Lead | None:
@@ -139,171 +209,60 @@ def _lead_by_email(uow: UnitOfWork, org_id: uuid.UUID, email: str) -> Lead | Non
     ).first()
 
 
-def _hard_bounce(
-    uow: UnitOfWork, org_id: uuid.UUID, lead: Lead | None, email: str, source: str
-) -> None:
-    suppress(uow, org_id, email, SuppressionReason.HARD_BOUNCE, source)
-    if lead is not None:
-        stop_lead(uow, org_id, lead.id, EnrollmentStatus.BOUNCED, f"hard bounce: {source}")
-
-
-def _soft_bounce(
+def suppress_and_stop(
     uow: UnitOfWork,
-    org_id: uuid.UUID,
-    lead: Lead | None,
-    email: str,
-    execution: SequenceStepExecution | None,
-    now: datetime,
-    source: str,
-) -> bool:
-    """Count it; the third in a week is treated as hard. Otherwise retry the step later."""
-    if lead is not None:
-        recent = uow.session.scalar(
-            select(func.count()).where(
-                SequenceEmailEvent.organization_id == org_id,
-                SequenceEmailEvent.lead_id == lead.id,
-                SequenceEmailEvent.classification == Kind.BOUNCE_SOFT.value,
-                SequenceEmailEvent.occurred_at >= now - SOFT_BOUNCE_WINDOW,
-            )
-        )
-        if (recent or 0) >= SOFT_BOUNCES_AS_HARD:
-            _hard_bounce(uow, org_id, lead, email, f"{SOFT_BOUNCES_AS_HARD} soft bounces in 7 days")
-            return True
-    if execution is not None and execution.status == ExecutionStatus.SENT:
-        # The mail did not arrive: the step goes again at the next window, as a new attempt.
-        execution.status = ExecutionStatus.FAILED.value
-        execution.error = f"soft bounce: {source}"
-        uow.session.execute(
-            update(SequenceEnrollment)
-            .where(
-                SequenceEnrollment.id == execution.enrollment_id,
-                SequenceEnrollment.status == EnrollmentStatus.ACTIVE.value,
-                SequenceEnrollment.current_step > execution.step_position,
-                ~exists().where(  # nothing later went out since: only then go back
-                    SequenceStepExecution.enrollment_id == execution.enrollment_id,
-                    SequenceStepExecution.step_position > execution.step_position,
-                ),
-            )
-            .values(current_step=execution.step_position, next_run_at=now)
-        )
-    return False
+    bounces: Sequence[Bounce],
+    reason: SuppressionReason,
+    status: EnrollmentStatus,
+    why: Callable[[Bounce], str],
+) -> None:
+    """Suppress each address and end its lead's live enrollments, saying why."""
+    suppress_many(uow, [(b.organization_id, b.email, b.source) for b in bounces], reason)
+    stop_leads(uow, [(b.organization_id, b.lead_id, why(b)) for b in bounces if b.lead_id], status)
 
 
-# --- SES events ------------------------------------------------------------------------------
-
-
-_EVENT_TYPE = {
-    "Send": EventType.SENT,
-    "Delivery": EventType.DELIVERED,
-    "Bounce": EventType.BOUNCE,
-    "Complaint": EventType.COMPLAINT,
-    "Open": EventType.OPEN,
-    "Click": EventType.CLICK,
-}
-
-
-def apply_ses_events(uow: UnitOfWork, events: Sequence[SesEvent], now: datetime) -> FeedbackSummary:
-    """Apply a batch of SES events in one transaction (the caller commits)."""
-    summary = FeedbackSummary()
-    by_execution = {e.execution_id for e in events if e.execution_id}
-    by_message = {e.message_id for e in events}
-    executions = list(
-        uow.session.scalars(
-            select(SequenceStepExecution).where(
-                or_(
-                    SequenceStepExecution.id.in_(by_execution),
-                    SequenceStepExecution.provider_message_id.in_(by_message),
-                )
-            )
-        )
+def hard_bounces(uow: UnitOfWork, bounces: Sequence[Bounce]) -> None:
+    suppress_and_stop(
+        uow,
+        bounces,
+        SuppressionReason.HARD_BOUNCE,
+        EnrollmentStatus.BOUNCED,
+        lambda b: f"hard bounce: {b.source}",
     )
-    exec_by_id = {x.id: x for x in executions}
-    exec_by_message = {x.provider_message_id: x for x in executions if x.provider_message_id}
-    enrollment_ids = {x.enrollment_id for x in executions}
-    enrollments = {
-        e.id: e
-        for e in uow.session.scalars(
-            select(SequenceEnrollment).where(SequenceEnrollment.id.in_(enrollment_ids))
+
+
+def soft_bounces(uow: UnitOfWork, bounces: Sequence[Bounce], now: datetime) -> int:
+    """Count them; a lead's third in a week is treated as hard, the rest retry their step.
+
+    The events are stored first, so the counts include this batch. Returns how many leads
+    were treated as hard bounced.
+    """
+    known = [(b, b.lead_id) for b in bounces if b.lead_id is not None]
+    counts: dict[uuid.UUID, int] = {}
+    if known:
+        found = uow.session.execute(
+            _RECENT_SOFT_BOUNCES,
+            {"orgs": uuid_array([b.organization_id for b, _ in known]),
+             "leads": uuid_array([lead for _, lead in known]),
+             "since": now - SOFT_BOUNCE_WINDOW},
+        )  # fmt: skip
+        counts = {lead: count for lead, count in found}
+    hard = {lead: b for b, lead in known if counts.get(lead, 0) >= SOFT_BOUNCES_AS_HARD}
+    source = f"{SOFT_BOUNCES_AS_HARD} soft bounces in 7 days"
+    hard_bounces(
+        uow, [Bounce(b.organization_id, b.email, b.lead_id, source) for b in hard.values()]
+    )
+    retry = [
+        (b.execution_id, f"soft bounce: {b.source}")
+        for b in bounces
+        if b.execution_id is not None and b.lead_id not in hard
+    ]
+    if retry:
+        ids, errors = zip(*retry, strict=True)
+        uow.session.execute(
+            _RETRY_SOFT_BOUNCED, {"ids": uuid_array(ids), "errors": list(errors), "now": now}
         )
-    }
-    leads = {
-        lead.id: lead
-        for lead in uow.session.scalars(
-            select(Lead).where(Lead.id.in_({e.lead_id for e in enrollments.values()}))
-        )
-    }
-    matched: list[tuple[SesEvent, SequenceStepExecution]] = []
-    rows: list[dict[str, Any]] = []
-    for event in events:
-        execution = exec_by_id.get(event.execution_id) if event.execution_id else None
-        execution = execution or exec_by_message.get(event.message_id)
-        if execution is None:
-            summary.unmatched += 1
-            continue
-        matched.append((event, execution))
-        kind = _EVENT_TYPE.get(event.kind)
-        if kind is None:
-            continue  # Reject, DeliveryDelay, Rendering Failure change state but are not events
-        enrollment = enrollments[execution.enrollment_id]
-        classification = None
-        if event.kind == "Bounce":
-            classification = Kind.BOUNCE_HARD if event.hard_bounce else Kind.BOUNCE_SOFT
-        rows.append(
-            {
-                "organization_id": execution.organization_id,
-                "enrollment_id": enrollment.id,
-                "execution_id": execution.id,
-                "lead_id": enrollment.lead_id,
-                "type": kind.value,
-                "occurred_at": event.occurred_at,
-                "url": event.url,
-                "ip": event.ip,
-                "user_agent": event.user_agent,
-                "dedupe_key": event.dedupe_key,
-                "classification": classification.value if classification else None,
-                "reason": event.detail,
-                "raw": event.raw,
-            }
-        )
-    new = _store_events(uow, rows)
-    for event, execution in matched:
-        if event.dedupe_key not in new and event.kind in _EVENT_TYPE:
-            summary.duplicates += 1
-            continue
-        summary.events += 1
-        enrollment = enrollments[execution.enrollment_id]
-        lead = leads.get(enrollment.lead_id)
-        email = (event.recipients[0] if event.recipients else (lead.email if lead else "")).lower()
-        org = execution.organization_id
-        if event.kind == "Send" and execution.status in (
-            ExecutionStatus.SENDING,
-            ExecutionStatus.UNKNOWN,
-        ):
-            execution.status = ExecutionStatus.SENT.value  # settles a crash-interrupted send
-            execution.provider_message_id = event.message_id
-            if enrollment.paused_reason == "delivery_unknown":
-                enrollment.status, enrollment.paused_reason = EnrollmentStatus.ACTIVE.value, None
-                enrollment.next_run_at = now
-        elif event.kind == "Bounce" and event.hard_bounce:
-            summary.hard_bounces += 1
-            _hard_bounce(uow, org, lead, email, f"SES {event.bounce_subtype or 'Permanent'}")
-        elif event.kind == "Bounce":
-            summary.soft_bounces += 1
-            if _soft_bounce(uow, org, lead, email, execution, now, f"SES {event.bounce_subtype}"):
-                summary.hard_bounces += 1
-        elif event.kind == "Complaint":
-            summary.complaints += 1
-            suppress(uow, org, email, SuppressionReason.COMPLAINT, "SES complaint")
-            if lead is not None:
-                stop_lead(uow, org, lead.id, EnrollmentStatus.UNSUBSCRIBED, "complaint")
-        elif event.kind in ("Reject", "Rendering Failure"):
-            execution.status = ExecutionStatus.FAILED.value
-            execution.error = f"{event.kind}: {event.detail}"
-            if enrollment.status == EnrollmentStatus.ACTIVE:
-                enrollment.status = EnrollmentStatus.PAUSED.value
-                enrollment.paused_reason = f"{event.kind.lower()}: {event.detail}"
-    uow.session.flush()
-    return summary
+    return len(hard)
 
 
 # --- inbound mail ----------------------------------------------------------------------------
@@ -461,7 +420,7 @@ def apply_inbound(uow: UnitOfWork, raw: bytes, now: datetime, source: str) -> In
             org_id,
             found.bounced_recipients[0] if found.bounced_recipients else found.from_address,
         )
-    new = _store_events(
+    new = store_events(
         uow,
         [
             {
@@ -488,14 +447,17 @@ def apply_inbound(uow: UnitOfWork, raw: bytes, now: datetime, source: str) -> In
     live = enrollment is not None and enrollment.status in LIVE_ENROLLMENT_STATUSES
     if found.kind == Kind.BOUNCE_HARD:
         for email in found.bounced_recipients or ((lead.email,) if lead else ()):
-            _hard_bounce(uow, org_id, _lead_by_email(uow, org_id, email), email, "bounce by mail")
+            bounced = _lead_by_email(uow, org_id, email)
+            hard_bounces(
+                uow, [Bounce(org_id, email, bounced.id if bounced else None, "bounce by mail")]
+            )
     elif found.kind == Kind.BOUNCE_SOFT:
         email = (
             found.bounced_recipients[0]
             if found.bounced_recipients
             else (lead.email if lead else "")
         )
-        _soft_bounce(uow, org_id, lead, email, None, now, "bounce by mail")
+        soft_bounces(uow, [Bounce(org_id, email, lead.id if lead else None, "bounce by mail")], now)
     elif found.kind == Kind.UNSUBSCRIBE_REQUEST and lead is not None:
         suppress(
             uow, org_id, lead.email, SuppressionReason.UNSUBSCRIBE_REPLY, "reply asked to opt out"
@@ -557,7 +519,7 @@ def unsubscribe(uow: UnitOfWork, org_id: uuid.UUID, lead_id: uuid.UUID, source: 
     )
     suppress(uow, org_id, lead.email, SuppressionReason.UNSUBSCRIBE, source)
     stop_lead(uow, org_id, lead.id, EnrollmentStatus.UNSUBSCRIBED, "unsubscribe")
-    _store_events(
+    store_events(
         uow,
         [
             {
@@ -581,7 +543,7 @@ def meeting_booked(
     lead = _lead_by_email(uow, org_id, email)
     if lead is None:
         return 0
-    new = _store_events(
+    new = store_events(
         uow,
         [
             {
