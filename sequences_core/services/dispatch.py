@@ -16,7 +16,7 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sequences_core.compose import Thread, compose_email, lead_fields
 from sequences_core.db import counters
+from sequences_core.db.bulk import among, json_rows, recordset, uuid_array
 from sequences_core.db.models import (
     CrmTask,
     Lead,
@@ -183,28 +184,30 @@ class DispatchScope:
 
 def _load(uow: UnitOfWork, ids: list[uuid.UUID]) -> _Batch:
     s = uow.session
-    enrollments = list(s.scalars(select(SequenceEnrollment).where(SequenceEnrollment.id.in_(ids))))
+    enrollments = list(
+        s.scalars(select(SequenceEnrollment).where(among(SequenceEnrollment.id, ids)))
+    )
     enrollments.sort(key=lambda e: (e.next_run_at or datetime.min.replace(tzinfo=UTC), str(e.id)))
     lead_ids = {e.lead_id for e in enrollments}
     template_ids = {e.template_id for e in enrollments}
     org_ids = {e.organization_id for e in enrollments}
-    leads = {lead.id: lead for lead in s.scalars(select(Lead).where(Lead.id.in_(lead_ids)))}
+    leads = {lead.id: lead for lead in s.scalars(select(Lead).where(among(Lead.id, lead_ids)))}
     templates = {
         t.id: t
-        for t in s.scalars(select(SequenceTemplate).where(SequenceTemplate.id.in_(template_ids)))
+        for t in s.scalars(select(SequenceTemplate).where(among(SequenceTemplate.id, template_ids)))
     }
     steps: dict[uuid.UUID, list[SequenceStep]] = defaultdict(list)
     for step in s.scalars(
         select(SequenceStep)
-        .where(SequenceStep.template_id.in_(template_ids))
+        .where(among(SequenceStep.template_id, template_ids))
         .order_by(SequenceStep.template_id, SequenceStep.position)
     ):
         steps[step.template_id].append(step)
-    orgs = {o.id: o for o in s.scalars(select(Organization).where(Organization.id.in_(org_ids)))}
+    orgs = {o.id: o for o in s.scalars(select(Organization).where(among(Organization.id, org_ids)))}
     mailboxes: dict[uuid.UUID, Mailbox] = {}
     default_mailbox: dict[uuid.UUID, Mailbox] = {}
     for mailbox in s.scalars(
-        select(Mailbox).where(Mailbox.organization_id.in_(org_ids)).order_by(Mailbox.created_at)
+        select(Mailbox).where(among(Mailbox.organization_id, org_ids)).order_by(Mailbox.created_at)
     ):
         mailboxes[mailbox.id] = mailbox
         default_mailbox.setdefault(mailbox.organization_id, mailbox)
@@ -213,7 +216,7 @@ def _load(uow: UnitOfWork, ids: list[uuid.UUID]) -> _Batch:
         (row.organization_id, row.email.lower()): row.reason
         for row in s.scalars(
             select(Suppression).where(
-                Suppression.organization_id.in_(org_ids),
+                among(Suppression.organization_id, org_ids),
                 text("lower(suppressions.email) = ANY(:emails)").bindparams(emails=list(emails)),
             )
         )
@@ -222,7 +225,7 @@ def _load(uow: UnitOfWork, ids: list[uuid.UUID]) -> _Batch:
         row.enrollment_id: row
         for row in s.scalars(
             select(SequenceStepExecution)
-            .where(SequenceStepExecution.enrollment_id.in_(ids))
+            .where(among(SequenceStepExecution.enrollment_id, ids))
             .order_by(
                 SequenceStepExecution.enrollment_id,
                 SequenceStepExecution.step_position,
@@ -591,21 +594,20 @@ _EXECUTION_COLUMNS = {
     "subject": "text", "message_id_header": "text",
 }  # fmt: skip
 _INSERT_EXECUTIONS = text(
-    f"INSERT INTO sequence_step_executions ({', '.join(_EXECUTION_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _EXECUTION_COLUMNS.items())
-    + ")"
+    f"INSERT INTO sequence_step_executions ({', '.join(_EXECUTION_COLUMNS)})"
+    f" SELECT {', '.join(_EXECUTION_COLUMNS)} FROM {recordset(_EXECUTION_COLUMNS)}"
 )
-_DECIDED = text("""
+_DECIDED_COLUMNS = {
+    "id": "uuid", "status": "text", "current_step": "int", "next_run_at": "timestamptz",
+    "last_step_at": "timestamptz", "paused_reason": "text", "stopped_reason": "text",
+    "completed_at": "timestamptz",
+}  # fmt: skip
+_DECIDED = text(f"""
 UPDATE sequence_enrollments e SET status = v.status, current_step = v.current_step,
     next_run_at = v.next_run_at, last_step_at = v.last_step_at, paused_reason = v.paused_reason,
     stopped_reason = v.stopped_reason, completed_at = v.completed_at, updated_at = now()
-FROM unnest(CAST(:id AS uuid[]), CAST(:status AS text[]), CAST(:current_step AS int[]),
-            CAST(:next_run_at AS timestamptz[]), CAST(:last_step_at AS timestamptz[]),
-            CAST(:paused_reason AS text[]), CAST(:stopped_reason AS text[]),
-            CAST(:completed_at AS timestamptz[]))
-     AS v(id, status, current_step, next_run_at, last_step_at, paused_reason, stopped_reason,
-          completed_at)
-WHERE e.id = ANY(CAST(:id AS uuid[])) AND e.id = v.id
+FROM {recordset(_DECIDED_COLUMNS)}
+WHERE e.id IN (SELECT unnest(CAST(:ids AS uuid[]))) AND e.id = v.id
 """)
 
 
@@ -616,67 +618,66 @@ def _prepare(
     if not ids:
         return [], CycleSummary()
     decider = _Decider(ctx, uow, _load(uow, ids), now)
-    with uow.session.no_autoflush:  # decisions are written below, as one statement
+    # Decisions are written below as one statement each; an autoflush would write every
+    # changed enrollment a second time, row by row.
+    with uow.session.no_autoflush:
         for enrollment in decider.batch.enrollments:
             decider.decide(enrollment)
         ready = decider.allocate() if decider.candidates else []
-    if decider.executions:
-        uow.session.execute(_INSERT_EXECUTIONS, _arrays(decider.executions))
-    if decider.tasks:
-        uow.session.execute(insert(table_of(CrmTask)), decider.tasks)
-    uow.session.execute(
-        _DECIDED,
-        _arrays([
-            {"id": e.id, "status": e.status, "current_step": e.current_step,
-             "next_run_at": e.next_run_at, "last_step_at": e.last_step_at,
-             "paused_reason": e.paused_reason, "stopped_reason": e.stopped_reason,
-             "completed_at": e.completed_at}
-            for e in decider.batch.enrollments
-        ]),
-    )  # fmt: skip
+        if decider.executions:
+            uow.session.execute(_INSERT_EXECUTIONS, {"rows": json_rows(decider.executions)})
+        if decider.tasks:
+            uow.session.execute(insert(table_of(CrmTask)), decider.tasks)
+        uow.session.execute(
+            _DECIDED,
+            _batch([{name: getattr(e, name) for name in _DECIDED_COLUMNS}
+                    for e in decider.batch.enrollments]),
+        )  # fmt: skip
     uow.session.expunge_all()  # already written: nothing left for the ORM to flush
     uow.commit()  # every execution row is durable before the first byte leaves
     return ready, decider.summary
 
 
-# The record phase writes each batch as one statement per table over arrays (unnest):
-# one round trip instead of one per email. `id = ANY(:id)` keeps these on the primary key
-# (without it the planner hashes the whole table for every batch).
-_ADVANCE = text("""
+# The record phase writes each batch as one statement per table over one JSON parameter:
+# one round trip instead of one per email. `id IN (SELECT unnest(:ids))` keeps these on the
+# primary key (without it the planner may hash the whole table for every batch).
+_ADVANCE_COLUMNS = {
+    "id": "uuid", "position": "int", "current_step": "int", "status": "text",
+    "next_run_at": "timestamptz", "completed_at": "timestamptz", "message_id": "text",
+    "subject": "text",
+}  # fmt: skip
+_ADVANCE = text(f"""
 UPDATE sequence_enrollments e SET current_step = v.current_step, status = v.status,
     next_run_at = v.next_run_at, completed_at = v.completed_at, last_step_at = :sent_at,
     thread_message_id = coalesce(e.thread_message_id, v.message_id),
     thread_subject = coalesce(e.thread_subject, v.subject), updated_at = now()
-FROM unnest(CAST(:id AS uuid[]), CAST(:position AS int[]), CAST(:current_step AS int[]),
-            CAST(:status AS text[]), CAST(:next_run_at AS timestamptz[]),
-            CAST(:completed_at AS timestamptz[]), CAST(:message_id AS text[]),
-            CAST(:subject AS text[]))
-     AS v(id, position, current_step, status, next_run_at, completed_at, message_id, subject)
-WHERE e.id = ANY(CAST(:id AS uuid[])) AND e.id = v.id AND e.current_step = v.position
+FROM {recordset(_ADVANCE_COLUMNS)}
+WHERE e.id IN (SELECT unnest(CAST(:ids AS uuid[]))) AND e.id = v.id AND e.current_step = v.position
     AND e.status = 'active'
 """)
-_FINISH_EXECUTIONS = text("""
+_FINISH_COLUMNS = {
+    "id": "uuid", "status": "text", "error": "text", "provider_message_id": "text",
+    "retry_count": "int",
+}  # fmt: skip
+_FINISH_EXECUTIONS = text(f"""
 UPDATE sequence_step_executions x SET status = v.status, completed_at = :now, error = v.error,
     provider_message_id = v.provider_message_id,
     retry_count = coalesce(v.retry_count, x.retry_count)
-FROM unnest(CAST(:id AS uuid[]), CAST(:status AS text[]), CAST(:error AS text[]),
-            CAST(:provider_message_id AS text[]), CAST(:retry_count AS int[]))
-     AS v(id, status, error, provider_message_id, retry_count)
-WHERE x.id = ANY(CAST(:id AS uuid[])) AND x.id = v.id
+FROM {recordset(_FINISH_COLUMNS)}
+WHERE x.id IN (SELECT unnest(CAST(:ids AS uuid[]))) AND x.id = v.id
 """)
-_SENT_EVENTS = text("""
+_SENT_EVENTS = text(f"""
 INSERT INTO sequence_email_events
     (organization_id, enrollment_id, execution_id, lead_id, type, occurred_at, dedupe_key)
-SELECT v.org, v.enrollment, v.execution, v.lead, 'sent', :now, 'sent:' || v.execution
-FROM unnest(CAST(:org AS uuid[]), CAST(:enrollment AS uuid[]), CAST(:execution AS uuid[]),
-            CAST(:lead AS uuid[])) AS v(org, enrollment, execution, lead)
+SELECT v.org, v.enrollment, v.id, v.lead, 'sent', :now, 'sent:' || v.id
+FROM {recordset({"id": "uuid", "org": "uuid", "enrollment": "uuid", "lead": "uuid"})}
 ON CONFLICT (dedupe_key) DO NOTHING
 """)
 
 
-def _arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Row dicts (all with the same keys) as one list per column, for unnest()."""
-    return {key: [row[key] for row in rows] for key in rows[0]}
+def _batch(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Rows (each with an `id`) as the `rows` and `ids` parameters of the statements above."""
+    return {"rows": json_rows(rows), "ids": uuid_array(row["id"] for row in rows)}
 
 
 _PAUSE_UNKNOWN = text("""
@@ -730,7 +731,7 @@ def _record(
                 {
                     "org": p.organization_id,
                     "enrollment": p.enrollment_id,
-                    "execution": p.execution_id,
+                    "id": p.execution_id,
                     "lead": p.lead_id,
                 }
             )
@@ -743,7 +744,10 @@ def _record(
                     "position": p.step_position,
                     "message_id": p.message_id,
                     "subject": p.subject,
-                    **asdict(progress),
+                    "current_step": progress.current_step,
+                    "status": progress.status,
+                    "next_run_at": progress.next_run_at,
+                    "completed_at": progress.completed_at,
                 }
             )
         elif result.outcome == Outcome.UNKNOWN:
@@ -765,14 +769,14 @@ def _record(
                 writes[_RETRY_LATER].append({"id": p.enrollment_id, "next_run_at": retry_at})
         executions.append(row)
     if executions:
-        uow.session.execute(_FINISH_EXECUTIONS, {"now": now, **_arrays(executions)})
+        uow.session.execute(_FINISH_EXECUTIONS, {"now": now, **_batch(executions)})
     for statement, params in writes.items():
         if statement is _ADVANCE:
-            uow.session.execute(_ADVANCE, {"sent_at": now, **_arrays(params)})
+            uow.session.execute(_ADVANCE, {"sent_at": now, **_batch(params)})
         else:
             uow.session.execute(statement, params)
     if events:
-        uow.session.execute(_SENT_EVENTS, {"now": now, **_arrays(events)})
+        uow.session.execute(_SENT_EVENTS, {"now": now, "rows": json_rows(events)})
     counters.release(uow.session, releases)
     uow.commit()
     return summary

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import func, select, text
 
 from sequences_core.clock import utcnow
+from sequences_core.db.bulk import uuid_array
 from sequences_core.db.models import Mailbox, SequenceEnrollment, SequenceStep
 from sequences_core.db.repository import as_uuid, get_owned
 from sequences_core.db.uow import UnitOfWork
@@ -107,8 +108,7 @@ def bulk_enroll(
     rows = uow.session.execute(
         _BULK_ENROLL,
         {
-            # One array literal: psycopg quotes a list element by element (~3 µs each).
-            "lead_ids": "{" + ",".join(map(str, unique)) + "}",
+            "lead_ids": uuid_array(unique),
             "org": org_id,
             "template": template,
             "mailbox": mailbox,

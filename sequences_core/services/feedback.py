@@ -9,16 +9,16 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.utils import getaddresses
 from typing import Any
 
-import msgspec
 from sqlalchemy import func, or_, select, text, update
 
+from sequences_core.db.bulk import json_rows, uuid_array
 from sequences_core.db.models import (
     Lead,
     Mailbox,
@@ -130,22 +130,11 @@ WHERE e.id = f.enrollment_id AND e.status = 'active' AND e.current_step > f.step
 """)
 
 
-# An escaped NUL (\u0000) not itself preceded by an escaped backslash.
-_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
-
-
-def uuid_array(values: Iterable[uuid.UUID]) -> str:
-    """One array literal: psycopg quotes a list element by element (~3 µs each)."""
-    return "{" + ",".join(map(str, values)) + "}"
-
-
 def store_events(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert events (one statement, one parameter); return the dedupe keys that were new."""
     if not rows:
         return set()
-    payload = msgspec.json.encode(rows).decode()  # datetimes and UUIDs in ISO/str form
-    payload = _JSON_NUL.sub(r"\1", payload)  # PostgreSQL text cannot hold NUL: drop it
-    return set(uow.session.scalars(_STORE_EVENTS, {"rows": payload}))
+    return set(uow.session.scalars(_STORE_EVENTS, {"rows": json_rows(rows)}))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from sequences_core.db.bulk import uuid_array
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import EnrollmentStatus, EventType, SuppressionReason
 from sequences_core.feedback.classify import Kind
@@ -28,7 +29,6 @@ from sequences_core.services.feedback import (
     soft_bounces,
     store_events,
     suppress_and_stop,
-    uuid_array,
 )
 
 _EVENT_TYPE = {
@@ -104,7 +104,9 @@ def _match(uow: UnitOfWork, events: Sequence[SesEvent]) -> dict[uuid.UUID | str,
     rows = uow.session.execute(
         _MATCH,
         {
-            "ids": uuid_array({e.execution_id for e in events if e.execution_id}),
+            # A typed uuid[] (not a literal to cast): this statement runs often enough for a
+            # generic plan, which would re-cast a literal for every row of a scan.
+            "ids": list({e.execution_id for e in events if e.execution_id}),
             "messages": list({e.message_id for e in events}),
         },
     )
