@@ -99,6 +99,8 @@ def main() -> None:
                        id || ':0:1', now(), 'ses-' || id FROM sequence_enrollments""")
             )
             uow.commit()
+            # Statistics as a live database has them (autovacuum would, a minute later).
+            uow.session.execute(text("ANALYZE"))
             executions = [
                 (str(a), str(b), c)
                 for a, b, c in uow.session.execute(

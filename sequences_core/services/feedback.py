@@ -101,14 +101,14 @@ FROM unnest(CAST(:orgs AS uuid[]), CAST(:leads AS uuid[]), CAST(:reasons AS text
 WHERE e.organization_id = t.org AND e.lead_id = t.lead AND e.status IN ('active', 'paused')
 """)
 
+# `lead_id = ANY(..)` as the index condition (a lead id names one lead of one org; the org
+# list keeps the tenant scope): a join to unnest() lets the planner pick a scan instead.
 _RECENT_SOFT_BOUNCES = text("""
-SELECT ev.lead_id, count(*)
-FROM sequence_email_events ev
-JOIN (SELECT DISTINCT org, lead
-      FROM unnest(CAST(:orgs AS uuid[]), CAST(:leads AS uuid[])) AS t(org, lead)) t
-    ON ev.organization_id = t.org AND ev.lead_id = t.lead
-WHERE ev.classification = 'bounce_soft' AND ev.occurred_at >= :since
-GROUP BY ev.lead_id
+SELECT lead_id, count(*)
+FROM sequence_email_events
+WHERE lead_id = ANY(CAST(:leads AS uuid[])) AND organization_id = ANY(CAST(:orgs AS uuid[]))
+  AND classification = 'bounce_soft' AND occurred_at >= :since
+GROUP BY lead_id
 """)
 
 # A soft bounce means the mail did not arrive: the step goes again at the next window, as a

@@ -40,13 +40,21 @@ _EVENT_TYPE = {
     "Click": EventType.CLICK,
 }
 
+# Two index scans (`= ANY` as the index condition), never `id = ANY(..) OR message = ANY(..)`
+# nor a join to unnest(): under the generic plan a prepared statement gets, both of those
+# can scan the whole table.
 _MATCH = text("""
-SELECT x.id, x.organization_id, x.enrollment_id, x.provider_message_id, e.lead_id, l.email
-FROM sequence_step_executions x
-JOIN sequence_enrollments e ON e.id = x.enrollment_id
+WITH found AS (
+    SELECT x.id, x.organization_id, x.enrollment_id, x.provider_message_id
+    FROM sequence_step_executions x WHERE x.id = ANY(CAST(:ids AS uuid[]))
+    UNION
+    SELECT x.id, x.organization_id, x.enrollment_id, x.provider_message_id
+    FROM sequence_step_executions x WHERE x.provider_message_id = ANY(CAST(:messages AS text[]))
+)
+SELECT f.id, f.organization_id, f.enrollment_id, f.provider_message_id, e.lead_id, l.email
+FROM found f
+JOIN sequence_enrollments e ON e.id = f.enrollment_id
 LEFT JOIN leads l ON l.id = e.lead_id
-WHERE x.id = ANY(CAST(:ids AS uuid[]))
-   OR x.provider_message_id = ANY(CAST(:messages AS text[]))
 """)
 
 # A Send event settles a send a crash left in doubt; an enrollment paused for that resumes.
@@ -104,14 +112,12 @@ def _match(uow: UnitOfWork, events: Sequence[SesEvent]) -> dict[uuid.UUID | str,
     rows = uow.session.execute(
         _MATCH,
         {
-            # A typed uuid[] (not a literal to cast): this statement runs often enough for a
-            # generic plan, which would re-cast a literal for every row of a scan.
-            "ids": list({e.execution_id for e in events if e.execution_id}),
+            "ids": uuid_array({e.execution_id for e in events if e.execution_id}),
             "messages": list({e.message_id for e in events}),
         },
     )
     found: dict[uuid.UUID | str, _Execution] = {}
-    for ident, org, enrollment, message_id, lead, email in rows:
+    for ident, org, enrollment, message_id, lead, email in rows.all():
         execution = _Execution(ident, org, enrollment, lead, email)
         found[ident] = execution
         if message_id:
