@@ -121,6 +121,8 @@ def read_leads(
     if any(_undecodable(h) is not None for h in headers):
         raise CsvFatal(f"the header is not valid {encoding}; pass --encoding (e.g. cp1252)")
     fields = map_headers(headers, overrides)
+    # Undecodable bytes are looked for cell by cell only in a file that has some.
+    escaped = not text.isascii() and _ESCAPED_BYTE.search(text) is not None
     seen: dict[str, int] = {}
     start = reader.line_num + 1
     while True:
@@ -135,7 +137,7 @@ def read_leads(
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
-        yield _row(line, row, fields, headers, encoding, seen)
+        yield _row(line, row, fields, headers, encoding if escaped else None, seen)
 
 
 def _row(
@@ -143,7 +145,7 @@ def _row(
     row: list[str],
     fields: list[str],
     headers: list[str],
-    encoding: str,
+    encoding: str | None,  # None: the file decoded cleanly, no cell needs checking
     seen: dict[str, int],
 ) -> ParsedRow | RowError:
     if len(row) > len(fields):
@@ -151,7 +153,7 @@ def _row(
     standard: dict[str, object] = {}
     custom: dict[str, str] = {}
     for field, header, cell in zip(fields, headers, row, strict=False):
-        bad = _undecodable(cell)
+        bad = _undecodable(cell) if encoding else None
         if bad is not None:
             return RowError(
                 line,

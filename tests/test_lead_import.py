@@ -115,3 +115,44 @@ def test_cli_org_create_and_import(clean_db, db_url, tmp_path):
 
     url = run_cli(db_url, "db", "url")
     assert url.stdout.strip() == db_url
+
+
+def _many(n: int) -> bytes:
+    rows = ["email,first_name"]
+    for i in range(n):
+        rows.append("broken" if i % 97 == 5 else f"p{i}@many.example,P{i}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_chunks_upserted_while_parsing_keep_row_order(uow, org_id, monkeypatch):
+    """Several chunks in flight one after another: ids line up with the good rows, in order."""
+    monkeypatch.setattr("sequences_core.services.lead_import.CHUNK", 40)
+    seen: list[tuple[int, int]] = []
+    report = import_leads_csv(uow, org_id, _many(250), progress=lambda d, t: seen.append((d, t)))
+    good = [i for i in range(250) if i % 97 != 5]
+    assert (report.rows, report.created, len(report.errors)) == (250, len(good), 3)
+    emails = dict(uow.session.execute(select(Lead.id, Lead.email)).all())
+    assert [emails[i] for i in report.lead_ids] == [f"p{i}@many.example" for i in good]
+    assert seen[-1] == (250, 250) and all(d <= t for d, t in seen) and len(seen) >= 6
+
+
+def test_a_failure_in_a_later_chunk_imports_nothing(uow, org_id, new_uow, monkeypatch):
+    from sequences_core.services import lead_import
+
+    monkeypatch.setattr(lead_import, "CHUNK", 40)
+    calls = 0
+    real = lead_import.upsert_leads
+
+    def failing(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lead_import, "upsert_leads", failing)
+    with pytest.raises(RuntimeError, match="went away"):
+        import_leads_csv(uow, org_id, _many(250))
+    uow.session.rollback()
+    with new_uow() as check:
+        assert check.session.scalar(select(func.count()).select_from(Lead)) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sequences_core.db.models import Organization
@@ -11,7 +12,7 @@ from sequences_core.db.repository import as_uuid
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import NotFound
 from sequences_core.lead_csv import ParsedRow, RowError, read_leads
-from sequences_core.services.leads import upsert_leads
+from sequences_core.services.leads import UpsertResult, upsert_leads
 
 CHUNK = 5_000
 Progress = Callable[[int, int], None]  # (rows done, rows total)
@@ -35,25 +36,52 @@ def import_leads_csv(
     overrides: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Raises CsvFatal (nothing imported) when the file as a whole is unusable."""
+    """Raises CsvFatal (nothing imported) when the file as a whole is unusable.
+
+    Parsing and the database overlap: while PostgreSQL upserts one chunk (in a second
+    thread, which alone uses the session meanwhile), the next chunk is parsed. It is still
+    one transaction, committed at the end.
+    """
     org = as_uuid(org_id, "org")
     if uow.session.get(Organization, org) is None:
         raise NotFound("organization not found")
     report = ImportReport()
-    good: list[ParsedRow] = []
-    for item in read_leads(data, encoding=encoding, overrides=overrides):
-        report.rows += 1
-        if isinstance(item, RowError):
-            report.errors.append(item)
-        else:
-            good.append(item)
-    for start in range(0, len(good), CHUNK):
-        chunk = good[start : start + CHUNK]
-        result = upsert_leads(uow, org, [row.lead for row in chunk], commit=False)
-        report.created += result.created
-        report.updated += result.updated
-        report.lead_ids.extend(result.ids[row.lead.email.lower()] for row in chunk)
-        if progress:
-            progress(start + len(chunk), len(good))
+    lines = max(data.count(b"\n") - 1, 1)  # the progress total: data lines, near enough
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lead-upsert") as pool:
+        pending: tuple[list[ParsedRow], Future[UpsertResult]] | None = None
+
+        def settle() -> None:
+            """Wait for the chunk in flight and take in its result."""
+            nonlocal pending
+            if pending is not None:
+                (chunk, future), pending = pending, None
+                result = future.result()
+                report.created += result.created
+                report.updated += result.updated
+                report.lead_ids.extend(result.ids[row.lead.email.lower()] for row in chunk)
+                if progress:
+                    progress(min(report.rows, lines), lines)
+
+        def submit(chunk: list[ParsedRow]) -> None:
+            nonlocal pending
+            settle()
+            leads = [row.lead for row in chunk]
+            pending = chunk, pool.submit(upsert_leads, uow, org, leads, commit=False)
+
+        chunk: list[ParsedRow] = []
+        for item in read_leads(data, encoding=encoding, overrides=overrides):
+            report.rows += 1
+            if isinstance(item, RowError):
+                report.errors.append(item)
+                continue
+            chunk.append(item)
+            if len(chunk) == CHUNK:
+                submit(chunk)
+                chunk = []
+        if chunk:
+            submit(chunk)
+        settle()
+    if progress:
+        progress(report.rows, report.rows)
     uow.commit()
     return report

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import msgspec
 from psycopg import Connection
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,8 @@ from sequences_core.pagination import Page, contains_pattern, paginate
 from sequences_core.schemas import LeadIn, LeadUpdate
 
 _COLUMNS = ("email", "first_name", "last_name", "company", "title", "timezone", "country")
+
+_JSON = msgspec.json.Encoder()  # ~10x the stdlib's speed on a lead's custom fields
 
 _UPSERT = f"""
 INSERT INTO leads (organization_id, {", ".join(_COLUMNS)}, custom_fields)
@@ -67,9 +69,8 @@ def upsert_leads(
             f"COPY _lead_upsert (ord, {', '.join(_COLUMNS)}, custom_fields) FROM STDIN"
         ) as copy:
             for ord_, lead in enumerate(latest.values()):
-                copy.write_row(
-                    (ord_, *(getattr(lead, c) for c in _COLUMNS), json.dumps(lead.custom_fields))
-                )
+                custom = _JSON.encode(lead.custom_fields).decode()
+                copy.write_row((ord_, *(getattr(lead, c) for c in _COLUMNS), custom))
         cur.execute(_UPSERT, {"org": org_id})
         rows = cur.fetchall()
     if commit:
