@@ -23,34 +23,33 @@ from sequences_core.services.templates import get_template
 
 MAX_BULK = 100_000
 
-# One statement decides every lead: found in this org, active, not suppressed,
+# One statement enrols every lead that can be: found in this org, active, not suppressed,
 # not already live in this template. ON CONFLICT makes a concurrent enrol harmless.
 _BULK_ENROLL = text("""
-WITH input AS (
-    SELECT lead_id FROM unnest(CAST(:lead_ids AS uuid[])) AS t(lead_id)
-), candidates AS (
-    SELECT i.lead_id, l.id IS NOT NULL AS found, l.status,
-        EXISTS (SELECT 1 FROM suppressions s
-                WHERE s.organization_id = :org AND lower(s.email) = lower(l.email)) AS suppressed,
-        EXISTS (SELECT 1 FROM sequence_enrollments e
-                WHERE e.lead_id = i.lead_id AND e.template_id = :template
-                  AND e.status IN ('active', 'paused')) AS enrolled
-    FROM input i LEFT JOIN leads l ON l.id = i.lead_id AND l.organization_id = :org
-), inserted AS (
-    INSERT INTO sequence_enrollments
-        (organization_id, lead_id, template_id, mailbox_id, next_run_at)
-    SELECT :org, lead_id, :template, :mailbox, :start FROM candidates
-    WHERE found AND status = 'active' AND NOT suppressed AND NOT enrolled
-    ON CONFLICT DO NOTHING
-    RETURNING lead_id, id
-)
-SELECT c.lead_id, ins.id,
-    CASE WHEN ins.id IS NOT NULL THEN NULL
-         WHEN NOT c.found THEN 'lead_not_found'
-         WHEN c.suppressed THEN 'suppressed'
-         WHEN c.status <> 'active' THEN 'lead_' || c.status
+INSERT INTO sequence_enrollments (organization_id, lead_id, template_id, mailbox_id, next_run_at)
+SELECT :org, l.id, :template, :mailbox, :start
+FROM unnest(CAST(:lead_ids AS uuid[])) AS i(lead_id)
+JOIN leads l ON l.id = i.lead_id AND l.organization_id = :org
+WHERE l.status = 'active'
+  AND NOT EXISTS (SELECT 1 FROM suppressions s
+                  WHERE s.organization_id = :org AND lower(s.email) = lower(l.email))
+  AND NOT EXISTS (SELECT 1 FROM sequence_enrollments e
+                  WHERE e.lead_id = l.id AND e.template_id = :template
+                    AND e.status IN ('active', 'paused'))
+ON CONFLICT DO NOTHING
+RETURNING lead_id, id
+""")
+
+# Why each lead the insert left out was left out (usually none are, so usually not run).
+_SKIP_REASONS = text("""
+SELECT i.lead_id,
+    CASE WHEN l.id IS NULL THEN 'lead_not_found'
+         WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.organization_id = :org
+                      AND lower(s.email) = lower(l.email)) THEN 'suppressed'
+         WHEN l.status <> 'active' THEN 'lead_' || l.status
          ELSE 'already_enrolled' END
-FROM candidates c LEFT JOIN inserted ins USING (lead_id)
+FROM unnest(CAST(:lead_ids AS uuid[])) AS i(lead_id)
+LEFT JOIN leads l ON l.id = i.lead_id AND l.organization_id = :org
 """)
 
 
@@ -103,23 +102,21 @@ def bulk_enroll(
             continue
         seen.add(ident)
         unique.append(ident)
-    # The candidate list is read twice; keep it in memory rather than in a temp file.
-    uow.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    rows = uow.session.execute(
-        _BULK_ENROLL,
-        {
-            "lead_ids": uuid_array(unique),
-            "org": org_id,
-            "template": template,
-            "mailbox": mailbox,
-            "start": start_at or utcnow(),
-        },
-    ).all()
-    for lead_id, enrollment_id, reason in rows:
-        if reason is None:
-            result.enrolled[lead_id] = enrollment_id
-        else:
-            result.skipped.append((str(lead_id), reason))
+    params = {
+        "org": org_id,
+        "template": template,
+        "mailbox": mailbox,
+        "start": start_at or utcnow(),
+    }
+    for lead_id, enrollment_id in uow.session.execute(
+        _BULK_ENROLL, {"lead_ids": uuid_array(unique), **params}
+    ).all():
+        result.enrolled[lead_id] = enrollment_id
+    left_out = [ident for ident in unique if ident not in result.enrolled]
+    if left_out:
+        rows = uow.session.execute(_SKIP_REASONS, {"lead_ids": uuid_array(left_out), "org": org_id})
+        reasons: dict[uuid.UUID, str] = {lead: reason for lead, reason in rows}
+        result.skipped.extend((str(ident), reasons[ident]) for ident in left_out)
     uow.commit()
     return result
 
