@@ -18,6 +18,7 @@ from sequences_core.config import Settings
 from sequences_core.db.models import (
     Lead,
     Mailbox,
+    SendCounter,
     SequenceEnrollment,
     SequenceStepExecution,
     Suppression,
@@ -379,7 +380,6 @@ def test_rerun_sends_nothing_new(uow, org_id, new_uow, tmp_path):
 def test_permanent_ses_rejection_fails_enrollment_and_releases_the_slot(
     uow, org_id, new_uow, moto_server, monkeypatch
 ):
-    from sequences_core.db.models import SendCounter
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     monkeypatch.setenv("SEQUENCES_SENDER", "ses")
@@ -447,3 +447,61 @@ def test_stale_ses_send_is_marked_unknown_and_never_resent(
     assert (state.status, state.paused_reason) == ("paused", "delivery_unknown")
     clock.advance(timedelta(days=1))
     assert run_dispatch_cycle(new_uow, ctx).sent == 0
+
+
+class _FlakySender(OutboxSender):
+    """A third of first attempts are transient failures (their slots are released while, in
+    the other thread, the next batch is deciding); every batch takes a moment to send."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.failed_once: set[str] = set()
+
+    def send_batch(self, emails):
+        import time
+
+        from sequences_core.senders import Outcome, SendResult
+
+        time.sleep(0.02)
+        fail = [e for i, e in enumerate(emails) if not i % 3 and e.to_email not in self.failed_once]
+        self.failed_once |= {e.to_email for e in fail}
+        sent = super().send_batch([e for e in emails if e not in fail])
+        return sent + [SendResult(e.execution_id, Outcome.RETRY, error="throttled") for e in fail]
+
+
+def test_overlapping_batches_keep_the_limit_and_send_each_email_once(
+    uow, org_id, new_uow, tmp_path
+):
+    """Batches of 7 with one in flight while the next is decided: a daily limit of 40 is
+    never passed, released slots are reused, and nobody gets two emails."""
+    mailbox(uow, org_id, daily_limit=40)
+    template = sequence(uow, org_id, [email_step("Hello")], **ALWAYS)
+    clock = FakeClock(datetime(2026, 3, 3, 10, 0, tzinfo=UTC))
+    enrol(
+        uow,
+        org_id,
+        template,
+        [LeadIn(email=f"p{i}@x.example", first_name="P") for i in range(90)],
+        clock(),
+    )
+    ctx = context(tmp_path, clock, batch_size=7)
+    ctx.sender = _FlakySender(tmp_path)
+    summary = run_dispatch_cycle(new_uow, ctx)
+    assert summary.retry > 0 and summary.batches > 2 and summary.deferred_limit > 0
+
+    def counted() -> int:
+        with new_uow() as check:
+            return int(
+                check.session.scalar(
+                    select(func.sum(SendCounter.sent)).where(SendCounter.scope == "mailbox")
+                )
+            )
+
+    recipients = [m["To"] for m in sent_mail(tmp_path)]
+    assert len(recipients) == len(set(recipients)) == summary.sent == counted() <= 40
+    # The failed ones retry after their backoff and take the slots they gave back.
+    for _ in range(6):
+        clock.advance(timedelta(minutes=30))
+        run_dispatch_cycle(new_uow, ctx)
+    recipients = [m["To"] for m in sent_mail(tmp_path)]
+    assert len(recipients) == len(set(recipients)) == counted() == 40

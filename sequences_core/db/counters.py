@@ -47,6 +47,7 @@ def reserve(session: Session, demands: Mapping[CounterKey, int]) -> dict[Counter
 
 
 def release(session: Session, counts: Mapping[CounterKey, int]) -> None:
-    for key, n in counts.items():
+    for key in sorted(counts, key=lambda k: tuple(map(str, k.pk))):  # the order reserve locks in
+        n = counts[key]
         if n:
             session.execute(_ADD, {**_params(key), "n": -n})

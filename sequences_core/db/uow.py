@@ -20,9 +20,19 @@ class UnitOfWork:
             raise RuntimeError("UnitOfWork used outside `with`")
         return self._session
 
-    def __enter__(self) -> UnitOfWork:
+    def open(self) -> UnitOfWork:
+        """What `with` does on entry; for a unit one thread opens and another closes."""
         self._session = self._factory()
         return self
+
+    def close(self) -> None:
+        assert self._session is not None
+        # close() rolls back whatever was not committed, and keeps loaded objects readable.
+        self._session.close()
+        self._session = None
+
+    def __enter__(self) -> UnitOfWork:
+        return self.open()
 
     def __exit__(
         self,
@@ -30,10 +40,7 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._session is not None
-        # close() rolls back whatever was not committed, and keeps loaded objects readable.
-        self._session.close()
-        self._session = None
+        self.close()
 
     def commit(self) -> None:
         self.session.commit()

@@ -16,6 +16,7 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -611,18 +612,26 @@ WHERE e.id IN (SELECT unnest(CAST(:ids AS uuid[]))) AND e.id = v.id
 """)
 
 
-def _prepare(
+def _decide(
     ctx: DispatchContext, uow: UnitOfWork, scope: DispatchScope, now: datetime
-) -> tuple[list[_Pending], CycleSummary]:
+) -> _Decider | None:
+    """Claim a batch (its rows stay locked until `_commit_decisions`) and decide it: render
+    every email that may go. No writes yet; None when nothing is due."""
     ids = _claim(uow, now, ctx.batch_size, scope)
     if not ids:
-        return [], CycleSummary()
+        return None
     decider = _Decider(ctx, uow, _load(uow, ids), now)
-    # Decisions are written below as one statement each; an autoflush would write every
-    # changed enrollment a second time, row by row.
-    with uow.session.no_autoflush:
+    with uow.session.no_autoflush:  # decisions are written by `_commit_decisions`
         for enrollment in decider.batch.enrollments:
             decider.decide(enrollment)
+    return decider
+
+
+def _commit_decisions(uow: UnitOfWork, decider: _Decider) -> list[_Pending]:
+    """Reserve the daily limits, write every decision, commit: the emails now ready to go."""
+    # One statement per table; an autoflush would write every changed enrollment a second
+    # time, row by row.
+    with uow.session.no_autoflush:
         ready = decider.allocate() if decider.candidates else []
         if decider.executions:
             uow.session.execute(_INSERT_EXECUTIONS, {"rows": json_rows(decider.executions)})
@@ -635,7 +644,7 @@ def _prepare(
         )  # fmt: skip
     uow.session.expunge_all()  # already written: nothing left for the ORM to flush
     uow.commit()  # every execution row is durable before the first byte leaves
-    return ready, decider.summary
+    return ready
 
 
 # The record phase writes each batch as one statement per table over one JSON parameter:
@@ -857,6 +866,25 @@ def plan_shards(uow: UnitOfWork, now: datetime, shards: int) -> list[Shard]:
     return [Shard(int(index), shards, int(due)) for index, due in rows]
 
 
+def _send_batch(
+    ctx: DispatchContext,
+    uow_factory: Callable[[], UnitOfWork],
+    uow: UnitOfWork,
+    decider: _Decider,
+) -> CycleSummary:
+    """Commit a decided batch, send it, record what happened (the cycle's second thread)."""
+    try:
+        ready = _commit_decisions(uow, decider)
+    finally:
+        uow.close()
+    summary = decider.summary
+    if ready:
+        results = ctx.sender.send_batch([p.outgoing for p in ready])
+        with uow_factory() as record:
+            summary.add(_record(record, ctx.now(), ready, results))
+    return summary
+
+
 def run_dispatch_cycle(
     uow_factory: Callable[[], UnitOfWork],
     ctx: DispatchContext,
@@ -864,19 +892,34 @@ def run_dispatch_cycle(
     *,
     max_batches: int = 10_000,
 ) -> CycleSummary:
-    """Reconcile, then claim-send-record batch after batch until nothing is due."""
+    """Reconcile, then claim-decide / commit-send-record batch after batch until nothing is due.
+
+    Two batches overlap: while a second thread commits, sends and records one, this thread
+    claims and renders the next (SKIP LOCKED keeps them apart; PostgreSQL works on one batch
+    while Python renders the other). Daily limits are reserved in the second thread, so the
+    two never wait on each other's counter locks.
+    """
     scope = scope or DispatchScope()
     with uow_factory() as uow:
         summary = reconcile_stale_sends(uow, ctx.sender, ctx.now())
-    for _ in range(max_batches):
-        now = ctx.now()
-        with uow_factory() as uow:
-            ready, batch_summary = _prepare(ctx, uow, scope, now)
-        summary.add(batch_summary)
-        if not batch_summary.claimed:
-            break
-        if ready:
-            results = ctx.sender.send_batch([p.outgoing for p in ready])
-            with uow_factory() as uow:
-                summary.add(_record(uow, ctx.now(), ready, results))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-send") as pool:
+        in_flight: Future[CycleSummary] | None = None
+        try:
+            for _ in range(max_batches):
+                uow = uow_factory().open()  # handed to the sending thread, which closes it
+                try:
+                    decider = _decide(ctx, uow, scope, ctx.now())
+                except BaseException:
+                    uow.close()
+                    raise
+                if in_flight is not None:
+                    summary.add(in_flight.result())
+                    in_flight = None
+                if decider is None:
+                    uow.close()
+                    break
+                in_flight = pool.submit(_send_batch, ctx, uow_factory, uow, decider)
+        finally:
+            if in_flight is not None:
+                summary.add(in_flight.result())
     return summary
