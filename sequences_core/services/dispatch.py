@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sequences_core.compose import Thread, compose_email, lead_fields
@@ -222,18 +223,19 @@ def _load(uow: UnitOfWork, ids: list[uuid.UUID]) -> _Batch:
             )
         )
     }
-    latest = {
+    latest = {  # one row per enrollment (DISTINCT ON): highest position, then highest attempt
         row.enrollment_id: row
         for row in s.scalars(
             select(SequenceStepExecution)
             .where(among(SequenceStepExecution.enrollment_id, ids))
             .order_by(
                 SequenceStepExecution.enrollment_id,
-                SequenceStepExecution.step_position,
-                SequenceStepExecution.attempt,
+                SequenceStepExecution.step_position.desc(),
+                SequenceStepExecution.attempt.desc(),
             )
+            .ext(distinct_on(SequenceStepExecution.enrollment_id))
         )
-    }  # the last row per enrollment: highest position, highest attempt
+    }
     settings = {t.id: TemplateSettings.model_validate(t.settings) for t in templates.values()}
     return _Batch(
         enrollments,
