@@ -84,6 +84,13 @@ class EmbeddedPostgres:
         except psycopg.OperationalError:
             return False
 
+    def _server_alive(self) -> bool:
+        try:
+            self._run("pg_ctl", "-D", str(self.pgdata), "status")
+        except subprocess.CalledProcessError:
+            return False
+        return True
+
     def start(self) -> None:
         """Initialise on first use, then start (a no-op when already running)."""
         self.pgdata.mkdir(parents=True, exist_ok=True)
@@ -100,6 +107,8 @@ class EmbeddedPostgres:
             )  # fmt: skip
         if self.is_running():
             return
+        if self._server_alive():  # left behind by a killed run, on another port: replace it
+            self.stop()
         self.logfile.touch()
         if os.geteuid() == 0:
             entry = pwd.getpwnam(SYSTEM_USER)

@@ -170,3 +170,16 @@ def test_make_run_brings_up_airflow_and_a_dispatch_run_succeeds(tmp_path: Path):
     assert "moto (SES, SQS, S3)" in output and "sender" in output
     with pytest.raises(OSError):  # everything stopped
         urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=3)
+
+
+def test_a_server_left_on_another_port_is_replaced(tmp_path):
+    """A killed run can leave its PostgreSQL up on a port the next run does not use."""
+    left = EmbeddedPostgres(tmp_path / "pg", port=free_port(), durable=False)
+    left.start()
+    ours = EmbeddedPostgres(tmp_path / "pg", port=free_port(), durable=False)
+    try:
+        assert left.is_running() and not ours.is_running()
+        ours.start()
+        assert ours.is_running() and not left.is_running()
+    finally:
+        ours.stop()
