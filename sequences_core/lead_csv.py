@@ -137,7 +137,7 @@ def read_leads(
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
-        yield _row(line, row, fields, headers, encoding if escaped else None, seen)
+        yield _row(line, row, fields, headers, encoding, seen, escaped=escaped)
 
 
 def _row(
@@ -145,15 +145,17 @@ def _row(
     row: list[str],
     fields: list[str],
     headers: list[str],
-    encoding: str | None,  # None: the file decoded cleanly, no cell needs checking
+    encoding: str,
     seen: dict[str, int],
+    *,
+    escaped: bool,  # the file has undecodable bytes somewhere: check each cell
 ) -> ParsedRow | RowError:
     if len(row) > len(fields):
         return RowError(line, "row", f"{len(row)} cells but the header has {len(fields)}")
     standard: dict[str, object] = {}
     custom: dict[str, str] = {}
     for field, header, cell in zip(fields, headers, row, strict=False):
-        bad = _undecodable(cell) if encoding else None
+        bad = _undecodable(cell) if escaped else None
         if bad is not None:
             return RowError(
                 line,

@@ -37,6 +37,16 @@ def recordset(columns: Mapping[str, str], param: str = "rows", alias: str = "v")
     return f"jsonb_to_recordset(CAST(:{param} AS jsonb)) AS {alias}({typed})"
 
 
+def batch_params(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Rows, each with an `id`, as `:rows` (for `recordset`) and `:ids` (for `BATCH_IDS`)."""
+    return {"rows": json_rows(rows), "ids": uuid_array(row["id"] for row in rows)}
+
+
+# `WHERE t.id {BATCH_IDS} AND t.id = v.id`: keeps an UPDATE … FROM recordset on the primary
+# key (joined to the recordset alone, the planner may hash the whole table for every batch).
+BATCH_IDS = "IN (SELECT unnest(CAST(:ids AS uuid[])))"
+
+
 def uuid_array(values: Iterable[uuid.UUID]) -> str:
     """A uuid[] literal, for `CAST(:ids AS uuid[])`."""
     return "{" + ",".join(map(str, values)) + "}"

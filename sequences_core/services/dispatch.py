@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sequences_core.compose import Thread, compose_email, lead_fields
 from sequences_core.db import counters
-from sequences_core.db.bulk import among, json_rows, recordset, uuid_array
+from sequences_core.db.bulk import BATCH_IDS, among, batch_params, json_rows, recordset
 from sequences_core.db.models import (
     CrmTask,
     Lead,
@@ -610,27 +610,38 @@ UPDATE sequence_enrollments e SET status = v.status, current_step = v.current_st
     next_run_at = v.next_run_at, last_step_at = v.last_step_at, paused_reason = v.paused_reason,
     stopped_reason = v.stopped_reason, completed_at = v.completed_at, updated_at = now()
 FROM {recordset(_DECIDED_COLUMNS)}
-WHERE e.id IN (SELECT unnest(CAST(:ids AS uuid[]))) AND e.id = v.id
+WHERE e.id {BATCH_IDS} AND e.id = v.id
 """)
 
 
 def _decide(
-    ctx: DispatchContext, uow: UnitOfWork, scope: DispatchScope, now: datetime
+    ctx: DispatchContext,
+    uow_factory: Callable[[], UnitOfWork],
+    scope: DispatchScope,
+    now: datetime,
 ) -> _Decider | None:
-    """Claim a batch (its rows stay locked until `_commit_decisions`) and decide it: render
-    every email that may go. No writes yet; None when nothing is due."""
-    ids = _claim(uow, now, ctx.batch_size, scope)
-    if not ids:
-        return None
-    decider = _Decider(ctx, uow, _load(uow, ids), now)
-    with uow.session.no_autoflush:  # decisions are written by `_commit_decisions`
-        for enrollment in decider.batch.enrollments:
-            decider.decide(enrollment)
+    """Claim a batch and decide it: render every email that may go. No writes yet; None when
+    nothing is due. The claim's transaction (its row locks) goes on with the decider, to be
+    committed and closed by `_send_batch`."""
+    uow = uow_factory().open()
+    try:
+        ids = _claim(uow, now, ctx.batch_size, scope)
+        if not ids:
+            uow.close()
+            return None
+        decider = _Decider(ctx, uow, _load(uow, ids), now)
+        with uow.session.no_autoflush:  # decisions are written by `_commit_decisions`
+            for enrollment in decider.batch.enrollments:
+                decider.decide(enrollment)
+    except BaseException:
+        uow.close()
+        raise
     return decider
 
 
-def _commit_decisions(uow: UnitOfWork, decider: _Decider) -> list[_Pending]:
+def _commit_decisions(decider: _Decider) -> list[_Pending]:
     """Reserve the daily limits, write every decision, commit: the emails now ready to go."""
+    uow = decider.uow
     # One statement per table; an autoflush would write every changed enrollment a second
     # time, row by row.
     with uow.session.no_autoflush:
@@ -641,8 +652,8 @@ def _commit_decisions(uow: UnitOfWork, decider: _Decider) -> list[_Pending]:
             uow.session.execute(insert(table_of(CrmTask)), decider.tasks)
         uow.session.execute(
             _DECIDED,
-            _batch([{name: getattr(e, name) for name in _DECIDED_COLUMNS}
-                    for e in decider.batch.enrollments]),
+            batch_params([{name: getattr(e, name) for name in _DECIDED_COLUMNS}
+                          for e in decider.batch.enrollments]),
         )  # fmt: skip
     uow.session.expunge_all()  # already written: nothing left for the ORM to flush
     uow.commit()  # every execution row is durable before the first byte leaves
@@ -650,8 +661,7 @@ def _commit_decisions(uow: UnitOfWork, decider: _Decider) -> list[_Pending]:
 
 
 # The record phase writes each batch as one statement per table over one JSON parameter:
-# one round trip instead of one per email. `id IN (SELECT unnest(:ids))` keeps these on the
-# primary key (without it the planner may hash the whole table for every batch).
+# one round trip instead of one per email.
 _ADVANCE_COLUMNS = {
     "id": "uuid", "position": "int", "current_step": "int", "status": "text",
     "next_run_at": "timestamptz", "completed_at": "timestamptz", "message_id": "text",
@@ -663,7 +673,7 @@ UPDATE sequence_enrollments e SET current_step = v.current_step, status = v.stat
     thread_message_id = coalesce(e.thread_message_id, v.message_id),
     thread_subject = coalesce(e.thread_subject, v.subject), updated_at = now()
 FROM {recordset(_ADVANCE_COLUMNS)}
-WHERE e.id IN (SELECT unnest(CAST(:ids AS uuid[]))) AND e.id = v.id AND e.current_step = v.position
+WHERE e.id {BATCH_IDS} AND e.id = v.id AND e.current_step = v.position
     AND e.status = 'active'
 """)
 _FINISH_COLUMNS = {
@@ -675,7 +685,7 @@ UPDATE sequence_step_executions x SET status = v.status, completed_at = :now, er
     provider_message_id = v.provider_message_id,
     retry_count = coalesce(v.retry_count, x.retry_count)
 FROM {recordset(_FINISH_COLUMNS)}
-WHERE x.id IN (SELECT unnest(CAST(:ids AS uuid[]))) AND x.id = v.id
+WHERE x.id {BATCH_IDS} AND x.id = v.id
 """)
 _SENT_EVENTS = text(f"""
 INSERT INTO sequence_email_events
@@ -684,11 +694,6 @@ SELECT v.org, v.enrollment, v.id, v.lead, 'sent', :now, 'sent:' || v.id
 FROM {recordset({"id": "uuid", "org": "uuid", "enrollment": "uuid", "lead": "uuid"})}
 ON CONFLICT (dedupe_key) DO NOTHING
 """)
-
-
-def _batch(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Rows (each with an `id`) as the `rows` and `ids` parameters of the statements above."""
-    return {"rows": json_rows(rows), "ids": uuid_array(row["id"] for row in rows)}
 
 
 _PAUSE_UNKNOWN = text("""
@@ -780,10 +785,10 @@ def _record(
                 writes[_RETRY_LATER].append({"id": p.enrollment_id, "next_run_at": retry_at})
         executions.append(row)
     if executions:
-        uow.session.execute(_FINISH_EXECUTIONS, {"now": now, **_batch(executions)})
+        uow.session.execute(_FINISH_EXECUTIONS, {"now": now, **batch_params(executions)})
     for statement, params in writes.items():
         if statement is _ADVANCE:
-            uow.session.execute(_ADVANCE, {"sent_at": now, **_batch(params)})
+            uow.session.execute(_ADVANCE, {"sent_at": now, **batch_params(params)})
         else:
             uow.session.execute(statement, params)
     if events:
@@ -869,16 +874,13 @@ def plan_shards(uow: UnitOfWork, now: datetime, shards: int) -> list[Shard]:
 
 
 def _send_batch(
-    ctx: DispatchContext,
-    uow_factory: Callable[[], UnitOfWork],
-    uow: UnitOfWork,
-    decider: _Decider,
+    ctx: DispatchContext, uow_factory: Callable[[], UnitOfWork], decider: _Decider
 ) -> CycleSummary:
     """Commit a decided batch, send it, record what happened (the cycle's second thread)."""
     try:
-        ready = _commit_decisions(uow, decider)
+        ready = _commit_decisions(decider)
     finally:
-        uow.close()
+        decider.uow.close()
     summary = decider.summary
     if ready:
         results = ctx.sender.send_batch([p.outgoing for p in ready])
@@ -908,19 +910,13 @@ def run_dispatch_cycle(
         in_flight: Future[CycleSummary] | None = None
         try:
             for _ in range(max_batches):
-                uow = uow_factory().open()  # handed to the sending thread, which closes it
-                try:
-                    decider = _decide(ctx, uow, scope, ctx.now())
-                except BaseException:
-                    uow.close()
-                    raise
+                decider = _decide(ctx, uow_factory, scope, ctx.now())
                 if in_flight is not None:
                     summary.add(in_flight.result())
                     in_flight = None
                 if decider is None:
-                    uow.close()
                     break
-                in_flight = pool.submit(_send_batch, ctx, uow_factory, uow, decider)
+                in_flight = pool.submit(_send_batch, ctx, uow_factory, decider)
         finally:
             if in_flight is not None:
                 summary.add(in_flight.result())

@@ -23,16 +23,18 @@ from sequences_core.services.templates import get_template
 
 MAX_BULK = 100_000
 
+# The lead `l` is suppressed in the org: the one rule both statements below apply.
+_SUPPRESSED = """EXISTS (SELECT 1 FROM suppressions s
+                WHERE s.organization_id = :org AND lower(s.email) = lower(l.email))"""
+
 # One statement enrols every lead that can be: found in this org, active, not suppressed,
 # not already live in this template. ON CONFLICT makes a concurrent enrol harmless.
-_BULK_ENROLL = text("""
+_BULK_ENROLL = text(f"""
 INSERT INTO sequence_enrollments (organization_id, lead_id, template_id, mailbox_id, next_run_at)
 SELECT :org, l.id, :template, :mailbox, :start
 FROM unnest(CAST(:lead_ids AS uuid[])) AS i(lead_id)
 JOIN leads l ON l.id = i.lead_id AND l.organization_id = :org
-WHERE l.status = 'active'
-  AND NOT EXISTS (SELECT 1 FROM suppressions s
-                  WHERE s.organization_id = :org AND lower(s.email) = lower(l.email))
+WHERE l.status = 'active' AND NOT {_SUPPRESSED}
   AND NOT EXISTS (SELECT 1 FROM sequence_enrollments e
                   WHERE e.lead_id = l.id AND e.template_id = :template
                     AND e.status IN ('active', 'paused'))
@@ -41,11 +43,10 @@ RETURNING lead_id, id
 """)
 
 # Why each lead the insert left out was left out (usually none are, so usually not run).
-_SKIP_REASONS = text("""
+_SKIP_REASONS = text(f"""
 SELECT i.lead_id,
     CASE WHEN l.id IS NULL THEN 'lead_not_found'
-         WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.organization_id = :org
-                      AND lower(s.email) = lower(l.email)) THEN 'suppressed'
+         WHEN {_SUPPRESSED} THEN 'suppressed'
          WHEN l.status <> 'active' THEN 'lead_' || l.status
          ELSE 'already_enrolled' END
 FROM unnest(CAST(:lead_ids AS uuid[])) AS i(lead_id)

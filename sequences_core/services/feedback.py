@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, text, update
 
-from sequences_core.db.bulk import json_rows, uuid_array
+from sequences_core.db.bulk import json_rows, recordset, uuid_array
 from sequences_core.db.models import (
     Lead,
     Mailbox,
@@ -72,14 +72,15 @@ class FeedbackSummary:
 # --- shared state changes (set-based: one statement per kind of change, whatever the batch) -
 
 
-_STORE_EVENTS = text("""
-INSERT INTO sequence_email_events (organization_id, enrollment_id, execution_id, lead_id, type,
-    occurred_at, url, ip, user_agent, classification, reason, dedupe_key, raw)
-SELECT organization_id, enrollment_id, execution_id, lead_id, type, occurred_at, url, ip,
-    user_agent, classification, reason, dedupe_key, raw
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(organization_id uuid, enrollment_id uuid,
-    execution_id uuid, lead_id uuid, type text, occurred_at timestamptz, url text, ip text,
-    user_agent text, classification text, reason text, dedupe_key text, raw jsonb)
+_EVENT_COLUMNS = {
+    "organization_id": "uuid", "enrollment_id": "uuid", "execution_id": "uuid", "lead_id": "uuid",
+    "type": "text", "occurred_at": "timestamptz", "url": "text", "ip": "text",
+    "user_agent": "text", "classification": "text", "reason": "text", "dedupe_key": "text",
+    "raw": "jsonb",
+}  # fmt: skip
+_STORE_EVENTS = text(f"""
+INSERT INTO sequence_email_events ({", ".join(_EVENT_COLUMNS)})
+SELECT {", ".join(_EVENT_COLUMNS)} FROM {recordset(_EVENT_COLUMNS)}
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING dedupe_key
 """)

@@ -195,7 +195,6 @@ def apply_ses_events(uow: UnitOfWork, events: Sequence[SesEvent], now: datetime)
     summary = FeedbackSummary()
     if not events:
         return summary
-    uow.session.flush()  # the statements below read and write rows the session may hold
     executions = _match(uow, events)
     matched: list[tuple[SesEvent, _Execution]] = []
     rows: list[dict[str, Any]] = []
