@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from sequences_core.db.models import (
 )
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.schemas import LeadIn, TemplateCreate
+from sequences_core.senders import Outcome, SendResult
 from sequences_core.senders.outbox import OutboxSender
 from sequences_core.services.dispatch import DispatchContext, run_dispatch_cycle
 from sequences_core.services.enrollments import bulk_enroll
@@ -458,10 +460,6 @@ class _FlakySender(OutboxSender):
         self.failed_once: set[str] = set()
 
     def send_batch(self, emails):
-        import time
-
-        from sequences_core.senders import Outcome, SendResult
-
         time.sleep(0.02)
         fail = [e for i, e in enumerate(emails) if not i % 3 and e.to_email not in self.failed_once]
         self.failed_once |= {e.to_email for e in fail}

@@ -240,3 +240,38 @@ def test_a_nul_in_provider_text_is_dropped_not_a_failed_batch(uow, org_id):
     event = uow.session.scalars(select(SequenceEmailEvent)).one()
     assert event.reason == "smtp; 550 no \\u0000 such"
     assert event.raw["bounce"]["bouncedRecipients"][0]["diagnosticCode"] == event.reason
+
+
+def test_the_queue_keeps_messages_until_their_batch_is_committed(uow, org_id, new_uow, moto_server):
+    """Delete only after commit: a batch whose transaction fails stays on SQS, whole, and the
+    next drain applies it exactly once."""
+    import boto3
+
+    from sequences_core.feeds.sqs import drain_ses_queue
+
+    sent = _sent(uow, org_id, [f"q{i}" for i in range(12)])
+    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=moto_server)
+    queue = sqs.create_queue(
+        QueueName=f"commit-{org_id.hex[:8]}", Attributes={"VisibilityTimeout": "0"}
+    )["QueueUrl"]
+    for name, (execution, _, _) in sent.items():
+        bounce = _bounce(execution, name, f"fb-{name}", kind="Permanent")
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(bounce.raw))
+
+    class FailingCommit(UnitOfWork):
+        def commit(self) -> None:
+            raise RuntimeError("connection lost at commit")
+
+    engine = uow.engine
+    with pytest.raises(RuntimeError, match="at commit"):
+        drain_ses_queue(sqs, queue, lambda: FailingCommit(engine), lambda: NOW, wait_seconds=0)
+    with new_uow() as check:
+        assert check.session.scalars(select(Suppression)).all() == []
+    # (With no visibility timeout one drain can receive a message twice: the dedupe key
+    # makes the second a duplicate.)
+    summary = drain_ses_queue(sqs, queue, new_uow, lambda: NOW, wait_seconds=0)
+    assert (summary.events, summary.hard_bounces) == (12, 12)
+    again = drain_ses_queue(sqs, queue, new_uow, lambda: NOW, wait_seconds=0)
+    assert (again.events, again.duplicates) == (0, 0)  # deleted once committed
+    with new_uow() as check:
+        assert len(check.session.scalars(select(Suppression)).all()) == 12
