@@ -1,7 +1,8 @@
 """Dispatch throughput, each beside a baseline measured in the same run.
 
 (a) engine alone (claim, checks, reserve, render, MIME, record) with a null sender,
-    beside a loop that only renders and builds the same MIME;
+    beside a loop that only composes the same emails (render, links, unsubscribe) and
+    builds their MIME, from objects in memory, measured before and after the engine;
 (b) engine with the SES sender against a local zero-latency SES endpoint, beside a
     bare loop of boto3 `sesv2.send_email` calls to the same endpoint;
 (c) the claim query with 1,000,000 enrollments of which 1,000 are due.
@@ -22,13 +23,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from sqlalchemy import text
 
 from benchmarks.harness import Timer, report, scratch_engine
+from sequences_core.compose import Thread, compose_email
 from sequences_core.config import Settings
+from sequences_core.db.models import Mailbox, SequenceStep
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.mime import Envelope, build_mime, message_id_for
-from sequences_core.render import Renderer, TrackingLinks, add_tracking, lead_variables
-from sequences_core.schemas import LeadIn, TemplateCreate
+from sequences_core.render import Renderer
+from sequences_core.schemas import LeadIn, TemplateCreate, TemplateSettings
 from sequences_core.senders import Outcome, OutgoingEmail, SendResult
 from sequences_core.services.dispatch import DispatchContext, run_dispatch_cycle
+from sequences_core.services.dispatch_batch import LeadRow
 from sequences_core.services.enrollments import bulk_enroll
 from sequences_core.services.leads import upsert_leads
 from sequences_core.services.organizations import create_organization
@@ -39,6 +42,7 @@ from sequences_core.wiring import build_sender
 
 N_ENGINE = int(os.environ.get("BENCH_DISPATCH_N", "100000"))
 N_SES = int(os.environ.get("BENCH_SES_N", "5000"))
+SUBJECT = "Hi {{ first_name }}"
 HTML = (
     "<p>Hi {{ first_name }},</p><p>Teams like {{ company }} use us. "
     '<a href="https://example.com/tour">Tour</a> · <a href="https://example.com/pricing">Pricing</a>'
@@ -62,8 +66,6 @@ class NullSender:
 
 
 def seed(uow: UnitOfWork, n: int, settings: dict[str, object] = ALWAYS) -> uuid.UUID:
-    from sequences_core.db.models import Mailbox
-
     org = create_organization(uow, "Bench").organization.id
     uow.session.add(
         Mailbox(organization_id=org, from_email="dana@bench.example", daily_limit=10_000_000)
@@ -72,7 +74,7 @@ def seed(uow: UnitOfWork, n: int, settings: dict[str, object] = ALWAYS) -> uuid.
     template = create_template(
         uow, org, TemplateCreate.model_validate({"name": "B", "settings": settings})
     )
-    add_step(uow, org, template.id, "email", {"subject": "Hi {{ first_name }}", "html": HTML})
+    add_step(uow, org, template.id, "email", {"subject": SUBJECT, "html": HTML})
     leads = [
         LeadIn(email=f"l{i}@bench.example", first_name=f"L{i}", company=f"Co {i}") for i in range(n)
     ]
@@ -81,40 +83,32 @@ def seed(uow: UnitOfWork, n: int, settings: dict[str, object] = ALWAYS) -> uuid.
     return org
 
 
-def baseline_render_mime(n: int) -> float:
-    """Render and build the same MIME n times: the work no engine can avoid."""
-    renderer, tokens = Renderer(), Tokens("bench")
-    step = uuid.uuid4()
-    config = {"subject": "Hi {{ first_name }}", "html": HTML}
+class _ComposeOnly:
+    tokens = Tokens("bench")
+    public_url = "https://t.example"
+    renderer = Renderer()
+    unsubscribe_mailto: str | None = None
+
+
+def baseline_compose(n: int) -> float:
+    """Compose (render, links, unsubscribe) and build the same MIME n times, as the engine
+    does, from objects in memory: the work no engine can avoid. Seconds per email."""
+    ctx, org = _ComposeOnly(), uuid.uuid4()
+    mailbox = Mailbox(id=uuid.uuid4(), organization_id=org, from_email="dana@bench.example")
+    step = SequenceStep(id=uuid.uuid4(), version=1, config={"subject": SUBJECT, "html": HTML})
+    settings = TemplateSettings.model_validate(ALWAYS)
     timer = Timer()
     with timer.run():
         for i in range(n):
-            eid = uuid.uuid4()
-            variables = lead_variables({"first_name": f"L{i}", "company": f"Co {i}"}, {})
-            variables["sender"] = {"name": "Dana"}
-            out = renderer.render(step, 1, config, variables)
-            html = add_tracking(
-                out.html,
-                TrackingLinks(eid, "https://t.example", tokens, True, True),
-                skip=lambda _: False,
-            )
-            unsubscribe = "https://t.example/u?t=" + tokens.unsubscribe_token(eid, eid, eid)
-            build_mime(
-                Envelope(
-                    "dana@bench.example",
-                    None,
-                    f"l{i}@bench.example",
-                    None,
-                    None,
-                    out.subject,
-                    message_id_for(eid.hex, "dana@bench.example"),
-                    datetime.now(UTC),
-                    unsubscribe,
-                ),
-                html,
-                out.text,
-            )
-    return timer.seconds
+            lead = LeadRow(
+                uuid.uuid4(), org, f"l{i}@bench.example", f"L{i}", None, f"Co {i}", None, None,
+                None, "active", {},
+            )  # fmt: skip
+            compose_email(
+                ctx, execution_id=uuid.uuid4(), lead=lead, mailbox=mailbox, step=step,
+                settings=settings, thread=Thread(), now=datetime.now(UTC),
+            ).mime()  # fmt: skip
+    return timer.seconds / n
 
 
 def engine_run(engine, sender, n: int) -> float:  # type: ignore[no-untyped-def]
@@ -214,15 +208,18 @@ def main() -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     rows: list[dict[str, object]] = []
-    base = baseline_render_mime(min(N_ENGINE, 20_000)) * (N_ENGINE / min(N_ENGINE, 20_000))
+    sample = min(N_ENGINE, 10_000)
     with scratch_engine("sequences_bench_dispatch") as engine:
         with UnitOfWork(engine) as uow:
             seed(uow, N_ENGINE)
+        before = baseline_compose(sample)  # before and after: this host's speed drifts
         engine_seconds = engine_run(engine, NullSender(), N_ENGINE)
+        after = baseline_compose(sample)
         claim_seconds, plan = claim_query(engine)
+    base = (before + after) / 2 * N_ENGINE
     rows.append(
         {
-            "what": "(a) render + MIME only (baseline)",
+            "what": "(a) compose + MIME only (baseline)",
             "emails": N_ENGINE,
             "per_s": N_ENGINE / base,
             "ratio": "-",

@@ -160,6 +160,8 @@ def main() -> None:
             gunicorn("benchmarks.bare_pixel:app", env) as (bare_base, _),
             gunicorn("tracking_app.wsgi:app", env) as (base, _),
         ):
+            for url in (bare_base + "/pixel.gif", base + path):
+                wrk(url, 2)  # warm-up, not counted: both workers up, caches filled
             rounds = [
                 (
                     wrk(bare_base + "/pixel.gif", SECONDS // ROUNDS),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sequences_core.db.models import Lead, Mailbox, SequenceStep
+from sequences_core.db.models import Mailbox, SequenceStep
 from sequences_core.mime import Envelope, build_mime, message_id_for
 from sequences_core.render import Renderer, TrackingLinks, add_tracking, lead_variables
 from sequences_core.schemas import TemplateSettings
@@ -25,6 +25,31 @@ class ComposeContext(Protocol):
     public_url: str
     renderer: Renderer
     unsubscribe_mailto: str | None
+
+
+class Recipient(Protocol):
+    """A lead as composing and scheduling read it: the ORM `Lead` or the dispatcher's row."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def organization_id(self) -> uuid.UUID: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def first_name(self) -> str | None: ...
+    @property
+    def last_name(self) -> str | None: ...
+    @property
+    def company(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def timezone(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def custom_fields(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -53,7 +78,7 @@ def verp_reply_to(reply_to: str | None, execution_id: uuid.UUID) -> str | None:
     return reply_to
 
 
-def lead_fields(lead: Lead) -> dict[str, Any]:
+def lead_fields(lead: Recipient) -> dict[str, Any]:
     return {
         "first_name": lead.first_name,
         "last_name": lead.last_name,
@@ -63,7 +88,7 @@ def lead_fields(lead: Lead) -> dict[str, Any]:
     }
 
 
-def unsubscribe_url(ctx: ComposeContext, lead: Lead, execution_id: uuid.UUID) -> str:
+def unsubscribe_url(ctx: ComposeContext, lead: Recipient, execution_id: uuid.UUID) -> str:
     token = ctx.tokens.unsubscribe_token(lead.organization_id, lead.id, execution_id)
     return f"{ctx.public_url}/api/sequences/unsubscribe?t={token}"
 
@@ -85,7 +110,7 @@ def compose_email(
     ctx: ComposeContext,
     *,
     execution_id: uuid.UUID,
-    lead: Lead,
+    lead: Recipient,
     mailbox: Mailbox,
     step: SequenceStep,
     settings: TemplateSettings,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from itsdangerous import URLSafeTimedSerializer
 
 from sequences_core.render import (
     MissingVariable,
@@ -14,7 +18,7 @@ from sequences_core.render import (
     add_tracking,
     lead_variables,
 )
-from sequences_core.tokens import Tokens
+from sequences_core.tokens import OPEN_TOKEN_CHARS, Click, Tokens, Unsubscribe
 
 STEP = uuid.uuid4()
 
@@ -97,6 +101,48 @@ def test_tracking_rewrites_links_and_binds_them():
     assert out.index("track/open?eid=") < out.index("</body>")
 
 
+@given(st.uuids(), st.text(min_size=1, max_size=20))
+def test_every_open_token_reads_back_to_its_execution(eid: uuid.UUID, key: str) -> None:
+    token = Tokens(key).open_token(eid)
+    assert len(token) == OPEN_TOKEN_CHARS
+    assert Tokens(key).read_open(token) == eid
+
+
+@given(
+    st.uuids(), st.integers(min_value=0, max_value=2**32 - 1), st.text(max_size=300),
+    st.uuids(), st.uuids(), st.none() | st.uuids(),
+)  # fmt: skip
+def test_click_and_unsubscribe_tokens_read_back_and_bind_their_url(
+    eid: uuid.UUID, index: int, url: str, org: uuid.UUID, lead: uuid.UUID,
+    execution: uuid.UUID | None,
+) -> None:  # fmt: skip
+    tokens = Tokens("k")
+    click = tokens.click_token(eid, index, url)
+    assert tokens.read_click(click, url) == Click(eid, index)
+    assert tokens.read_click(click, url + "/") is None  # only the URL it was made for
+    assert Tokens("other").read_click(click, url) is None
+    unsubscribe = tokens.unsubscribe_token(org, lead, execution)
+    assert tokens.read_unsubscribe(unsubscribe) == Unsubscribe(org, lead, execution)
+    assert tokens.read_click(unsubscribe, url) is None  # purposes do not mix
+    assert tokens.read_unsubscribe(click) is None
+
+
+def test_links_in_emails_sent_with_the_earlier_tokens_still_work() -> None:
+    """Those tokens were itsdangerous's; sent emails keep them for ever."""
+    clicks = URLSafeTimedSerializer("k", salt="sequences.click")
+    unsubscribes = URLSafeTimedSerializer("k", salt="sequences.unsubscribe")
+    eid, org, lead = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    url = "https://example.com/tour?a=1"
+    old_click = clicks.dumps([eid.hex, 2, hashlib.sha256(url.encode()).hexdigest()[:16]])
+    tokens = Tokens("k")
+    assert tokens.read_click(old_click, url) == Click(eid, 2)
+    assert tokens.read_click(old_click, "https://evil.example") is None
+    assert Tokens("other").read_click(old_click, url) is None
+    old_unsubscribe = unsubscribes.dumps([org.hex, lead.hex, None])
+    assert tokens.read_unsubscribe(old_unsubscribe) == Unsubscribe(org, lead, None)
+    assert Tokens("other").read_unsubscribe(old_unsubscribe) is None
+
+
 def test_tokens_reject_tampering_and_other_keys():
     tokens, other = Tokens("one"), Tokens("two")
     eid = uuid.uuid4()
@@ -109,5 +155,13 @@ def test_tokens_reject_tampering_and_other_keys():
     assert [t for t in spellings if tokens.read_open(t) is not None] == [good]  # one spelling only
     assert other.read_open(good) is None
     assert tokens.read_click(tokens.open_token(eid), "https://x") is None  # purposes do not mix
+    click = tokens.click_token(eid, 1, "https://x")
+    assert [
+        i
+        for i in range(len(click))
+        if tokens.read_click(
+            click[:i] + ("A" if click[i] != "A" else "B") + click[i + 1 :], "https://x"
+        )
+    ] == []  # every character counts
     unsub = tokens.unsubscribe_token(uuid.uuid4(), uuid.uuid4(), None)
     assert tokens.read_unsubscribe(unsub).execution_id is None

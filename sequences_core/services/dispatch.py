@@ -18,28 +18,24 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, text, update
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from sequences_core.compose import Thread, compose_email, lead_fields
+from sequences_core.compose import Recipient, Thread, compose_email, lead_fields
 from sequences_core.db import counters
-from sequences_core.db.bulk import BATCH_IDS, among, batch_params, json_rows, recordset
+from sequences_core.db.bulk import BATCH_IDS, batch_params, json_rows, recordset
 from sequences_core.db.models import (
     CrmTask,
-    Lead,
     Mailbox,
     Organization,
     SequenceEmailEvent,
     SequenceEnrollment,
     SequenceStep,
     SequenceStepExecution,
-    SequenceTemplate,
-    Suppression,
     table_of,
 )
 from sequences_core.db.uow import UnitOfWork
@@ -64,6 +60,7 @@ from sequences_core.schedule import (
 )
 from sequences_core.schemas import TemplateSettings
 from sequences_core.senders import Outcome, OutgoingEmail, Sender, SendResult
+from sequences_core.services.dispatch_batch import Batch, DueEnrollment, LeadRow, load_batch
 from sequences_core.tokens import Tokens
 
 MAX_SEND_ATTEMPTS = 5
@@ -129,28 +126,12 @@ class _Pending:
     mailbox_id: uuid.UUID
     step_position: int
     attempt: int
-    counters: list[CounterKey]
+    counters: tuple[CounterKey, ...]
     subject: str
     message_id: str
     outgoing: OutgoingEmail
     steps: list[SequenceStep]
     rules: SendRules
-
-
-@dataclass
-class _Batch:
-    """What one claim loaded, keyed for the decisions that follow."""
-
-    enrollments: list[SequenceEnrollment]
-    leads: dict[uuid.UUID, Lead]
-    templates: dict[uuid.UUID, SequenceTemplate]
-    settings: dict[uuid.UUID, TemplateSettings]
-    steps: dict[uuid.UUID, list[SequenceStep]]
-    orgs: dict[uuid.UUID, Organization]
-    mailboxes: dict[uuid.UUID, Mailbox]
-    default_mailbox: dict[uuid.UUID, Mailbox]
-    suppressed: dict[tuple[uuid.UUID, str], str]
-    latest: dict[uuid.UUID, SequenceStepExecution]
 
 
 def _claim(uow: UnitOfWork, now: datetime, limit: int, scope: DispatchScope) -> list[uuid.UUID]:
@@ -184,74 +165,7 @@ class DispatchScope:
         return " ".join(parts), params
 
 
-def _load(uow: UnitOfWork, ids: list[uuid.UUID]) -> _Batch:
-    s = uow.session
-    enrollments = list(
-        s.scalars(select(SequenceEnrollment).where(among(SequenceEnrollment.id, ids)))
-    )
-    enrollments.sort(key=lambda e: (e.next_run_at or datetime.min.replace(tzinfo=UTC), str(e.id)))
-    lead_ids = {e.lead_id for e in enrollments}
-    template_ids = {e.template_id for e in enrollments}
-    org_ids = {e.organization_id for e in enrollments}
-    leads = {lead.id: lead for lead in s.scalars(select(Lead).where(among(Lead.id, lead_ids)))}
-    templates = {
-        t.id: t
-        for t in s.scalars(select(SequenceTemplate).where(among(SequenceTemplate.id, template_ids)))
-    }
-    steps: dict[uuid.UUID, list[SequenceStep]] = defaultdict(list)
-    for step in s.scalars(
-        select(SequenceStep)
-        .where(among(SequenceStep.template_id, template_ids))
-        .order_by(SequenceStep.template_id, SequenceStep.position)
-    ):
-        steps[step.template_id].append(step)
-    orgs = {o.id: o for o in s.scalars(select(Organization).where(among(Organization.id, org_ids)))}
-    mailboxes: dict[uuid.UUID, Mailbox] = {}
-    default_mailbox: dict[uuid.UUID, Mailbox] = {}
-    for mailbox in s.scalars(
-        select(Mailbox).where(among(Mailbox.organization_id, org_ids)).order_by(Mailbox.created_at)
-    ):
-        mailboxes[mailbox.id] = mailbox
-        default_mailbox.setdefault(mailbox.organization_id, mailbox)
-    emails = {leads[e.lead_id].email.lower() for e in enrollments if e.lead_id in leads}
-    suppressed = {
-        (row.organization_id, row.email.lower()): row.reason
-        for row in s.scalars(
-            select(Suppression).where(
-                among(Suppression.organization_id, org_ids),
-                text("lower(suppressions.email) = ANY(:emails)").bindparams(emails=list(emails)),
-            )
-        )
-    }
-    latest = {  # one row per enrollment (DISTINCT ON): highest position, then highest attempt
-        row.enrollment_id: row
-        for row in s.scalars(
-            select(SequenceStepExecution)
-            .where(among(SequenceStepExecution.enrollment_id, ids))
-            .order_by(
-                SequenceStepExecution.enrollment_id,
-                SequenceStepExecution.step_position.desc(),
-                SequenceStepExecution.attempt.desc(),
-            )
-            .ext(distinct_on(SequenceStepExecution.enrollment_id))
-        )
-    }
-    settings = {t.id: TemplateSettings.model_validate(t.settings) for t in templates.values()}
-    return _Batch(
-        enrollments,
-        leads,
-        templates,
-        settings,
-        steps,
-        orgs,
-        mailboxes,
-        default_mailbox,
-        suppressed,
-        latest,
-    )
-
-
-def send_rules(settings: TemplateSettings, lead: Lead, org: Organization) -> SendRules:
+def send_rules(settings: TemplateSettings, lead: Recipient, org: Organization) -> SendRules:
     """The lead's zone first, then the template's, then the org's."""
     zone = lead.timezone or settings.timezone or org.timezone or "UTC"
     days = frozenset(settings.send_window.days)
@@ -310,22 +224,25 @@ def _advance_past_waits(
 class _Decider:
     """Decides, for one claimed batch, what each enrollment does now."""
 
-    def __init__(self, ctx: DispatchContext, uow: UnitOfWork, batch: _Batch, now: datetime) -> None:
+    def __init__(self, ctx: DispatchContext, uow: UnitOfWork, batch: Batch, now: datetime) -> None:
         self.ctx, self.uow, self.batch, self.now = ctx, uow, batch, now
         self.summary = CycleSummary(batches=1, claimed=len(batch.enrollments))
-        self.candidates: list[tuple[SequenceEnrollment, _Pending]] = []
+        self.candidates: list[tuple[DueEnrollment, _Pending]] = []
         self.executions: list[dict[str, Any]] = []
         self.tasks: list[dict[str, Any]] = []
+        # A batch holds few distinct places and mailboxes: compute each once, not per email.
+        self._rules: dict[tuple[uuid.UUID, str | None, str | None], SendRules] = {}
+        self._keys: dict[tuple[uuid.UUID, uuid.UUID], tuple[CounterKey, ...]] = {}
 
-    def pause(self, e: SequenceEnrollment, reason: str) -> None:
+    def pause(self, e: DueEnrollment, reason: str) -> None:
         e.status, e.paused_reason, e.next_run_at = EnrollmentStatus.PAUSED.value, reason, None
         self.summary.paused += 1
 
-    def stop(self, e: SequenceEnrollment, status: EnrollmentStatus, reason: str) -> None:
+    def stop(self, e: DueEnrollment, status: EnrollmentStatus, reason: str) -> None:
         e.status, e.stopped_reason, e.next_run_at = status.value, reason, None
         self.summary.stopped += 1
 
-    def decide(self, e: SequenceEnrollment) -> None:
+    def decide(self, e: DueEnrollment) -> None:
         b = self.batch
         lead, template = b.leads[e.lead_id], b.templates[e.template_id]
         org = b.orgs[e.organization_id]
@@ -339,7 +256,7 @@ class _Decider:
             return self.stop(e, status, f"suppressed: {reason}")
         settings = b.settings[template.id]
         steps = b.steps[template.id]
-        rules = send_rules(settings, lead, org)
+        rules = self._send_rules(template.id, settings, lead, org)
         for _ in range(len(steps) + 1):
             if e.current_step >= len(steps):
                 e.status, e.completed_at, e.next_run_at = (
@@ -364,7 +281,7 @@ class _Decider:
                 return self.pause(e, f"unsupported_step: {step.type}")
         return None
 
-    def task(self, e: SequenceEnrollment, step: SequenceStep, lead: Lead) -> None:
+    def task(self, e: DueEnrollment, step: SequenceStep, lead: LeadRow) -> None:
         variables = lead_variables(lead_fields(lead), lead.custom_fields)
         try:
             title = self.ctx.renderer.render_text(
@@ -388,10 +305,10 @@ class _Decider:
 
     def email(
         self,
-        e: SequenceEnrollment,
+        e: DueEnrollment,
         step: SequenceStep,
         steps: list[SequenceStep],
-        lead: Lead,
+        lead: LeadRow,
         org: Organization,
         settings: TemplateSettings,
         rules: SendRules,
@@ -467,9 +384,7 @@ class _Decider:
         self.candidates.append((e, pending))
         return None
 
-    def _mailbox(
-        self, e: SequenceEnrollment, step: SequenceStep, org: Organization
-    ) -> Mailbox | None:
+    def _mailbox(self, e: DueEnrollment, step: SequenceStep, org: Organization) -> Mailbox | None:
         for ident in (e.mailbox_id, step.config.get("mailbox_id")):
             if ident is not None:
                 mailbox = self.batch.mailboxes.get(uuid.UUID(str(ident)))
@@ -477,13 +392,36 @@ class _Decider:
                     return mailbox
         return self.batch.default_mailbox.get(org.id)
 
+    def _send_rules(
+        self, template_id: uuid.UUID, settings: TemplateSettings, lead: LeadRow, org: Organization
+    ) -> SendRules:
+        key = (template_id, lead.timezone, lead.country)
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = send_rules(settings, lead, org)
+        return found
+
     def _counters(
         self,
         org: Organization,
         mailbox: Mailbox,
         template_id: uuid.UUID,
         settings: TemplateSettings,
-    ) -> list[CounterKey]:
+    ) -> tuple[CounterKey, ...]:
+        found = self._keys.get((mailbox.id, template_id))
+        if found is None:
+            found = self._keys[mailbox.id, template_id] = self._counter_keys(
+                org, mailbox, template_id, settings
+            )
+        return found
+
+    def _counter_keys(
+        self,
+        org: Organization,
+        mailbox: Mailbox,
+        template_id: uuid.UUID,
+        settings: TemplateSettings,
+    ) -> tuple[CounterKey, ...]:
         mailbox_day = local_day(self.now, mailbox.timezone)
         keys = [
             CounterKey(
@@ -518,11 +456,11 @@ class _Decider:
                     org.timezone,
                 )
             )
-        return keys
+        return tuple(keys)
 
     def _execution_row(
         self,
-        e: SequenceEnrollment,
+        e: DueEnrollment,
         step: SequenceStep,
         execution_id: uuid.UUID,
         attempt: int,
@@ -629,10 +567,9 @@ def _decide(
         if not ids:
             uow.close()
             return None
-        decider = _Decider(ctx, uow, _load(uow, ids), now)
-        with uow.session.no_autoflush:  # decisions are written by `_commit_decisions`
-            for enrollment in decider.batch.enrollments:
-                decider.decide(enrollment)
+        decider = _Decider(ctx, uow, load_batch(uow, ids), now)
+        for enrollment in decider.batch.enrollments:
+            decider.decide(enrollment)
     except BaseException:
         uow.close()
         raise
@@ -642,20 +579,16 @@ def _decide(
 def _commit_decisions(decider: _Decider) -> list[_Pending]:
     """Reserve the daily limits, write every decision, commit: the emails now ready to go."""
     uow = decider.uow
-    # One statement per table; an autoflush would write every changed enrollment a second
-    # time, row by row.
-    with uow.session.no_autoflush:
-        ready = decider.allocate() if decider.candidates else []
-        if decider.executions:
-            uow.session.execute(_INSERT_EXECUTIONS, {"rows": json_rows(decider.executions)})
-        if decider.tasks:
-            uow.session.execute(insert(table_of(CrmTask)), decider.tasks)
-        uow.session.execute(
-            _DECIDED,
-            batch_params([{name: getattr(e, name) for name in _DECIDED_COLUMNS}
-                          for e in decider.batch.enrollments]),
-        )  # fmt: skip
-    uow.session.expunge_all()  # already written: nothing left for the ORM to flush
+    ready = decider.allocate() if decider.candidates else []
+    if decider.executions:
+        uow.session.execute(_INSERT_EXECUTIONS, {"rows": json_rows(decider.executions)})
+    if decider.tasks:
+        uow.session.execute(insert(table_of(CrmTask)), decider.tasks)
+    uow.session.execute(
+        _DECIDED,
+        batch_params([{name: getattr(e, name) for name in _DECIDED_COLUMNS}
+                      for e in decider.batch.enrollments]),
+    )  # fmt: skip
     uow.commit()  # every execution row is durable before the first byte leaves
     return ready
 

@@ -1,0 +1,169 @@
+"""What one claimed dispatch batch needs, loaded in a few queries.
+
+The rows there is one of per email (enrollments, leads, latest executions) come as plain
+slotted objects built from Core rows: the decider reads dozens of their attributes per
+email, and ORM instances (identity map, instrumented attributes, change tracking, the
+garbage they leave) cost more than that reading. Templates, steps, organizations and
+mailboxes are a handful per batch and stay ORM objects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, Table, select, text
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.orm import Session
+
+from sequences_core.db.bulk import among
+from sequences_core.db.models import (
+    Lead,
+    Mailbox,
+    Organization,
+    SequenceEnrollment,
+    SequenceStep,
+    SequenceStepExecution,
+    SequenceTemplate,
+    Suppression,
+    table_of,
+)
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.schemas import TemplateSettings
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class DueEnrollment:
+    """A claimed enrollment; the decider changes it, `_commit_decisions` writes it back."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    lead_id: uuid.UUID
+    template_id: uuid.UUID
+    mailbox_id: uuid.UUID | None
+    status: str
+    current_step: int
+    next_run_at: datetime | None
+    last_step_at: datetime | None
+    completed_at: datetime | None
+    paused_reason: str | None
+    stopped_reason: str | None
+    thread_message_id: str | None
+    thread_subject: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRow:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str
+    first_name: str | None
+    last_name: str | None
+    company: str | None
+    title: str | None
+    timezone: str | None
+    country: str | None
+    status: str
+    custom_fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LatestExecution:
+    """An enrollment's latest execution: highest position, then highest attempt."""
+
+    enrollment_id: uuid.UUID
+    step_position: int
+    attempt: int
+    status: str
+    completed_at: datetime | None
+    lease_expires_at: datetime | None
+
+
+@dataclass
+class Batch:
+    enrollments: list[DueEnrollment]  # in claim order: next_run_at, then id
+    leads: dict[uuid.UUID, LeadRow]
+    templates: dict[uuid.UUID, SequenceTemplate]
+    settings: dict[uuid.UUID, TemplateSettings]
+    steps: dict[uuid.UUID, list[SequenceStep]]
+    orgs: dict[uuid.UUID, Organization]
+    mailboxes: dict[uuid.UUID, Mailbox]
+    default_mailbox: dict[uuid.UUID, Mailbox]
+    suppressed: dict[tuple[uuid.UUID, str], str]
+    latest: dict[uuid.UUID, LatestExecution]
+
+
+def _select(cls: type[Any], table: Table) -> Select[Any]:
+    """The columns of `table` that `cls`'s fields name, in field order."""
+    return select(*[table.c[f.name] for f in fields(cls)])
+
+
+def _plain(session: Session, cls: type[T], query: Select[Any]) -> list[T]:
+    return [cls(*row) for row in session.execute(query)]
+
+
+def load_batch(uow: UnitOfWork, ids: list[uuid.UUID]) -> Batch:
+    s = uow.session
+    enrollment_table, lead_table = table_of(SequenceEnrollment), table_of(Lead)
+    enrollments = _plain(
+        s, DueEnrollment,
+        _select(DueEnrollment, enrollment_table)
+        .where(among(enrollment_table.c.id, ids))
+        .order_by(enrollment_table.c.next_run_at, enrollment_table.c.id),
+    )  # fmt: skip
+    lead_ids = {e.lead_id for e in enrollments}
+    template_ids = {e.template_id for e in enrollments}
+    org_ids = {e.organization_id for e in enrollments}
+    query = _select(LeadRow, lead_table).where(among(lead_table.c.id, lead_ids))
+    leads = {lead.id: lead for lead in _plain(s, LeadRow, query)}
+    templates = {
+        t.id: t
+        for t in s.scalars(select(SequenceTemplate).where(among(SequenceTemplate.id, template_ids)))
+    }
+    steps: dict[uuid.UUID, list[SequenceStep]] = defaultdict(list)
+    for step in s.scalars(
+        select(SequenceStep)
+        .where(among(SequenceStep.template_id, template_ids))
+        .order_by(SequenceStep.template_id, SequenceStep.position)
+    ):
+        steps[step.template_id].append(step)
+    orgs = {o.id: o for o in s.scalars(select(Organization).where(among(Organization.id, org_ids)))}
+    mailboxes: dict[uuid.UUID, Mailbox] = {}
+    default_mailbox: dict[uuid.UUID, Mailbox] = {}
+    for mailbox in s.scalars(
+        select(Mailbox).where(among(Mailbox.organization_id, org_ids)).order_by(Mailbox.created_at)
+    ):
+        mailboxes[mailbox.id] = mailbox
+        default_mailbox.setdefault(mailbox.organization_id, mailbox)
+    emails = {lead.email.lower() for lead in leads.values()}
+    suppressed = {
+        (row.organization_id, row.email.lower()): row.reason
+        for row in s.scalars(
+            select(Suppression).where(
+                among(Suppression.organization_id, org_ids),
+                text("lower(suppressions.email) = ANY(:emails)").bindparams(emails=list(emails)),
+            )
+        )
+    }
+    executions = table_of(SequenceStepExecution)
+    newest_first = _select(LatestExecution, executions).where(
+        among(executions.c.enrollment_id, ids)
+    ).order_by(
+        executions.c.enrollment_id, executions.c.step_position.desc(), executions.c.attempt.desc()
+    )  # fmt: skip
+    latest = {  # one row per enrollment
+        row.enrollment_id: row
+        for row in _plain(
+            s, LatestExecution, newest_first.ext(distinct_on(executions.c.enrollment_id))
+        )
+    }
+    settings = {t.id: TemplateSettings.model_validate(t.settings) for t in templates.values()}
+    return Batch(
+        enrollments, leads, templates, settings, steps, orgs, mailboxes, default_mailbox,
+        suppressed, latest,
+    )  # fmt: skip
