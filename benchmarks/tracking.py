@@ -181,7 +181,7 @@ def main() -> None:
             {"what": "bare Flask route, same GIF (baseline)", "requests": bare["requests"],
              "per_s": bare["per_s"], "p50_ms": bare["p50_ms"], "p99_ms": bare["p99_ms"],
              "ratio": "-", "recorded": "-", "target": "-"},
-            {"what": "open pixel (token, buffer, COPY)", "requests": ours["requests"],
+            {"what": "open pixel (token, buffer, batch INSERT)", "requests": ours["requests"],
              "per_s": ours["per_s"], "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"],
              "ratio": f"{ratio:.2f}",
              "recorded": f"{recorded} rows >= {ours['requests'] - ours['bad']} answered",
