@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sequences_core.db.models import (
     CrmTask,
     Lead,
+    Organization,
     SequenceEnrollment,
     SequenceStep,
     SequenceStepExecution,
@@ -142,6 +143,27 @@ def test_foreign_keys_cascade_and_restrict(uow, org_id):
     uow.session.execute(delete(Lead).where(Lead.id == lead))
     uow.commit()
     assert uow.session.scalar(select(SequenceEnrollment.id)) is None
+
+
+def test_an_enrollment_takes_its_organizations_template_and_goes_with_the_organization(
+    uow, org_id, other_org_id
+):
+    template = template_with_steps(uow, org_id)
+    [lead] = leads(uow, org_id, 1)
+    [rival_lead] = leads(uow, other_org_id, 1)
+    # Another tenant's template is no template: the key covers organization and template.
+    _insert_fails(
+        uow,
+        SequenceEnrollment(organization_id=other_org_id, lead_id=rival_lead, template_id=template),
+        "fk_sequence_enrollments_template_id",
+    )
+    uow.session.add(SequenceEnrollment(organization_id=org_id, lead_id=lead, template_id=template))
+    uow.commit()
+    uow.session.execute(delete(Organization).where(Organization.id == org_id))
+    uow.commit()
+    assert uow.session.scalars(select(SequenceEnrollment.id)).all() == []
+    assert uow.session.scalars(select(SequenceTemplate.id)).all() == []
+    assert uow.session.scalars(select(Lead.id)).all() == [rival_lead]
 
 
 def test_due_index_is_partial(engine):

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -159,10 +160,14 @@ class Mailbox(Base):
 
 class SequenceTemplate(Base):
     __tablename__ = "sequence_templates"
-    __table_args__ = (one_of("category", TemplateCategory),)
+    __table_args__ = (
+        one_of("category", TemplateCategory),
+        # For enrollments' (organization_id, template_id) key; also the by-organization index.
+        UniqueConstraint("organization_id", "id"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    organization_id: Mapped[uuid.UUID] = org_fk()
+    organization_id: Mapped[uuid.UUID] = org_fk(index=False)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(32), server_default="custom")
@@ -212,16 +217,27 @@ class SequenceEnrollment(Base):
         ),
         one_of("status", EnrollmentStatus),
         CheckConstraint("current_step >= 0", name="current_step_not_negative"),
+        # One key checks both that the template exists and that it is this organization's
+        # (where an organization key and a template key were two checks per enrolled row).
+        # NO ACTION, checked at the end of the statement: a template with enrollments cannot
+        # be deleted, and deleting an organization still can (its leads' cascade takes the
+        # enrollments first).
+        ForeignKeyConstraint(
+            ["organization_id", "template_id"],
+            ["sequence_templates.organization_id", "sequence_templates.id"],
+            name="fk_sequence_enrollments_template_id_sequence_templates",
+        ),
+        Index(
+            "ix_sequence_enrollments_organization_id_template_id", "organization_id", "template_id"
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    organization_id: Mapped[uuid.UUID] = org_fk()
+    organization_id: Mapped[uuid.UUID]  # the tenant, through the template key above
     lead_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("leads.id", ondelete="CASCADE"), index=True
     )
-    template_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("sequence_templates.id", ondelete="RESTRICT"), index=True
-    )
+    template_id: Mapped[uuid.UUID]
     mailbox_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("mailboxes.id", ondelete="SET NULL")
     )

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, cast
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from sequences_core.clock import utcnow
 from sequences_core.db.bulk import uuid_array
@@ -22,13 +24,15 @@ from sequences_core.services.leads import get_lead
 from sequences_core.services.templates import get_template
 
 MAX_BULK = 100_000
+_LIVE_UNIQUE = "uq_sequence_enrollments_live_lead_template"
+_ATTEMPTS = 5
 
 # The lead `l` is suppressed in the org: the one rule both statements below apply.
 _SUPPRESSED = """EXISTS (SELECT 1 FROM suppressions s
                 WHERE s.organization_id = :org AND lower(s.email) = lower(l.email))"""
 
 # One statement enrols every lead that can be: found in this org, active, not suppressed,
-# not already live in this template. ON CONFLICT makes a concurrent enrol harmless.
+# not already live in this template.
 _BULK_ENROLL = text(f"""
 INSERT INTO sequence_enrollments (organization_id, lead_id, template_id, mailbox_id, next_run_at)
 SELECT :org, l.id, :template, :mailbox, :start
@@ -38,7 +42,6 @@ WHERE l.status = 'active' AND NOT {_SUPPRESSED}
   AND NOT EXISTS (SELECT 1 FROM sequence_enrollments e
                   WHERE e.lead_id = l.id AND e.template_id = :template
                     AND e.status IN ('active', 'paused'))
-ON CONFLICT DO NOTHING
 RETURNING lead_id, id
 """)
 
@@ -76,6 +79,23 @@ def _mailbox(
     return get_owned(uow.session, Mailbox, org_id, mailbox_id, what="mailbox").id
 
 
+def _insert(uow: UnitOfWork, params: dict[str, Any]) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Run `_BULK_ENROLL`. A concurrent enrol of one of the leads makes it fail on the
+    live-enrollment index; run again, it sees that enrollment and leaves the lead out.
+    (ON CONFLICT DO NOTHING does the same, at a quarter of the statement's time.)"""
+    attempt = 1
+    while True:
+        try:
+            with uow.session.begin_nested():
+                rows = uow.session.execute(_BULK_ENROLL, params).all()
+                return cast(list[tuple[uuid.UUID, uuid.UUID]], rows)  # (lead, enrollment)
+        except IntegrityError as error:
+            constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+            if constraint != _LIVE_UNIQUE or attempt == _ATTEMPTS:
+                raise
+            attempt += 1
+
+
 def bulk_enroll(
     uow: UnitOfWork,
     org_id: uuid.UUID,
@@ -109,9 +129,7 @@ def bulk_enroll(
         "mailbox": mailbox,
         "start": start_at or utcnow(),
     }
-    for lead_id, enrollment_id in uow.session.execute(
-        _BULK_ENROLL, {"lead_ids": uuid_array(unique), **params}
-    ).all():
+    for lead_id, enrollment_id in _insert(uow, {"lead_ids": uuid_array(unique), **params}):
         result.enrolled[lead_id] = enrollment_id
     left_out = [ident for ident in unique if ident not in result.enrolled]
     if left_out:
