@@ -129,10 +129,9 @@ def bulk_enroll(
         "mailbox": mailbox,
         "start": start_at or utcnow(),
     }
-    for lead_id, enrollment_id in _insert(uow, {"lead_ids": uuid_array(unique), **params}):
-        result.enrolled[lead_id] = enrollment_id
-    left_out = [ident for ident in unique if ident not in result.enrolled]
-    if left_out:
+    result.enrolled = dict(_insert(uow, {"lead_ids": uuid_array(unique), **params}))
+    if len(result.enrolled) < len(unique):  # usually all went in: no 100,000 lookups
+        left_out = [ident for ident in unique if ident not in result.enrolled]
         rows = uow.session.execute(_SKIP_REASONS, {"lead_ids": uuid_array(left_out), "org": org_id})
         reasons: dict[uuid.UUID, str] = {lead: reason for lead, reason in rows}
         result.skipped.extend((str(ident), reasons[ident]) for ident in left_out)
