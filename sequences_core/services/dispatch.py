@@ -408,20 +408,9 @@ class _Decider:
         template_id: uuid.UUID,
         settings: TemplateSettings,
     ) -> tuple[CounterKey, ...]:
-        found = self._keys.get((mailbox.id, template_id))
-        if found is None:
-            found = self._keys[mailbox.id, template_id] = self._counter_keys(
-                org, mailbox, template_id, settings
-            )
-        return found
-
-    def _counter_keys(
-        self,
-        org: Organization,
-        mailbox: Mailbox,
-        template_id: uuid.UUID,
-        settings: TemplateSettings,
-    ) -> tuple[CounterKey, ...]:
+        cached = self._keys.get((mailbox.id, template_id))
+        if cached is not None:
+            return cached
         mailbox_day = local_day(self.now, mailbox.timezone)
         keys = [
             CounterKey(
@@ -456,7 +445,8 @@ class _Decider:
                     org.timezone,
                 )
             )
-        return tuple(keys)
+        self._keys[mailbox.id, template_id] = found = tuple(keys)
+        return found
 
     def _execution_row(
         self,
