@@ -12,9 +12,14 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select, text
 
 from sequences_core.clock import utcnow
-from sequences_core.db.models import SequenceEmailEvent, SequenceEnrollment, Suppression
+from sequences_core.db.models import (
+    SequenceEmailEvent,
+    SequenceEnrollment,
+    SequenceStepExecution,
+    Suppression,
+)
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.services.tracking import Hit
+from sequences_core.services.tracking import Hit, record_hits
 from tests.api_support import ALWAYS_OPEN, API, build_app, sequence, tenant
 from tracking_app.hit_buffer import HitBuffer
 from tracking_app.tracking import PIXEL
@@ -232,6 +237,22 @@ def test_bad_unsubscribe_tokens_answer_400(acme):
     for path in (f"{API}/unsubscribe", f"{API}/unsubscribe?t=forged"):
         assert acme.client.get(path).status_code == 400
         assert acme.client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 400
+
+
+def test_a_nul_in_an_agent_or_url_is_dropped_not_the_batch(acme, clean_db, tmp_path):
+    """PostgreSQL text cannot hold NUL; one such hit must not fail (and re-fail) its flush."""
+    _sent_email(acme, tmp_path)
+    _age_sends(clean_db)
+    with UnitOfWork(clean_db) as uow:
+        execution = uow.session.scalar(select(SequenceStepExecution.id))
+        hits = [
+            Hit("open", execution, utcnow(), "203.0.113.9", "Mozilla\x00/5.0 (X11; Linux)"),
+            Hit("click", execution, utcnow(), "203.0.113.9", OUTLOOK, "https://x.example/\x00a", 0),
+        ]
+        assert record_hits(uow, hits) == 2
+    [opened], [clicked] = _events(clean_db, "open"), _events(clean_db, "click")
+    assert opened.user_agent == "Mozilla/5.0 (X11; Linux)"
+    assert clicked.url == "https://x.example/a" and clicked.user_agent == OUTLOOK
 
 
 def test_the_buffer_is_bounded_and_drops_machine_opens_first():

@@ -40,9 +40,12 @@ class UnsubscribeQuery(Query):
     t: Annotated[str, Field(description="signed unsubscribe token")] | None = None
 
 
-def _client_ip() -> str | None:
-    """The caller's address (the proxy's X-Forwarded-For is trusted only via ProxyFix)."""
-    return request.remote_addr
+def _client() -> tuple[str | None, str | None]:
+    """The caller's address and user agent, straight from the WSGI environ (what
+    `request.remote_addr` and `.headers` read, without their wrappers: the pixel is the
+    hottest path we serve). A proxy's X-Forwarded-For counts only through ProxyFix."""
+    environ = request.environ
+    return environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT")
 
 
 @API.route(
@@ -55,11 +58,7 @@ def track_open() -> Response:
     token = request.args.get("eid")
     execution_id = app_state.tokens.read_open(token) if token else None
     if execution_id is not None:
-        environ = request.environ  # what request.remote_addr and .headers read, minus wrappers
-        app_state.hits.add(
-            Hit("open", execution_id, utcnow(), environ.get("REMOTE_ADDR"),
-                environ.get("HTTP_USER_AGENT"))
-        )  # fmt: skip
+        app_state.hits.add(Hit("open", execution_id, utcnow(), *_client()))
     return Response(PIXEL, mimetype="image/gif", headers=NO_STORE)
 
 
@@ -79,11 +78,8 @@ def track_click(query: ClickQuery) -> Response:
     if click is None or query.url is None:
         return _plain_page(400, "Link not valid", "This tracking link is not valid.")
     app_state.hits.add(
-        Hit(
-            "click", click.execution_id, utcnow(), _client_ip(),
-            request.headers.get("User-Agent"), url=query.url, link_index=click.link_index,
-        )
-    )  # fmt: skip
+        Hit("click", click.execution_id, utcnow(), *_client(), query.url, click.link_index)
+    )
     location = iri_to_uri(query.url)  # an IRI from the email, made safe for the header
     return Response(status=302, headers={"Location": location, **NO_STORE})
 

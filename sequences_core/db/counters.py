@@ -6,7 +6,7 @@ number of dispatchers together never pass a limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -32,10 +32,15 @@ def _params(key: CounterKey) -> dict[str, object]:
     return {"org": org, "scope": scope, "sid": sid, "day": day}
 
 
+def _in_lock_order(keys: Iterable[CounterKey]) -> list[CounterKey]:
+    """One fixed order for every transaction that touches counter rows: no deadlock."""
+    return sorted(keys, key=lambda k: tuple(map(str, k.pk)))
+
+
 def reserve(session: Session, demands: Mapping[CounterKey, int]) -> dict[CounterKey, int]:
     """Take up to the wanted number of slots from each counter; return how many were granted."""
     granted: dict[CounterKey, int] = {}
-    for key in sorted(demands, key=lambda k: tuple(map(str, k.pk))):  # fixed order: no deadlock
+    for key in _in_lock_order(demands):
         params = _params(key)
         session.execute(_ENSURE, params)
         sent = int(session.execute(_LOCK, params).scalar_one())
@@ -47,7 +52,7 @@ def reserve(session: Session, demands: Mapping[CounterKey, int]) -> dict[Counter
 
 
 def release(session: Session, counts: Mapping[CounterKey, int]) -> None:
-    for key in sorted(counts, key=lambda k: tuple(map(str, k.pk))):  # the order reserve locks in
+    for key in _in_lock_order(counts):
         n = counts[key]
         if n:
             session.execute(_ADD, {**_params(key), "n": -n})

@@ -1,7 +1,7 @@
 """What one claimed dispatch batch needs, loaded in a few queries.
 
-The rows there is one of per email (enrollments, leads, latest executions) come as plain
-slotted objects built from Core rows: the decider reads dozens of their attributes per
+The rows a batch holds one of per email (enrollments, leads, latest executions) come as
+plain slotted objects built from Core rows: the decider reads dozens of their attributes per
 email, and ORM instances (identity map, instrumented attributes, change tracking, the
 garbage they leave) cost more than that reading. Templates, steps, organizations and
 mailboxes are a handful per batch and stay ORM objects.
