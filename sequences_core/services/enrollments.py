@@ -32,16 +32,22 @@ _SUPPRESSED = """EXISTS (SELECT 1 FROM suppressions s
                 WHERE s.organization_id = :org AND lower(s.email) = lower(l.email))"""
 
 # One statement enrols every lead that can be: found in this org, active, not suppressed,
-# not already live in this template.
+# not already live in this template. The leads are chosen in an InitPlan, which runs to the
+# end before the first row is inserted: as a join feeding the insert row by row, a planner
+# that believed the table empty (just vacuumed, say) probed it with a sequential scan per
+# lead, over the very rows the statement was adding, and 100,000 leads took minutes.
 _BULK_ENROLL = text(f"""
 INSERT INTO sequence_enrollments (organization_id, lead_id, template_id, mailbox_id, next_run_at)
-SELECT :org, l.id, :template, :mailbox, :start
-FROM unnest(CAST(:lead_ids AS uuid[])) AS i(lead_id)
-JOIN leads l ON l.id = i.lead_id AND l.organization_id = :org
-WHERE l.status = 'active' AND NOT {_SUPPRESSED}
-  AND NOT EXISTS (SELECT 1 FROM sequence_enrollments e
-                  WHERE e.lead_id = l.id AND e.template_id = :template
-                    AND e.status IN ('active', 'paused'))
+SELECT :org, lead_id, :template, :mailbox, :start
+FROM unnest((
+    SELECT array_agg(l.id)
+    FROM unnest(CAST(:lead_ids AS uuid[])) AS i(lead_id)
+    JOIN leads l ON l.id = i.lead_id AND l.organization_id = :org
+    WHERE l.status = 'active' AND NOT {_SUPPRESSED}
+      AND NOT EXISTS (SELECT 1 FROM sequence_enrollments e
+                      WHERE e.lead_id = l.id AND e.template_id = :template
+                        AND e.status IN ('active', 'paused'))
+)) AS lead_id
 RETURNING lead_id, id
 """)
 
