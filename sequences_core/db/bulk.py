@@ -48,8 +48,9 @@ BATCH_IDS = "IN (SELECT unnest(CAST(:ids AS uuid[])))"
 
 
 def uuid_array(values: Iterable[uuid.UUID]) -> str:
-    """A uuid[] literal, for `CAST(:ids AS uuid[])`."""
-    return "{" + ",".join(map(str, values)) + "}"
+    """A uuid[] literal, for `CAST(:ids AS uuid[])` (PostgreSQL reads the 32 hex digits
+    without hyphens, which Python writes in under half the time of `str`)."""
+    return "{" + ",".join(value.hex for value in values) + "}"
 
 
 def among(
