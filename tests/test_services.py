@@ -56,7 +56,7 @@ def test_concurrent_bulk_enrolls_never_double_enrol(new_uow, org_id):
 
     def enrol(_: int) -> int:
         with new_uow() as uow:
-            return len(enrollments.bulk_enroll(uow, org_id, template, ids).enrolled)
+            return enrollments.bulk_enroll(uow, org_id, template, ids).count
 
     with ThreadPoolExecutor(4) as pool:
         counts = list(pool.map(enrol, range(4)))
@@ -77,7 +77,7 @@ def test_bulk_enroll_never_rescans_the_rows_it_inserts(clean_db, uow, org_id):
         before = other.scalar(stats, {"t": "sequence_enrollments"})
         # The enrolling session reports its counts when its commit returns, not a second on.
         uow.session.execute(text("SELECT pg_stat_force_next_flush()"))
-        assert len(enrollments.bulk_enroll(uow, org_id, template, ids).enrolled) == len(ids)
+        assert enrollments.bulk_enroll(uow, org_id, template, ids).count == len(ids)
         visited = other.scalar(stats, {"t": "sequence_enrollments"}) - before
     assert 0 < visited < 10 * len(ids)  # about 5 a row; the scans made it over 30 at 3,000
 

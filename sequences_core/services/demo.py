@@ -132,6 +132,6 @@ def seed_demo(uow: UnitOfWork, from_email: str = "demo@sequences.example") -> De
     upserted = upsert_leads(uow, org.id, demo_leads())
     enrolled = 0
     if fresh:  # a rerun must not re-enrol leads that already finished the sequence
-        enrolled = len(bulk_enroll(uow, org.id, template.id, list(upserted.ids.values())).enrolled)
+        enrolled = bulk_enroll(uow, org.id, template.id, list(upserted.ids.values())).count
     total = uow.session.scalar(select(func.count()).where(Lead.organization_id == org.id))
     return DemoSeed(org.id, api_key, template.id, int(total or 0), enrolled)

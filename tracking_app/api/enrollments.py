@@ -57,12 +57,11 @@ def enroll_many(body: BulkEnrollment) -> dict[str, Any]:
         uow, org(), body.template_id, lead_ids, mailbox_id=body.mailbox_id, start_at=body.start_at
     )
     return {
-        "enrolled": len(result.enrolled),
+        "enrolled": result.count,
         "skipped": len(result.skipped),
         "leads_created": created,
         "enrollments": [
-            {"lead_id": lead, "enrollment_id": enrollment}
-            for lead, enrollment in result.enrolled.items()
+            {"lead_id": lead, "enrollment_id": enrollment} for lead, enrollment in result.pairs
         ],
         "skips": [{"lead": lead, "reason": reason} for lead, reason in result.skipped],
     }
