@@ -1,10 +1,10 @@
 """What one claimed dispatch batch needs, loaded in a few queries.
 
 The rows a batch holds one of per email (enrollments, leads, latest executions) come as
-plain slotted objects built from Core rows: the decider reads dozens of their attributes per
-email, and ORM instances (identity map, instrumented attributes, change tracking, the
-garbage they leave) cost more than that reading. Templates, steps, organizations and
-mailboxes are a handful per batch and stay ORM objects.
+plain objects built from Core rows, named tuples where the decider only reads them: it reads
+dozens of their attributes per email, and ORM instances (identity map, instrumented
+attributes, change tracking, the garbage they leave) cost more than that reading. Templates,
+steps, organizations and mailboxes are a handful per batch and stay ORM objects.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Select, Table, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -57,8 +57,7 @@ class DueEnrollment:
     thread_subject: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class LeadRow:
+class LeadRow(NamedTuple):
     id: uuid.UUID
     organization_id: uuid.UUID
     email: str
@@ -72,8 +71,7 @@ class LeadRow:
     custom_fields: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class LatestExecution:
+class LatestExecution(NamedTuple):
     """An enrollment's latest execution: highest position, then highest attempt."""
 
     enrollment_id: uuid.UUID
@@ -100,11 +98,12 @@ class Batch:
 
 def _select(cls: type[Any], table: Table) -> Select[Any]:
     """The columns of `table` that `cls`'s fields name, in field order."""
-    return select(*[table.c[f.name] for f in fields(cls)])
+    names = getattr(cls, "_fields", None) or [f.name for f in fields(cls)]  # tuple or dataclass
+    return select(*[table.c[name] for name in names])
 
 
 def _plain(session: Session, cls: type[T], query: Select[Any]) -> list[T]:
-    return [cls(*row) for row in session.execute(query)]
+    return [cls(*row) for row in session.execute(query).all()]  # one fetch, not one per row
 
 
 def load_batch(uow: UnitOfWork, ids: list[uuid.UUID]) -> Batch:
