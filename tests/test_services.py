@@ -232,3 +232,9 @@ def test_api_keys_hashed_and_revocable(uow):
     assert created.api_key not in (key.key_hash, key.prefix)
     revoke_api_key(uow, org, key.id)
     assert authenticate(uow, created.api_key) is None
+
+
+def test_jsonb_reads_what_msgspec_refuses(uow):
+    """msgspec decodes jsonb; a number past float range (which it refuses) still reads."""
+    value = uow.session.scalar(text("""SELECT CAST('{"a": 1e400, "b": [1, "é"]}' AS jsonb)"""))
+    assert value == {"a": float("inf"), "b": [1, "é"]}
