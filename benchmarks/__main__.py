@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from benchmarks import bulk_enroll, dispatch, ingest, tracking
 
-for bench in (bulk_enroll, dispatch, ingest, tracking):
-    bench.main()
+if __name__ == "__main__":  # worker processes (spawned) import this module again
+    for bench in (bulk_enroll, dispatch, ingest, tracking):
+        bench.main()

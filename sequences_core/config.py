@@ -40,6 +40,7 @@ class Settings:
     ses_configuration_set: str | None
     ses_max_send_rate: float
     send_threads: int
+    send_processes: int
     send_lease_seconds: float
     smtp_host: str | None
     smtp_port: int
@@ -77,6 +78,7 @@ class Settings:
             ses_configuration_set=env.get("SEQUENCES_SES_CONFIGURATION_SET", "sequences") or None,
             ses_max_send_rate=_number(env, "SEQUENCES_SES_MAX_SEND_RATE", 14.0),
             send_threads=int(_number(env, "SEQUENCES_SEND_THREADS", 8)),
+            send_processes=max(1, int(_number(env, "SEQUENCES_SEND_PROCESSES", 1))),
             send_lease_seconds=_number(env, "SEQUENCES_SEND_LEASE_SECONDS", 600),
             smtp_host=env.get("SEQUENCES_SMTP_HOST") or None,
             smtp_port=int(_number(env, "SEQUENCES_SMTP_PORT", 587)),

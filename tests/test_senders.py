@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import ssl
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,11 +17,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from sequences_core.config import Settings
 from sequences_core.embedded_db import free_port
 from sequences_core.rate import RateLimiter
 from sequences_core.senders import Outcome, OutgoingEmail
+from sequences_core.senders.processes import ProcessPoolSender
 from sequences_core.senders.ses import SesSender, client_config
 from sequences_core.senders.smtp import SmtpSender, SmtpSettings
+from sequences_core.wiring import build_sender
 
 
 def outgoing(to: str = "ann@lead.example", sender: str = "dana@sender.example") -> OutgoingEmail:
@@ -196,7 +201,6 @@ def test_ses_throttling_backs_off_then_succeeds_and_gives_up_as_retry():
 
 
 def test_rate_limiter_caps_calls_across_threads():
-    import time
 
     limiter = RateLimiter(per_second=50, burst=5)
     start = time.monotonic()
@@ -209,3 +213,32 @@ def test_rate_limiter_caps_calls_across_threads():
         t.join()
     elapsed = time.monotonic() - start
     assert elapsed >= (40 - 5) / 50 * 0.9  # 40 calls, 5 free, then 50/s
+
+
+def test_ses_process_pool_sends_in_order_and_splits_the_rate(moto_server):
+    """Worker processes, each with its own client: every email sent once, results in input
+    order, and the account's rate shared out so the cap holds in sum."""
+    boto3.client("sesv2", region_name="us-east-1", endpoint_url=moto_server).create_email_identity(
+        EmailIdentity="sender.example"
+    )
+    env = {
+        "SEQUENCES_SENDER": "ses",
+        "AWS_ENDPOINT_URL": moto_server,
+        "SEQUENCES_SEND_PROCESSES": "2",
+        "SEQUENCES_SES_MAX_SEND_RATE": "4",
+        "SEQUENCES_SEND_THREADS": "2",
+    }
+    session = boto3.session.Session(
+        aws_access_key_id="lent", aws_secret_access_key="lent", region_name="us-east-1"
+    )  # as the Airflow hook lends one: its credentials go to the workers
+    sender = build_sender(Settings.from_env({**os.environ, **env}), session)
+    assert isinstance(sender, ProcessPoolSender)
+    emails = [outgoing(to=f"p{i}@lead.example") for i in range(12)]
+    start = time.monotonic()
+    results = sender.send_batch(emails)
+    elapsed = time.monotonic() - start
+    assert [r.execution_id for r in results] == [e.execution_id for e in emails]
+    assert all(r.outcome == Outcome.SENT for r in results)
+    assert len({r.provider_message_id for r in results}) == 12
+    # Two workers at 2/s each, a burst of 2 each: 6 emails each take 2 s (0.5 s at 4/s each).
+    assert elapsed >= 1.5, elapsed
