@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from sequences_core.config import Settings
 from sequences_core.db.models import (
@@ -503,3 +503,64 @@ def test_overlapping_batches_keep_the_limit_and_send_each_email_once(
         run_dispatch_cycle(new_uow, ctx)
     recipients = [m["To"] for m in sent_mail(tmp_path)]
     assert len(recipients) == len(set(recipients)) == counted() == 40
+
+
+def test_a_send_slower_than_the_lease_does_not_deadlock_the_cycle(
+    uow, org_id, new_uow, tmp_path, monkeypatch
+):
+    """The batch in flight comes due again (its lease ran out while it was sent) just as the
+    next claim is made: that claim must not take its rows, or the claiming thread holds the
+    locks the recording thread waits for, while it waits for the recording thread."""
+    import threading
+
+    from sequences_core.services import dispatch
+
+    mailbox(uow, org_id)
+    template = sequence(uow, org_id, [email_step("Hello")], **ALWAYS)
+    clock = FakeClock(datetime(2026, 3, 3, 10, 0, tzinfo=UTC))
+    leads = [LeadIn(email=f"s{i}@x.example", first_name="S") for i in range(5)]
+    enrol(uow, org_id, template, leads, clock())
+    ctx = context(tmp_path, clock, batch_size=5)  # one batch: the next claim finds only its rows
+    late = threading.Event()
+    outbox = ctx.sender
+
+    class SlowSender:
+        name = "slow"
+
+        def send_batch(self, emails):
+            if not late.is_set():
+                clock.advance(ctx.lease + timedelta(minutes=1))
+                late.set()
+                time.sleep(1)  # the next claim is made while this batch is still in flight
+            return outbox.send_batch(emails)
+
+        def lookup(self, execution_id):
+            return outbox.lookup(execution_id)
+
+    ctx.sender = SlowSender()
+    decide, calls = dispatch._decide, []
+
+    def decide_after_the_lease(ctx_, factory, scope, now, *rest):
+        calls.append(now)
+        if len(calls) == 2:  # the claim made while the first batch is sent
+            late.wait(10)
+            now = ctx_.now()
+        return decide(ctx_, factory, scope, now, *rest)
+
+    monkeypatch.setattr(dispatch, "_decide", decide_after_the_lease)
+    done: list[int] = []
+    cycle = threading.Thread(
+        target=lambda: done.append(run_dispatch_cycle(new_uow, ctx).sent), daemon=True
+    )
+    cycle.start()
+    cycle.join(30)
+    if cycle.is_alive():  # deadlocked: free the connections so the teardown can run
+        uow.session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert done == [5]
+    recipients = [m["To"] for m in sent_mail(tmp_path)]
+    assert sorted(recipients) == sorted(f"S <{lead.email}>" for lead in leads)

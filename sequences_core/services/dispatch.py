@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sequences_core.compose import Recipient, Thread, compose_email, lead_fields
 from sequences_core.db import counters
-from sequences_core.db.bulk import BATCH_IDS, batch_params, json_rows, recordset
+from sequences_core.db.bulk import BATCH_IDS, batch_params, json_rows, recordset, uuid_array
 from sequences_core.db.models import (
     CrmTask,
     Mailbox,
@@ -67,7 +67,7 @@ MAX_SEND_ATTEMPTS = 5
 
 _CLAIM = """
 SELECT id FROM sequence_enrollments
-WHERE status = 'active' AND next_run_at <= :now {filters}
+WHERE status = 'active' AND next_run_at <= :now AND id <> ALL(CAST(:busy AS uuid[])) {filters}
 ORDER BY next_run_at
 LIMIT :limit
 FOR UPDATE SKIP LOCKED
@@ -134,10 +134,16 @@ class _Pending:
     rules: SendRules
 
 
-def _claim(uow: UnitOfWork, now: datetime, limit: int, scope: DispatchScope) -> list[uuid.UUID]:
+def _claim(
+    uow: UnitOfWork, now: datetime, limit: int, scope: DispatchScope, busy: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """`busy`: the batch this process has in flight. Its rows may come due again while it is
+    sent (a send slower than the lease); claimed here, their locks would be held by this thread
+    while it waits for the other thread, whose record of that batch waits for those locks."""
     filters, params = scope.sql()
     rows = uow.session.execute(
-        text(_CLAIM.format(filters=filters)), {"now": now, "limit": limit, **params}
+        text(_CLAIM.format(filters=filters)),
+        {"now": now, "limit": limit, "busy": uuid_array(busy), **params},
     )
     return [row[0] for row in rows]
 
@@ -547,13 +553,14 @@ def _decide(
     uow_factory: Callable[[], UnitOfWork],
     scope: DispatchScope,
     now: datetime,
+    busy: Sequence[uuid.UUID] = (),
 ) -> _Decider | None:
     """Claim a batch and decide it: render every email that may go. No writes yet; None when
     nothing is due. The claim's transaction (its row locks) goes on with the decider, to be
     committed and closed by `_send_batch`."""
     uow = uow_factory().open()
     try:
-        ids = _claim(uow, now, ctx.batch_size, scope)
+        ids = _claim(uow, now, ctx.batch_size, scope, busy)
         if not ids:
             uow.close()
             return None
@@ -831,14 +838,16 @@ def run_dispatch_cycle(
         summary = reconcile_stale_sends(uow, ctx.sender, ctx.now())
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-send") as pool:
         in_flight: Future[CycleSummary] | None = None
+        busy: list[uuid.UUID] = []
         try:
             for _ in range(max_batches):
-                decider = _decide(ctx, uow_factory, scope, ctx.now())
+                decider = _decide(ctx, uow_factory, scope, ctx.now(), busy)
                 if in_flight is not None:
                     summary.add(in_flight.result())
                     in_flight = None
                 if decider is None:
                     break
+                busy = [e.id for e in decider.batch.enrollments]
                 in_flight = pool.submit(_send_batch, ctx, uow_factory, decider)
         finally:
             if in_flight is not None:
