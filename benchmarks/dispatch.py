@@ -31,7 +31,7 @@ from sequences_core.db.uow import UnitOfWork
 from sequences_core.render import Renderer
 from sequences_core.schemas import LeadIn, TemplateCreate, TemplateSettings
 from sequences_core.senders import Outcome, OutgoingEmail, SendResult
-from sequences_core.services.dispatch import DispatchContext, run_dispatch_cycle
+from sequences_core.services.dispatch import _CLAIM, DispatchContext, run_dispatch_cycle
 from sequences_core.services.dispatch_batch import LeadRow
 from sequences_core.services.enrollments import bulk_enroll
 from sequences_core.services.leads import upsert_leads
@@ -203,16 +203,14 @@ def claim_query(engine) -> tuple[float, str]:  # type: ignore[no-untyped-def]
         )
     with engine.begin() as conn:
         conn.execute(text("ANALYZE sequence_enrollments"))
-    claim = (
-        "SELECT id FROM sequence_enrollments WHERE status = 'active' AND next_run_at <= now()"
-        " ORDER BY next_run_at LIMIT 1000 FOR UPDATE SKIP LOCKED"
-    )
+    claim = _CLAIM.format(filters="")  # the engine's own claim, unscoped, nothing in flight
+    params = {"now": datetime.now(UTC), "limit": 1000, "busy": "{}"}
     best = float("inf")
     with engine.connect() as conn:
-        plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + claim)))
+        plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + claim), params))
         for _ in range(5):
             start = time.perf_counter()
-            rows = conn.execute(text(claim)).all()
+            rows = conn.execute(text(claim), params).all()
             best = min(best, time.perf_counter() - start)
             conn.rollback()
     assert len(rows) == 1000, len(rows)
