@@ -88,17 +88,16 @@ def paired_round(bare: str, ours: str, index: int) -> tuple[dict[str, float], di
     """One round: both routes back to back, the order alternating between rounds, so a slow
     spell of the shared host falls on both sides of a pair (its ratio) rather than on one."""
     order = (bare, ours) if index % 2 == 0 else (ours, bare)
-    results = {url: wrk(url, SECONDS // ROUNDS) for url in order}
+    results = {url: wrk(url, max(1, SECONDS // ROUNDS)) for url in order}
     return results[bare], results[ours]
 
 
 def combined(runs: list[dict[str, float]]) -> dict[str, float]:
     """Rounds of equal length: total requests, mean rate, median p50, worst p99."""
-    p50s = sorted(r["p50_ms"] for r in runs)
     return {
         "requests": sum(r["requests"] for r in runs),
         "per_s": sum(r["per_s"] for r in runs) / len(runs),
-        "p50_ms": p50s[len(p50s) // 2],
+        "p50_ms": statistics.median_high(r["p50_ms"] for r in runs),
         "p99_ms": max(r["p99_ms"] for r in runs),
         "bad": sum(r["bad"] for r in runs),
     }
