@@ -28,6 +28,7 @@ from sequences_core.compose import Thread, compose_email
 from sequences_core.config import Settings
 from sequences_core.db.models import Mailbox, SequenceStep
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.ids import new_id
 from sequences_core.render import Renderer
 from sequences_core.schemas import LeadIn, TemplateCreate, TemplateSettings
 from sequences_core.senders import Outcome, OutgoingEmail, SendResult
@@ -103,11 +104,11 @@ class _InMemory:
 
     def compose(self, i: int) -> bytes:
         lead = LeadRow(
-            uuid.uuid4(), self.org, f"l{i}@bench.example", f"L{i}", None, f"Co {i}", None, None,
+            new_id(), self.org, f"l{i}@bench.example", f"L{i}", None, f"Co {i}", None, None,
             None, "active", {},
         )  # fmt: skip
         return compose_email(
-            self, execution_id=uuid.uuid4(), lead=lead, mailbox=self.mailbox, step=self.step,
+            self, execution_id=new_id(), lead=lead, mailbox=self.mailbox, step=self.step,
             settings=self.settings, thread=Thread(), now=datetime.now(UTC),
         ).mime()  # fmt: skip
 

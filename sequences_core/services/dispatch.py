@@ -49,6 +49,7 @@ from sequences_core.enums import (
     StepType,
     SuppressionReason,
 )
+from sequences_core.ids import new_id
 from sequences_core.limits import CounterKey, local_day, next_day_start, warmup_limit
 from sequences_core.render import MissingVariable, Renderer, lead_variables
 from sequences_core.schedule import (
@@ -350,7 +351,7 @@ class _Decider:
             )
             self.summary.deferred_window += 1
             return None
-        execution_id = uuid.uuid4()
+        execution_id = new_id()
         try:
             composed = compose_email(
                 self.ctx,

@@ -17,6 +17,7 @@ from sequences_core.db.models import Lead, Mailbox, SequenceStep, Suppression
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import StepType
 from sequences_core.errors import Conflict, InvalidInput
+from sequences_core.ids import new_id
 from sequences_core.render import MissingVariable
 from sequences_core.schemas import TemplateSettings, template_settings
 from sequences_core.senders import Outcome, OutgoingEmail, Sender
@@ -83,7 +84,7 @@ def preview_template(
         if step.type != StepType.EMAIL:
             continue
         try:
-            composed = _compose(uow, ctx, uuid.uuid4(), lead, step, settings, thread, now)
+            composed = _compose(uow, ctx, new_id(), lead, step, settings, thread, now)
         except MissingVariable as missing:
             previews.append(PreviewedStep(step.id, step.position, None, str(missing)))
             continue
@@ -131,7 +132,7 @@ def send_test_email(
         lead = get_lead(uow, org_id, lead_id)
     else:
         lead = Lead(
-            id=uuid.uuid4(), organization_id=org_id, email=to, first_name="Test", custom_fields={}
+            id=new_id(), organization_id=org_id, email=to, first_name="Test", custom_fields={}
         )
     template = get_template(uow, org_id, template_id)
     steps = [s for s in list_steps(uow, org_id, template.id) if s.type == StepType.EMAIL]
@@ -142,7 +143,7 @@ def send_test_email(
             "No email step to send", {"step_id": "not an email step of this template"}
         )
     step = steps[0]
-    execution_id = uuid.uuid4()
+    execution_id = new_id()
     settings = template_settings(template.settings)
     try:
         composed = _compose(uow, ctx, execution_id, lead, step, settings, Thread(), now)
