@@ -7,8 +7,12 @@ import re
 from datetime import timedelta
 from email import policy
 from html import unescape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
+import pytest
+from flask import Flask, request
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from sequences_core.clock import utcnow
@@ -22,7 +26,7 @@ from sequences_core.db.uow import UnitOfWork
 from sequences_core.services.tracking import Hit, record_hits
 from tests.api_support import ALWAYS_OPEN, API, build_app, sequence, tenant
 from tracking_app.hit_buffer import HitBuffer
-from tracking_app.tracking import PIXEL
+from tracking_app.tracking import PIXEL, first_query_value
 
 OUTLOOK = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)"
 IPHONE = (
@@ -293,3 +297,26 @@ def test_a_failed_write_keeps_the_hits_for_the_next_flush():
     assert buffer.flush() == 0 and buffer.pending() == 1 and buffer.failures == 1
     assert buffer.flush() == 1 and buffer.pending() == 0
     buffer.close()
+
+
+_QUERY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["eid", "e", "url", "eid "]) | _QUERY_TEXT, _QUERY_TEXT),
+                max_size=5),
+       st.booleans())  # fmt: skip
+def test_the_pixel_reads_its_token_as_request_args_would(pairs, plus_for_space) -> None:
+    """The pixel skips `request.args` for speed; it must still read the same `eid`."""
+    query = urlencode(pairs, quote_via=quote_plus if plus_for_space else quote)
+    with Flask(__name__).test_request_context("/?" + query):
+        assert first_query_value(query, "eid") == request.args.get("eid")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["e%69d=AQ", "eid=a%2Bb+c", "x=1&eid=A+B&eid=2", "eid", "eid=", "&&eid=%", "eid%3D=1",
+     "EID=1", "eid=%E2%82%AC", "x=eid%3D1"],
+)  # fmt: skip
+def test_the_pixel_decodes_raw_queries_as_request_args_would(query) -> None:
+    with Flask(__name__).test_request_context("/?" + query):
+        assert first_query_value(query, "eid") == request.args.get("eid")

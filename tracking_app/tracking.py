@@ -8,7 +8,8 @@ redirects only to the URL its signed token was made for, so there is no open red
 from __future__ import annotations
 
 import base64
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import unquote_plus
 
 from flask import Blueprint, Response, render_template, request
 from pydantic import Field
@@ -40,12 +41,23 @@ class UnsubscribeQuery(Query):
     t: Annotated[str, Field(description="signed unsubscribe token")] | None = None
 
 
-def _client() -> tuple[str | None, str | None]:
+def _client(environ: dict[str, Any]) -> tuple[str | None, str | None]:
     """The caller's address and user agent, straight from the WSGI environ (what
     `request.remote_addr` and `.headers` read, without their wrappers: the pixel is the
     hottest path we serve). A proxy's X-Forwarded-For counts only through ProxyFix."""
-    environ = request.environ
     return environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT")
+
+
+def first_query_value(query_string: str, name: str) -> str | None:
+    """The first `name=` value of a query string, decoded as `request.args` would, without
+    building the whole MultiDict (a fifth of the pixel's own time)."""
+    for part in query_string.split("&"):
+        key, _, value = part.partition("=")
+        if "%" in key or "+" in key:
+            key = unquote_plus(key)
+        if key == name:
+            return unquote_plus(value) if "%" in value or "+" in value else value
+    return None
 
 
 @API.route(
@@ -54,11 +66,11 @@ def _client() -> tuple[str | None, str | None]:
 )  # fmt: skip
 def track_open() -> Response:
     """The open pixel: a 43-byte transparent GIF, always; a valid token records an open."""
-    app_state = state()
-    token = request.args.get("eid")
+    app_state, environ = state(), request.environ
+    token = first_query_value(environ.get("QUERY_STRING", ""), "eid")
     execution_id = app_state.tokens.read_open(token) if token else None
     if execution_id is not None:
-        app_state.hits.add(Hit("open", execution_id, utcnow(), *_client()))
+        app_state.hits.add(Hit("open", execution_id, utcnow(), *_client(environ)))
     return Response(PIXEL, mimetype="image/gif", headers=NO_STORE)
 
 
@@ -77,8 +89,9 @@ def track_click(query: ClickQuery) -> Response:
     click = app_state.tokens.read_click(query.eid, query.url) if query.eid and query.url else None
     if click is None or query.url is None:
         return _plain_page(400, "Link not valid", "This tracking link is not valid.")
+    ip, agent = _client(request.environ)
     app_state.hits.add(
-        Hit("click", click.execution_id, utcnow(), *_client(), query.url, click.link_index)
+        Hit("click", click.execution_id, utcnow(), ip, agent, query.url, click.link_index)
     )
     location = iri_to_uri(query.url)  # an IRI from the email, made safe for the header
     return Response(status=302, headers={"Location": location, **NO_STORE})
