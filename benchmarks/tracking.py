@@ -1,7 +1,7 @@
 """The open pixel under gunicorn, beside a bare Flask route serving the same GIF.
 
-Both run under the same gunicorn settings (gthread, 2 workers x 8 threads) on 127.0.0.1 and
-are driven by wrk for BENCH_TRACKING_SECONDS (20 s) each, in the same run. Then: every hit
+Both run under the same gunicorn settings (tracking_app/gunicorn_conf.py) on 127.0.0.1 and are
+driven by wrk for BENCH_TRACKING_SECONDS (20 s) each, in the same run. Then: every hit
 with a valid token must be a row (counted after a graceful stop), and a second load is cut
 by SIGTERM half-way: every pixel answered before the stop must be a row too.
 The ratio is the median of the rounds' own ratios (range beside it).
