@@ -21,8 +21,8 @@ from sqlalchemy.orm import QueryableAttribute
 _JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
-def json_rows(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows as a JSON array (datetimes ISO 8601, UUIDs as text).
+def json_rows(rows: Sequence[Mapping[str, Any]] | Sequence[str]) -> str:
+    """Rows (or plain values) as a JSON array (datetimes ISO 8601, UUIDs as text).
 
     PostgreSQL text and jsonb cannot hold NUL, so an escaped NUL is dropped rather than
     failing the whole batch.

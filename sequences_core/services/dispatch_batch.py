@@ -19,7 +19,7 @@ from sqlalchemy import Select, Table, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
-from sequences_core.db.bulk import among
+from sequences_core.db.bulk import among, json_rows
 from sequences_core.db.models import (
     Lead,
     Mailbox,
@@ -145,7 +145,11 @@ def load_batch(uow: UnitOfWork, ids: list[uuid.UUID]) -> Batch:
         for row in s.scalars(
             select(Suppression).where(
                 among(Suppression.organization_id, org_ids),
-                text("lower(suppressions.email) = ANY(:emails)").bindparams(emails=list(emails)),
+                # One JSON array, not a text[] psycopg would adapt element by element.
+                text(
+                    "lower(suppressions.email) IN"
+                    " (SELECT jsonb_array_elements_text(CAST(:emails AS jsonb)))"
+                ).bindparams(emails=json_rows(list(emails))),
             )
         )
     }
