@@ -75,8 +75,31 @@ Timezone = Annotated[str, AfterValidator(check_timezone)]
 Country = Annotated[str, AfterValidator(check_country)]
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(value: Any) -> Any:
+    """PostgreSQL text and jsonb cannot hold NUL: refused here, naming the field (and the CSV
+    line), instead of failing a whole batch in the database."""
+    if _holds_nul(value):
+        raise ValueError("must not contain a NUL character (\\u0000)")
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return refuse_nul(value)
 
 
 class SendWindow(Strict):
@@ -299,7 +322,10 @@ def check_custom_field_names(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-CustomFields = Annotated[dict[str, Any], AfterValidator(check_custom_field_names)]
+# Each value checked on its own, so an error names the custom field.
+CustomFields = Annotated[
+    dict[str, Annotated[Any, AfterValidator(refuse_nul)]], AfterValidator(check_custom_field_names)
+]
 
 
 class LeadDetails(Strict):

@@ -233,6 +233,12 @@ def test_leads_crud_search_and_custom_fields(acme):
     assert acme.get(f"{API}/leads/{lead_id}").status_code == 404
     bad = acme.post(f"{API}/leads", {"email": "not-an-email", "timezone": "Nowhere/City"})
     assert set(bad.json["error"]["fields"]) == {"body.email", "body.timezone"}
+    nul = acme.post(
+        f"{API}/leads",
+        {"email": "n@corp.example", "company": "C\u0000", "custom_fields": {"note": ["a\u0000"]}},
+    )  # PostgreSQL cannot store NUL: named per field, not a failed statement
+    assert nul.status_code == 422
+    assert set(nul.json["error"]["fields"]) == {"body.company", "body.custom_fields.note"}
 
 
 def test_csv_import_reports_each_bad_line(acme):

@@ -49,6 +49,17 @@ def test_non_utf8_rows_are_named_and_encoding_can_be_given():
     assert parsed[0].lead.first_name == "Zoë"
 
 
+def test_nul_characters_are_named_by_line_and_the_rest_imports(uow, org_id):
+    """PostgreSQL cannot store NUL: one such cell must not fail the whole file."""
+    data = b"email,first_name,notes\na@x.com,An\x00n,ok\nb@x.com,Bob,x\x00y\nc@x.com,Cy,fine\n"
+    assert errors_by_line(data) == {
+        2: "first_name: must not contain a NUL character (\\u0000)",
+        3: "notes: must not contain a NUL character (\\u0000)",
+    }
+    report = import_leads_csv(uow, org_id, data)
+    assert (report.created, len(report.errors)) == (1, 2)
+
+
 def test_multiline_cells_keep_line_numbers_honest():
     data = b'email,notes\na@x.com,"two\nlines"\nbad,\n'
     assert list(errors_by_line(data)) == [4]
