@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from sequences_core.db.models import (
     SequenceEmailEvent,
@@ -275,3 +275,43 @@ def test_the_queue_keeps_messages_until_their_batch_is_committed(uow, org_id, ne
     assert (again.events, again.duplicates) == (0, 0)  # deleted once committed
     with new_uow() as check:
         assert len(check.session.scalars(select(Suppression)).all()) == 12
+
+
+def test_ses_opens_and_clicks_follow_the_pixels_rules(uow, org_id):
+    """SES's own Open/Click events (its tracking on): address truncated, also in the stored
+    event, machines flagged by agent and by arriving within seconds of delivery."""
+    sent = _sent(uow, org_id, ["ann", "bob", "cat"])
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
+    later = (NOW + timedelta(hours=2)).isoformat()
+    events = [
+        _event("Open", sent["ann"][0], "ses-ann", "o1", ipAddress="203.0.113.77",
+               userAgent=iphone, timestamp=later),
+        _event("Click", sent["bob"][0], "ses-bob", "c1", ipAddress="203.0.113.78",
+               userAgent="python-requests/2.31", link="https://x.example/a", timestamp=later),
+        _event("Open", sent["cat"][0], "ses-cat", "o2", ipAddress="203.0.113.79",
+               userAgent=iphone, timestamp=(NOW + timedelta(seconds=2)).isoformat()),
+    ]  # fmt: skip
+    apply_ses_events(uow, events, NOW + timedelta(hours=3))
+    stored = {
+        e.execution_id: e
+        for e in uow.session.scalars(
+            select(SequenceEmailEvent).where(SequenceEmailEvent.type.in_(["open", "click"]))
+        )
+    }
+    ann, bob, cat = (stored[sent[name][0]] for name in ("ann", "bob", "cat"))
+    assert (ann.ip, ann.bot, ann.device) == ("203.0.113.0", False, "mobile")
+    assert "203.0.113.77" not in json.dumps(ann.raw)
+    assert bob.bot and bob.device == "bot" and bob.reason and bob.url == "https://x.example/a"
+    assert cat.bot and cat.reason == "within_seconds_of_delivery"
+    uow.session.execute(
+        text("UPDATE organizations SET settings = '{\"store_full_ip\": true}' WHERE id = :id"),
+        {"id": org_id},
+    )
+    uow.commit()
+    again = _event("Open", sent["ann"][0], "ses-ann", "o3", ipAddress="203.0.113.77",
+                   userAgent=iphone, timestamp=later)  # fmt: skip
+    apply_ses_events(uow, [again], NOW + timedelta(hours=3))
+    kept = uow.session.scalars(
+        select(SequenceEmailEvent).where(SequenceEmailEvent.dedupe_key == again.dedupe_key)
+    ).one()
+    assert kept.ip == "203.0.113.77" and kept.raw["open"]["ipAddress"] == "203.0.113.77"

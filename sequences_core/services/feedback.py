@@ -29,6 +29,7 @@ from sequences_core.db.models import (
     Suppression,
 )
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.engagement import PREFETCH_WINDOW
 from sequences_core.enums import (
     LIVE_ENROLLMENT_STATUSES,
     EnrollmentStatus,
@@ -76,11 +77,33 @@ _EVENT_COLUMNS = {
     "organization_id": "uuid", "enrollment_id": "uuid", "execution_id": "uuid", "lead_id": "uuid",
     "type": "text", "occurred_at": "timestamptz", "url": "text", "ip": "text",
     "user_agent": "text", "classification": "text", "reason": "text", "dedupe_key": "text",
-    "raw": "jsonb",
+    "raw": "jsonb", "ip_short": "text", "device": "text", "client": "text", "bot": "boolean",
 }  # fmt: skip
+# Opens and clicks (SES's own, when its tracking is on) get the pixel's rules: the address
+# truncated unless the org opts in (in the stored SES event too), and a machine's when
+# within seconds of delivery.
 _STORE_EVENTS = text(f"""
-INSERT INTO sequence_email_events ({", ".join(_EVENT_COLUMNS)})
-SELECT {", ".join(_EVENT_COLUMNS)} FROM {recordset(_EVENT_COLUMNS)}
+INSERT INTO sequence_email_events (organization_id, enrollment_id, execution_id, lead_id, type,
+    occurred_at, url, ip, user_agent, classification, reason, dedupe_key, raw, device, client,
+    bot)
+SELECT v.organization_id, v.enrollment_id, v.execution_id, v.lead_id, v.type, v.occurred_at,
+    v.url,
+    CASE WHEN coalesce((o.settings ->> 'store_full_ip')::boolean, false) THEN v.ip
+         ELSE v.ip_short END,
+    v.user_agent, v.classification,
+    CASE WHEN coalesce(v.bot, false) THEN v.reason
+         WHEN v.type IN ('open', 'click') AND v.occurred_at - x.completed_at < :prefetch
+         THEN 'within_seconds_of_delivery'
+         ELSE v.reason END,
+    v.dedupe_key,
+    CASE WHEN v.ip IS NULL OR coalesce((o.settings ->> 'store_full_ip')::boolean, false)
+         THEN v.raw ELSE v.raw #- '{{open,ipAddress}}' #- '{{click,ipAddress}}' END,
+    v.device, v.client,
+    coalesce(v.bot, false) OR coalesce(
+        v.type IN ('open', 'click') AND v.occurred_at - x.completed_at < :prefetch, false)
+FROM {recordset(_EVENT_COLUMNS)}
+LEFT JOIN organizations o ON o.id = v.organization_id
+LEFT JOIN sequence_step_executions x ON x.id = v.execution_id
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING dedupe_key
 """)
@@ -135,7 +158,8 @@ def store_events(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert events (one statement, one parameter); return the dedupe keys that were new."""
     if not rows:
         return set()
-    return set(uow.session.scalars(_STORE_EVENTS, {"rows": json_rows(rows)}))
+    params = {"rows": json_rows(rows), "prefetch": PREFETCH_WINDOW}
+    return set(uow.session.scalars(_STORE_EVENTS, params))
 
 
 @dataclass(frozen=True)

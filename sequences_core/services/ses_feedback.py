@@ -30,6 +30,7 @@ from sequences_core.services.feedback import (
     store_events,
     suppress_and_stop,
 )
+from sequences_core.services.tracking import visitor_fields
 
 _EVENT_TYPE = {
     "Send": EventType.SENT,
@@ -129,7 +130,7 @@ def _event_row(event: SesEvent, execution: _Execution, kind: EventType) -> dict[
     classification = None
     if event.kind == "Bounce":
         classification = Kind.BOUNCE_HARD if event.hard_bounce else Kind.BOUNCE_SOFT
-    return {
+    row = {
         "organization_id": execution.organization_id,
         "enrollment_id": execution.enrollment_id,
         "execution_id": execution.id,
@@ -144,6 +145,9 @@ def _event_row(event: SesEvent, execution: _Execution, kind: EventType) -> dict[
         "reason": event.detail,
         "raw": event.raw,
     }
+    if event.kind in ("Open", "Click"):
+        row.update(visitor_fields(event.user_agent, event.ip))
+    return row
 
 
 def _gather(event: SesEvent, execution: _Execution, changes: _Changes) -> None:

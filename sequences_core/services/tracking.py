@@ -67,23 +67,32 @@ WHERE c.execution_id = ANY(CAST(:executions AS uuid[])) AND c.type = 'click' AND
 """)
 
 
+def visitor_fields(user_agent: str | None, ip: str | None) -> dict[str, Any]:
+    """Who opened or clicked, as stored: device, client, the machine verdict from the agent and
+    the address, and the address truncated (the store keeps it whole only on an org's opt-in).
+    Our pixel's hits and SES's own Open/Click events both go through here."""
+    agent = classify_agent(user_agent)
+    reason = agent.machine_reason or network_reason(ip)
+    return {
+        "ip_short": truncate_ip(ip),
+        "device": "bot" if reason else agent.device,
+        "client": agent.client,
+        "bot": reason is not None,
+        "reason": reason,
+    }
+
+
 def _row(hit: Hit, geo: GeoLookup | None) -> dict[str, Any]:
-    agent = classify_agent(hit.user_agent)
-    reason = agent.machine_reason or network_reason(hit.ip)
     return {
         "kind": hit.kind,
         "execution_id": hit.execution_id,
         "occurred_at": hit.occurred_at,
         "ip_full": hit.ip,
-        "ip_short": truncate_ip(hit.ip),
         "user_agent": (hit.user_agent or "")[:2000] or None,
-        "device": "bot" if reason else agent.device,
-        "client": agent.client,
         "geo": (geo(hit.ip) or None) if geo and hit.ip else None,
-        "bot": reason is not None,
-        "reason": reason,
         "url": hit.url,
         "link_index": hit.link_index,
+        **visitor_fields(hit.user_agent, hit.ip),
     }
 
 
