@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from sequences_core.db.models import SequenceEnrollment, SequenceStepExecution
 from sequences_core.schemas import LeadIn
@@ -50,10 +50,28 @@ def recipients(outbox: Path) -> Counter[str]:
     return Counter(email.message_from_bytes(p.read_bytes())["To"] for p in outbox.glob("*.eml"))
 
 
+def waiting_on_locks(conn, count: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    while conn.execute(query).scalar_one() < count:
+        conn.rollback()  # pg_stat_activity is a snapshot per transaction
+        assert time.monotonic() < deadline, "the ticks never reached the enrollments"
+        time.sleep(0.05)
+
+
 @pytest.mark.timeout(300)
 def test_two_ticks_at_once_send_each_email_exactly_once(uow, org_id, db_url, tmp_path):
     seed(uow, org_id, 2000)
-    procs = [tick(db_url, tmp_path, "--batch-size", "100", "--json") for _ in range(2)]
+    with uow.engine.connect() as gate, uow.engine.connect() as watch:
+        # Both ticks wait at the enrollments until both are up, so they race for real (a
+        # tick sends 2,000 in about a second: one started half a second late found nothing).
+        gate.execute(text("LOCK TABLE sequence_enrollments IN ACCESS EXCLUSIVE MODE"))
+        procs = [tick(db_url, tmp_path, "--batch-size", "100", "--json") for _ in range(2)]
+        waiting_on_locks(watch, 2)
+        gate.commit()
     outputs = [p.communicate(timeout=240)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     sent = recipients(tmp_path / "outbox")
