@@ -12,11 +12,13 @@ them by asking the sender, and never resends what may already have gone.
 
 from __future__ import annotations
 
+import gc
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -820,6 +822,24 @@ def _send_batch(
     return summary
 
 
+@contextmanager
+def _collector_out_of_the_way() -> Iterator[None]:
+    """Keep the garbage collector's walks off the cycle's hot path. A batch's objects live
+    long enough to be promoted, so with the defaults full collections over the whole heap
+    (imports, mappers, caches) came every few batches, ~100 ms each, and young ones every
+    700 objects: ~35 µs an email in all. What the process held before the cycle is frozen
+    and young collections wait for 20,000 new objects (~0.4 µs an email); both are put back
+    afterwards, so nothing stays frozen and the process's own settings return."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def run_dispatch_cycle(
     uow_factory: Callable[[], UnitOfWork],
     ctx: DispatchContext,
@@ -837,7 +857,10 @@ def run_dispatch_cycle(
     scope = scope or DispatchScope()
     with uow_factory() as uow:
         summary = reconcile_stale_sends(uow, ctx.sender, ctx.now())
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-send") as pool:
+    with (
+        _collector_out_of_the_way(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-send") as pool,
+    ):
         in_flight: Future[CycleSummary] | None = None
         busy: list[uuid.UUID] = []
         try:
