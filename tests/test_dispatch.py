@@ -594,3 +594,14 @@ def test_the_cycle_keeps_the_collector_off_its_path_and_puts_it_back(
     [(young, frozen)] = during
     assert young >= 20_000 and frozen > before[1]
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+    gc.freeze()  # as gunicorn's workers do after their imports
+    try:
+        frozen = gc.get_freeze_count()
+        enrol(uow, org_id, template, [LeadIn(email="h@x.example", first_name="H")], clock())
+        assert run_dispatch_cycle(new_uow, ctx).sent == 1
+        assert during[-1][0] >= 20_000
+        # not thawed (0), not frozen further (more); frozen objects may still be freed
+        assert 0 < gc.get_freeze_count() <= frozen and gc.get_threshold() == before[0]
+    finally:
+        gc.unfreeze()

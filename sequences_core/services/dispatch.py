@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import random
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -822,22 +823,43 @@ def _send_batch(
     return summary
 
 
-@contextmanager
-def _collector_out_of_the_way() -> Iterator[None]:
-    """Keep the garbage collector's walks off the cycle's hot path. A batch's objects live
+class _CollectorOutOfTheWay:
+    """Keep the garbage collector's walks off the cycles' hot path. A batch's objects live
     long enough to be promoted, so with the defaults full collections over the whole heap
     (imports, mappers, caches) came every few batches, ~100 ms each, and young ones every
-    700 objects: ~35 µs an email in all. What the process held before the cycle is frozen
-    and young collections wait for 20,000 new objects (~0.4 µs an email); both are put back
-    afterwards, so nothing stays frozen and the process's own settings return."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
+    700 objects: ~35 µs an email in all. While any cycle runs, what the process held before
+    is frozen and young collections wait for 20,000 new objects (~0.4 µs an email); the last
+    cycle to end puts both back. A process that froze its own heap (gunicorn's workers) keeps
+    its freeze as it was: only the threshold moves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._threshold: tuple[int, int, int] = gc.get_threshold()
+        self._froze = False
+
+    @contextmanager
+    def during_a_cycle(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0:
+                self._threshold = gc.get_threshold()
+                self._froze = gc.get_freeze_count() == 0
+                if self._froze:
+                    gc.freeze()
+                gc.set_threshold(max(self._threshold[0], 20_000), *self._threshold[1:])
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    gc.set_threshold(*self._threshold)
+                    if self._froze:
+                        gc.unfreeze()
+
+
+_collector = _CollectorOutOfTheWay()
 
 
 def run_dispatch_cycle(
@@ -858,7 +880,7 @@ def run_dispatch_cycle(
     with uow_factory() as uow:
         summary = reconcile_stale_sends(uow, ctx.sender, ctx.now())
     with (
-        _collector_out_of_the_way(),
+        _collector.during_a_cycle(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-send") as pool,
     ):
         in_flight: Future[CycleSummary] | None = None
