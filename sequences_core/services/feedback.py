@@ -40,6 +40,7 @@ from sequences_core.enums import (
 from sequences_core.feedback.classify import Classification, Kind, classify
 from sequences_core.schedule import next_allowed_instant
 from sequences_core.schemas import TemplateSettings
+from sequences_core.services.tracking import KEEPS_FULL_IP, WITHIN_PREFETCH
 
 SOFT_BOUNCES_AS_HARD = 3
 SOFT_BOUNCE_WINDOW = timedelta(days=7)
@@ -87,23 +88,18 @@ INSERT INTO sequence_email_events (organization_id, enrollment_id, execution_id,
     occurred_at, url, ip, user_agent, classification, reason, dedupe_key, raw, device, client,
     bot)
 SELECT v.organization_id, v.enrollment_id, v.execution_id, v.lead_id, v.type, v.occurred_at,
-    v.url,
-    CASE WHEN coalesce((o.settings ->> 'store_full_ip')::boolean, false) THEN v.ip
-         ELSE v.ip_short END,
-    v.user_agent, v.classification,
+    v.url, CASE WHEN r.full_ip THEN v.ip ELSE v.ip_short END, v.user_agent, v.classification,
     CASE WHEN coalesce(v.bot, false) THEN v.reason
-         WHEN v.type IN ('open', 'click') AND v.occurred_at - x.completed_at < :prefetch
-         THEN 'within_seconds_of_delivery'
-         ELSE v.reason END,
+         WHEN r.early THEN 'within_seconds_of_delivery' ELSE v.reason END,
     v.dedupe_key,
-    CASE WHEN v.ip IS NULL OR coalesce((o.settings ->> 'store_full_ip')::boolean, false)
+    CASE WHEN v.ip IS NULL OR r.full_ip
          THEN v.raw ELSE v.raw #- '{{open,ipAddress}}' #- '{{click,ipAddress}}' END,
-    v.device, v.client,
-    coalesce(v.bot, false) OR coalesce(
-        v.type IN ('open', 'click') AND v.occurred_at - x.completed_at < :prefetch, false)
+    v.device, v.client, coalesce(v.bot, false) OR r.early
 FROM {recordset(_EVENT_COLUMNS)}
 LEFT JOIN organizations o ON o.id = v.organization_id
 LEFT JOIN sequence_step_executions x ON x.id = v.execution_id
+CROSS JOIN LATERAL (SELECT {KEEPS_FULL_IP} AS full_ip, v.type IN ('open', 'click')
+    AND {WITHIN_PREFETCH.format(at="v.occurred_at")} AS early) r
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING dedupe_key
 """)

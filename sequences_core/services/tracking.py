@@ -38,21 +38,25 @@ _HIT_COLUMNS = {
     "ip_short": "text", "user_agent": "text", "device": "text", "client": "text",
     "geo": "jsonb", "bot": "boolean", "reason": "text", "url": "text", "link_index": "int",
 }  # fmt: skip
+# The pixel's storage rules in SQL, over `o` (the organization) and `x` (the execution): shared
+# with the SES event store, so SES's own opens and clicks are kept the same way.
+KEEPS_FULL_IP = "coalesce((o.settings ->> 'store_full_ip')::boolean, false)"
+WITHIN_PREFETCH = "coalesce({at} - x.completed_at < :prefetch, false)"
 _INSERT = text(f"""
 INSERT INTO sequence_email_events (organization_id, enrollment_id, execution_id, lead_id, type,
     occurred_at, url, link_index, ip, user_agent, device, client, geo, bot, reason)
 SELECT x.organization_id, x.enrollment_id, s.execution_id, e.lead_id, s.kind, s.occurred_at,
     s.url, s.link_index,
-    CASE WHEN coalesce((o.settings ->> 'store_full_ip')::boolean, false)
-         THEN s.ip_full ELSE s.ip_short END,
+    CASE WHEN r.full_ip THEN s.ip_full ELSE s.ip_short END,
     s.user_agent, s.device, s.client, s.geo,
-    s.bot OR coalesce(s.occurred_at - x.completed_at < :prefetch, false),
-    CASE WHEN s.bot THEN s.reason
-         WHEN s.occurred_at - x.completed_at < :prefetch THEN 'within_seconds_of_delivery' END
+    s.bot OR r.early,
+    CASE WHEN s.bot THEN s.reason WHEN r.early THEN 'within_seconds_of_delivery' END
 FROM {recordset(_HIT_COLUMNS, alias="s")}
 JOIN sequence_step_executions x ON x.id = s.execution_id
 JOIN sequence_enrollments e ON e.id = x.enrollment_id
 JOIN organizations o ON o.id = x.organization_id
+CROSS JOIN LATERAL (SELECT {KEEPS_FULL_IP} AS full_ip,
+    {WITHIN_PREFETCH.format(at="s.occurred_at")} AS early) r
 WHERE x.id {BATCH_IDS}
 """)
 # Two different links of one email clicked within a second: a scanner walking the message.
