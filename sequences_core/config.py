@@ -27,6 +27,20 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+# One process drives SES at a few hundred calls/s (boto3's ~1 ms of CPU a call, beside the
+# composing dispatcher); below this rate more processes would only cost their start-up.
+ONE_PROCESS_RATE = 300.0
+
+
+def _send_processes(env: Mapping[str, str], max_rate: float) -> int:
+    """`SEQUENCES_SEND_PROCESSES`: a count, or `auto` (the default): one process unless the
+    account's send rate is more than one can drive, then one per core, at most four."""
+    raw = (env.get("SEQUENCES_SEND_PROCESSES") or "auto").strip().lower()
+    if raw == "auto":
+        return 1 if max_rate <= ONE_PROCESS_RATE else max(1, min(4, os.cpu_count() or 1))
+    return max(1, int(_number(env, "SEQUENCES_SEND_PROCESSES", 1)))
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None
@@ -62,6 +76,7 @@ class Settings:
                 f"SEQUENCES_SENDER must be one of {', '.join(SENDERS)}, not {sender!r}"
             )
         var_dir = Path(env.get("SEQUENCES_VAR_DIR") or _project_root() / "var")
+        max_rate = _number(env, "SEQUENCES_SES_MAX_SEND_RATE", 14.0)
         return cls(
             database_url=env.get("SEQUENCES_DATABASE_URL") or None,
             secret_key=env.get("SEQUENCES_SECRET_KEY") or "dev-insecure-secret-change-me",
@@ -76,9 +91,9 @@ class Settings:
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             default_from_email=env.get("AWS_SES_FROM_EMAIL") or None,
             ses_configuration_set=env.get("SEQUENCES_SES_CONFIGURATION_SET", "sequences") or None,
-            ses_max_send_rate=_number(env, "SEQUENCES_SES_MAX_SEND_RATE", 14.0),
+            ses_max_send_rate=max_rate,
             send_threads=int(_number(env, "SEQUENCES_SEND_THREADS", 8)),
-            send_processes=max(1, int(_number(env, "SEQUENCES_SEND_PROCESSES", 1))),
+            send_processes=_send_processes(env, max_rate),
             send_lease_seconds=_number(env, "SEQUENCES_SEND_LEASE_SECONDS", 600),
             smtp_host=env.get("SEQUENCES_SMTP_HOST") or None,
             smtp_port=int(_number(env, "SEQUENCES_SMTP_PORT", 587)),

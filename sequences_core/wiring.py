@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -21,9 +21,6 @@ from sequences_core.senders.outbox import OutboxSender
 from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.ingest import Feeds
 from sequences_core.tokens import Tokens
-
-if TYPE_CHECKING:
-    from sequences_core.senders.ses import SesSender
 
 DATABASE = "sequences"
 
@@ -52,26 +49,6 @@ def uow_factory(settings: Settings) -> Callable[[], UnitOfWork]:
     return lambda: UnitOfWork(engine)
 
 
-def build_ses_sender(settings: Settings, boto3_session: Any | None = None) -> SesSender:
-    import boto3
-
-    from sequences_core.senders.ses import SesSender, client_config
-
-    session = boto3_session or boto3.session.Session()
-    client = session.client(
-        "sesv2",
-        region_name=settings.aws_region,
-        endpoint_url=settings.aws_endpoint_url,
-        config=client_config(settings.send_threads),
-    )
-    return SesSender(
-        client,
-        configuration_set=settings.ses_configuration_set,
-        threads=settings.send_threads,
-        max_per_second=settings.ses_max_send_rate,
-    )
-
-
 def build_sender(settings: Settings, boto3_session: Any | None = None) -> Sender:
     """The sender SEQUENCES_SENDER names; inside Airflow the boto3 session comes from the hook."""
     if settings.sender == "ses" and settings.send_processes > 1:
@@ -79,7 +56,9 @@ def build_sender(settings: Settings, boto3_session: Any | None = None) -> Sender
 
         return ProcessPoolSender(settings, settings.send_processes, boto3_session)
     if settings.sender == "ses":
-        return build_ses_sender(settings, boto3_session)
+        from sequences_core.senders.ses import SesSender
+
+        return SesSender.from_settings(settings, boto3_session)
     if settings.sender == "smtp":
         from sequences_core.senders.smtp import SmtpSender, SmtpSettings
 

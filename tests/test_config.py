@@ -34,3 +34,19 @@ def test_own_variables_win_and_bad_values_name_the_variable():
         Settings.from_env({"SEQUENCES_SENDER": "carrier-pigeon"})
     with pytest.raises(ValueError, match="SEQUENCES_SES_MAX_SEND_RATE"):
         Settings.from_env({"SEQUENCES_SES_MAX_SEND_RATE": "fast"})
+
+
+def test_send_processes_follow_the_account_rate_unless_set(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert Settings.from_env({}).send_processes == 1  # 14/s: one process has room to spare
+    assert Settings.from_env({"SEQUENCES_SES_MAX_SEND_RATE": "300"}).send_processes == 1
+    assert Settings.from_env({"SEQUENCES_SES_MAX_SEND_RATE": "1000"}).send_processes == 4
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert Settings.from_env({"SEQUENCES_SES_MAX_SEND_RATE": "1000"}).send_processes == 2
+    monkeypatch.setattr("os.cpu_count", lambda: None)
+    assert Settings.from_env({"SEQUENCES_SES_MAX_SEND_RATE": "1000"}).send_processes == 1
+    explicit = {"SEQUENCES_SES_MAX_SEND_RATE": "1000", "SEQUENCES_SEND_PROCESSES": "3"}
+    assert Settings.from_env(explicit).send_processes == 3
+    assert Settings.from_env({"SEQUENCES_SEND_PROCESSES": "AUTO"}).send_processes == 1
+    with pytest.raises(ValueError, match="SEQUENCES_SEND_PROCESSES"):
+        Settings.from_env({"SEQUENCES_SEND_PROCESSES": "many"})

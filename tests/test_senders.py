@@ -233,10 +233,15 @@ def test_ses_process_pool_sends_in_order_and_splits_the_rate(moto_server):
     )  # as the Airflow hook lends one: its credentials go to the workers
     sender = build_sender(Settings.from_env({**os.environ, **env}), session)
     assert isinstance(sender, ProcessPoolSender)
+    small = sender.send_batch([outgoing(to="first@lead.example")])
+    assert small[0].outcome == Outcome.SENT
+    assert not sender.started  # one email is not worth spawning workers for
+    sender.spread_from = 12
     emails = [outgoing(to=f"p{i}@lead.example") for i in range(12)]
     start = time.monotonic()
     results = sender.send_batch(emails)
     elapsed = time.monotonic() - start
+    assert sender.started
     assert [r.execution_id for r in results] == [e.execution_id for e in emails]
     assert all(r.outcome == Outcome.SENT for r in results)
     assert len({r.provider_message_id for r in results}) == 12

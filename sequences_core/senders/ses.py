@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import (
@@ -24,6 +24,9 @@ from botocore.exceptions import (
 
 from sequences_core.rate import RateLimiter
 from sequences_core.senders import Outcome, OutgoingEmail, SendResult
+
+if TYPE_CHECKING:
+    from sequences_core.config import Settings
 
 RETRYABLE_CODES = {
     "Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException",
@@ -57,6 +60,26 @@ class SesSender:
         self.backoff_base = backoff_base
         self.limiter = RateLimiter(max_per_second)
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="ses")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, boto3_session: Any | None = None) -> SesSender:
+        """Here, not in `wiring`: a send worker process builds one and should import no more
+        than boto3 and this module (`wiring` brings SQLAlchemy and the services: seconds)."""
+        import boto3
+
+        session = boto3_session or boto3.session.Session()
+        client = session.client(
+            "sesv2",
+            region_name=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url,
+            config=client_config(settings.send_threads),
+        )
+        return cls(
+            client,
+            configuration_set=settings.ses_configuration_set,
+            threads=settings.send_threads,
+            max_per_second=settings.ses_max_send_rate,
+        )
 
     def _call(self, email: OutgoingEmail) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
