@@ -42,7 +42,9 @@ def pg_server(worker: str) -> Iterator[PgServer]:
     if external:
         yield PgServer(external)
         return
-    server = EmbeddedPostgres(ROOT / "var" / "test-pg" / worker, port=free_port(), durable=False)
+    # SEQUENCES_TEST_PG_DIR lets two checkouts' (or two people's) runs keep their servers apart.
+    base = Path(os.environ.get("SEQUENCES_TEST_PG_DIR", ROOT / "var" / "test-pg"))
+    server = EmbeddedPostgres(base / worker, port=free_port(), durable=False)
     server.start()
     try:
         yield PgServer(server.url())
