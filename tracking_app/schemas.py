@@ -25,6 +25,7 @@ from sequences_core.enums import (
 from sequences_core.schemas import LeadIn
 from sequences_core.services.dispatch import CycleSummary
 from sequences_core.services.enrollments import StatusAction
+from sequences_core.services.feedback import FeedbackSummary
 from sequences_core.services.metrics import Metrics
 
 MAX_BULK_API = 10_000
@@ -239,6 +240,7 @@ class ExecuteBody(In):
 class ExecuteOut(Out):
     scope: Literal["organization", "enrollment"]
     summary: CycleSummary
+    feedback: FeedbackSummary
 
 
 # --- events ----------------------------------------------------------------------------
