@@ -103,10 +103,14 @@ class Strict(BaseModel):
 
 
 class SendWindow(Strict):
-    start: time = time(9, 0)
-    end: time = time(17, 0)
-    # ISO weekdays, Monday = 1 … Sunday = 7
-    days: list[Annotated[int, Field(ge=1, le=7)]] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    """When emails may go out, in the lead's time zone (else the template's, else the org's)."""
+
+    start: time = Field(time(9, 0), description="Local wall time the window opens, e.g. 09:00.")
+    end: time = Field(time(17, 0), description="Local wall time it closes (after `start`).")
+    days: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5],
+        description="ISO weekdays it is open: Monday = 1 … Sunday = 7.",
+    )
 
     @field_validator("start", "end")
     @classmethod
@@ -126,23 +130,45 @@ class SendWindow(Strict):
 
 
 class Tracking(Strict):
-    opens: bool = True
-    clicks: bool = True
+    """What the emails track."""
+
+    opens: bool = Field(True, description="Add the open pixel.")
+    clicks: bool = Field(True, description="Rewrite links to count clicks.")
 
 
 class TemplateSettings(Strict):
-    pause_on_reply: bool = True
-    pause_on_meeting: bool = True
-    skip_weekends: bool = True
-    holidays: Country | None = None
-    daily_limit: Annotated[int, Field(ge=1, le=100_000)] | None = None
-    send_window: SendWindow = Field(default_factory=SendWindow)
-    timezone: Timezone | None = None
-    thread_follow_ups: bool = True
+    """How a template's steps are scheduled, threaded and tracked; every field has a default."""
+
+    pause_on_reply: bool = Field(True, description="Pause an enrollment when the lead replies.")
+    pause_on_meeting: bool = Field(True, description="Pause it when the lead books a meeting.")
+    skip_weekends: bool = Field(True, description="Send on weekdays only.")
+    holidays: Country | None = Field(
+        None,
+        description="Skip the public holidays of this country (ISO 3166 code, e.g. DE) for "
+        "leads without a country of their own.",
+    )
+    daily_limit: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        None, description="Emails this template sends a day at most (besides the mailbox's)."
+    )
+    send_window: SendWindow = Field(
+        default_factory=SendWindow, description="When emails may go out."
+    )
+    timezone: Timezone | None = Field(
+        None,
+        description="IANA zone for leads without one (else the organization's), e.g. "
+        "Europe/Berlin.",
+    )
+    thread_follow_ups: bool = Field(
+        True, description="Send follow-ups as replies in the first email's thread."
+    )
     # A reply from anyone at the company pauses the org's other sequences to that company.
-    stop_account_on_reply: bool = False
-    tracking: Tracking = Field(default_factory=Tracking)
-    jitter_minutes: Annotated[int, Field(ge=0, le=120)] = 5
+    stop_account_on_reply: bool = Field(
+        False, description="A reply from anyone at the company pauses the others there too."
+    )
+    tracking: Tracking = Field(default_factory=Tracking, description="Open and click tracking.")
+    jitter_minutes: Annotated[int, Field(ge=0, le=120)] = Field(
+        5, description="Spread sends over up to this many minutes after the window allows."
+    )
 
 
 @cache
@@ -185,11 +211,39 @@ def sanitise_html(value: str) -> str:
     return check_jinja(cleaned)
 
 
+_TEMPLATE_LANGUAGE = (
+    " A template (Jinja, sandboxed): `{{ first_name }}`, `{{ last_name }}`, `{{ company }}`, "
+    "`{{ title }}`, `{{ email }}`, custom fields by name, `{{ sender.name }}`, "
+    "`{{ sender.email }}`, `{{ unsubscribe_url }}`; `{{ company | default('your team') }}` "
+    "for a value a lead may lack (without a default, a missing value pauses the enrollment "
+    "instead of sending). Syntax errors are refused at save, naming the line."
+)
+
+
 class EmailConfig(Strict):
-    subject: Jinja | None = Field(default=None, max_length=998)
-    html: Annotated[str, AfterValidator(sanitise_html)] = Field(min_length=1, max_length=500_000)
-    text: Jinja | None = Field(default=None, max_length=500_000)
-    mailbox_id: uuid.UUID | None = None
+    """Send an email."""
+
+    subject: Jinja | None = Field(
+        default=None,
+        max_length=998,
+        description="One line; a follow-up without one replies in the thread (`Re: …`)."
+        + _TEMPLATE_LANGUAGE,
+    )
+    html: Annotated[str, AfterValidator(sanitise_html)] = Field(
+        min_length=1,
+        max_length=500_000,
+        description="The body. HTML is cleaned to what mail clients show (no scripts, event "
+        "handlers or embeds); an unsubscribe footer is added unless the body places "
+        "`{{ unsubscribe_url }}` itself." + _TEMPLATE_LANGUAGE,
+    )
+    text: Jinja | None = Field(
+        default=None,
+        max_length=500_000,
+        description="The plain-text part; made from the HTML if left out." + _TEMPLATE_LANGUAGE,
+    )
+    mailbox_id: uuid.UUID | None = Field(
+        None, description="Send this step from this mailbox instead of the enrollment's."
+    )
 
     @field_validator("subject")
     @classmethod
@@ -200,9 +254,15 @@ class EmailConfig(Strict):
 
 
 class WaitConfig(Strict):
-    days: Annotated[int, Field(ge=0, le=365)] = 0
-    hours: Annotated[int, Field(ge=0, le=24 * 365)] = 0
-    business_days: Annotated[int, Field(ge=0, le=260)] = 0
+    """Wait before the next step; at least one of the three above 0 (they add up)."""
+
+    days: Annotated[int, Field(ge=0, le=365)] = Field(0, description="Calendar days.")
+    hours: Annotated[int, Field(ge=0, le=24 * 365)] = Field(0, description="Hours.")
+    business_days: Annotated[int, Field(ge=0, le=260)] = Field(
+        0,
+        description="Weekdays that are not public holidays (the lead's country, else the "
+        "template's `holidays`).",
+    )
 
     @model_validator(mode="after")
     def _some_wait(self) -> WaitConfig:
@@ -212,15 +272,29 @@ class WaitConfig(Strict):
 
 
 class TaskConfig(Strict):
-    title: Jinja = Field(min_length=1, max_length=300)
-    description: Jinja | None = None
-    due_in_days: Annotated[int, Field(ge=0, le=365)] = 0
-    assignee: Email | None = None
+    """Create a task for a person (a call, a LinkedIn message) and go on."""
+
+    title: Jinja = Field(
+        min_length=1,
+        max_length=300,
+        description="What to do; a template, e.g. `Call {{ first_name }}`.",
+    )
+    description: Jinja | None = Field(None, description="Details; a template.")
+    due_in_days: Annotated[int, Field(ge=0, le=365)] = Field(
+        0, description="Days after the step runs that the task is due."
+    )
+    assignee: Email | None = Field(None, description="Who should do it (an email address).")
 
 
 class ConditionRule(Strict):
-    event: Literal["opened", "clicked", "replied", "not_opened", "not_clicked", "not_replied"]
-    within_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    """What a condition step checks about the lead in this enrollment."""
+
+    event: Literal["opened", "clicked", "replied", "not_opened", "not_clicked", "not_replied"] = (
+        Field(description="What the lead did (or did not do) with this sequence's emails.")
+    )
+    within_days: Annotated[int, Field(ge=1, le=365)] | None = Field(
+        None, description="Only in the last this many days; ever if left out."
+    )
 
 
 def check_branch(value: Any) -> int | str:
@@ -235,20 +309,36 @@ BranchTarget = Annotated[
 ]
 
 
+_BRANCH = "a step position (0 or more) to go to, `next` or `end`."
+
+
 class ConditionConfig(Strict):
-    rule: ConditionRule
-    if_true: BranchTarget = "next"
-    if_false: BranchTarget = "end"
+    """Branch on what the lead did. Not run by the dispatcher yet: an enrollment that reaches
+    this step pauses with `unsupported_step: condition`."""
+
+    rule: ConditionRule = Field(description="What to check.")
+    if_true: BranchTarget = Field("next", description="Where to go when it holds: " + _BRANCH)
+    if_false: BranchTarget = Field("end", description="Where to go otherwise: " + _BRANCH)
 
 
 class WebhookConfig(Strict):
-    url: HttpUrl
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
-    headers: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,100}$")], str] = Field(
-        default_factory=dict
+    """Call an HTTP endpoint. Not run by the dispatcher yet: an enrollment that reaches this
+    step pauses with `unsupported_step: webhook`."""
+
+    url: HttpUrl = Field(description="The http(s) URL to call.")
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(
+        "POST", description="The HTTP method."
     )
-    secret: str | None = Field(default=None, min_length=16, max_length=256)
-    body: Jinja | None = None
+    headers: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,100}$")], str] = Field(
+        default_factory=dict, description="Extra request headers, name → value."
+    )
+    secret: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=256,
+        description="A shared secret for the receiver to check the call by.",
+    )
+    body: Jinja | None = Field(None, description="The request body; a template.")
 
 
 STEP_CONFIGS: dict[StepType, type[Strict]] = {
@@ -296,17 +386,23 @@ def validate_category(value: str) -> str:
 
 
 class TemplateCreate(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    category: TemplateCategory = TemplateCategory.CUSTOM
-    settings: TemplateSettings = Field(default_factory=TemplateSettings)
+    name: str = Field(min_length=1, max_length=200, description="The template's name.")
+    description: str | None = Field(
+        default=None, max_length=5000, description="What it is for, for your team."
+    )
+    category: TemplateCategory = Field(TemplateCategory.CUSTOM, description="Its category.")
+    settings: TemplateSettings = Field(
+        default_factory=TemplateSettings, description="Scheduling, threading and tracking."
+    )
 
 
 class TemplateUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    category: TemplateCategory | None = None
-    settings: TemplateSettings | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="A new name.")
+    description: str | None = Field(default=None, max_length=5000, description="A new description.")
+    category: TemplateCategory | None = Field(None, description="A new category.")
+    settings: TemplateSettings | None = Field(
+        None, description="New settings, whole (fields left out take their defaults)."
+    )
 
 
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -331,22 +427,33 @@ CustomFields = Annotated[
 class LeadDetails(Strict):
     """What describes a lead besides its email; all optional, on create and on update."""
 
-    first_name: str | None = Field(default=None, max_length=200)
-    last_name: str | None = Field(default=None, max_length=200)
-    company: str | None = Field(default=None, max_length=300)
-    title: str | None = Field(default=None, max_length=300)
-    timezone: Timezone | None = None
-    country: Country | None = None
+    first_name: str | None = Field(default=None, max_length=200, description="First name.")
+    last_name: str | None = Field(default=None, max_length=200, description="Last name.")
+    company: str | None = Field(default=None, max_length=300, description="Company.")
+    title: str | None = Field(default=None, max_length=300, description="Job title.")
+    timezone: Timezone | None = Field(
+        None, description="IANA time zone the send window follows, e.g. America/New_York."
+    )
+    country: Country | None = Field(
+        None, description="ISO 3166 code (alpha-2 or alpha-3); its public holidays are skipped."
+    )
+
+
+_CUSTOM_FIELDS = (
+    "Your own fields, name → value; each name (letters, digits, _) is a template variable."
+)
 
 
 class LeadIn(LeadDetails):
-    email: Email
-    custom_fields: CustomFields = Field(default_factory=dict)
+    email: Email = Field(description="The lead's email address (the key for updates).")
+    custom_fields: CustomFields = Field(default_factory=dict, description=_CUSTOM_FIELDS)
 
 
 class LeadUpdate(LeadDetails):
-    email: Email | None = None
-    custom_fields: CustomFields | None = None
+    email: Email | None = Field(None, description="A new email address (cannot be removed).")
+    custom_fields: CustomFields | None = Field(
+        None, description=_CUSTOM_FIELDS + " Merged into the lead's; a null value removes one."
+    )
 
     @field_validator("email")
     @classmethod
@@ -357,11 +464,15 @@ class LeadUpdate(LeadDetails):
 
 
 class MailboxCreate(Strict):
-    from_email: Email
-    from_name: str | None = Field(default=None, max_length=200)
-    reply_to: Email | None = None
-    daily_limit: Annotated[int, Field(ge=1, le=100_000)] = 200
-    timezone: Timezone = "UTC"
+    from_email: Email = Field(description="The sender address.")
+    from_name: str | None = Field(
+        default=None, max_length=200, description="The sender's display name."
+    )
+    reply_to: Email | None = Field(None, description="Where replies go, if not `from_email`.")
+    daily_limit: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        200, description="Emails it sends a day at most."
+    )
+    timezone: Timezone = Field("UTC", description="IANA time zone its day is counted in.")
 
 
 def parse(model: type[M], raw: Any, prefix: str = "") -> M:
