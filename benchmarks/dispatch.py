@@ -33,7 +33,7 @@ from sequences_core.ids import new_id
 from sequences_core.render import Renderer
 from sequences_core.schemas import LeadIn, TemplateCreate, TemplateSettings
 from sequences_core.senders import Outcome, OutgoingEmail, SendResult
-from sequences_core.services.dispatch import _CLAIM, DispatchContext, run_dispatch_cycle
+from sequences_core.services.dispatch import _CLAIM, DispatchContext, dispatch_due
 from sequences_core.services.dispatch_batch import LeadRow
 from sequences_core.services.enrollments import bulk_enroll
 from sequences_core.services.leads import upsert_leads
@@ -139,7 +139,7 @@ def engine_run(engine, sender, n: int) -> float:  # type: ignore[no-untyped-def]
     )
     timer = Timer()
     with timer.run():
-        summary = run_dispatch_cycle(lambda: UnitOfWork(engine), ctx)
+        summary = dispatch_due(lambda: UnitOfWork(engine), ctx)
     assert summary.sent == n, summary
     return timer.seconds
 

@@ -32,7 +32,7 @@ from benchmarks.dispatch import ALWAYS, NullSender, seed
 from benchmarks.harness import ROOT, report, scratch_engine
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.embedded_db import free_port
-from sequences_core.services.dispatch import DispatchContext, run_dispatch_cycle
+from sequences_core.services.dispatch import DispatchContext, dispatch_due
 from sequences_core.tokens import Tokens
 
 SECONDS = int(os.environ.get("BENCH_TRACKING_SECONDS", "20"))
@@ -142,7 +142,7 @@ def pixel_path(engine: Engine) -> str:
         sender=NullSender(), tokens=Tokens(SECRET), public_url="http://x",
         now=lambda: datetime.now(UTC),
     )  # fmt: skip
-    run_dispatch_cycle(lambda: UnitOfWork(engine), ctx)
+    dispatch_due(lambda: UnitOfWork(engine), ctx)
     with engine.begin() as conn:  # sent an hour ago: the hits are not prefetches
         conn.execute(
             text("UPDATE sequence_step_executions SET completed_at = now() - interval '1 hour'")

@@ -1,5 +1,8 @@
 """sequences_dispatch: feedback first, then reconcile, plan shards, send them, summarise.
 
+The pieces of `sequences_core.services.cycle.run_cycle` (what `sequences tick` and
+`POST /execute` run in one go), one task each, with the sending mapped over hash shards.
+
 Every 10 minutes. Replies and bounces that arrived since the last run are applied before
 anything is sent; each mapped `send_batch` claims due enrollments of its hash shard with
 SKIP LOCKED, so workers scale out without double sends; the `ses_send` pool bounds how
@@ -39,14 +42,10 @@ def sequences_dispatch() -> None:
     def reconcile_stale_sends() -> dict[str, int]:
         from sequences_runtime import runtime
 
-        from sequences_core.clock import utcnow
-        from sequences_core.services import dispatch
+        from sequences_core.services.cycle import reconcile
 
         rt = runtime()
-        with rt.uow() as uow:
-            return dispatch.reconcile_stale_sends(
-                uow, rt.dispatch_context().sender, utcnow()
-            ).as_dict()
+        return reconcile(rt.uow, rt.dispatch_context()).as_dict()
 
     @task
     def plan_batches() -> list[dict[str, int]]:
@@ -63,12 +62,12 @@ def sequences_dispatch() -> None:
     def send_batch(shard: dict[str, int]) -> dict[str, int]:
         from sequences_runtime import runtime
 
-        from sequences_core.services.dispatch import DispatchScope, run_dispatch_cycle
+        from sequences_core.services.dispatch import DispatchScope, dispatch_due
 
         rt = runtime()
         ctx = rt.dispatch_context(int(get_current_context()["params"]["batch_size"]))
         scope = DispatchScope(shard=(shard["index"], shard["count"]))
-        return run_dispatch_cycle(rt.uow, ctx, scope).as_dict()
+        return dispatch_due(rt.uow, ctx, scope).as_dict()
 
     @task
     def summarise(results: list[dict[str, int]]) -> dict[str, Any]:

@@ -62,16 +62,15 @@ class Runtime:
         from sequences_core.wiring import build_sender, dispatch_context
 
         session = self.aws_session if self.settings.sender == "ses" else None
-        ctx = dispatch_context(self.settings, build_sender(self.settings, session))
-        ctx.batch_size = batch_size
-        return ctx
+        sender = build_sender(self.settings, session)
+        return dispatch_context(self.settings, sender, batch_size=batch_size)
 
     def feedback_cycle(self) -> dict[str, int]:
         """One pass over SQS, S3 and IMAP (the dispatch DAG's first task, the feedback DAG)."""
         from sequences_core.clock import utcnow
-        from sequences_core.services.ingest import run_feedback_cycle
+        from sequences_core.services.cycle import apply_feedback
 
-        return run_feedback_cycle(self.uow, self.feeds(), utcnow).as_dict()
+        return apply_feedback(self.uow, self.feeds(), utcnow).as_dict()
 
     def feeds(self) -> Feeds:
         from sequences_core.wiring import build_feeds

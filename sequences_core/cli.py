@@ -188,22 +188,17 @@ def demo() -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable summary")
 @friendly_errors
 def tick(org_id: str | None, batch_size: int, as_json: bool) -> None:
-    """Run one dispatch cycle now, outside Airflow."""
+    """Run one cycle now, outside Airflow: feedback, then dispatch."""
     from sequences_core.db.repository import as_uuid
-    from sequences_core.services.dispatch import DispatchScope, run_dispatch_cycle
-    from sequences_core.wiring import dispatch_context
+    from sequences_core.services.cycle import run_cycle
+    from sequences_core.services.dispatch import DispatchScope
+    from sequences_core.wiring import build_feeds, dispatch_context
 
     settings = _settings()
-    ctx = dispatch_context(settings)
-    ctx.batch_size = batch_size
+    ctx = dispatch_context(settings, batch_size=batch_size)
     scope = DispatchScope(organization_id=as_uuid(org_id, "org") if org_id else None)
-    feedback = _feedback_cycle(settings)  # feedback first: replies pause before anything sends
-    summary = run_dispatch_cycle(uow_factory(settings), ctx, scope)
-    _print_summary(
-        "dispatch cycle",
-        {**summary.as_dict(), **{f"feedback_{k}": v for k, v in feedback.items()}},
-        as_json,
-    )
+    report = run_cycle(uow_factory(settings), ctx, build_feeds(settings), scope)
+    _print_summary("dispatch cycle", report.as_dict(), as_json)
 
 
 def _feedback_cycle(settings: Settings) -> dict[str, int]:

@@ -21,10 +21,16 @@ VERP_PLACEHOLDER = "{execution}"
 
 
 class ComposeContext(Protocol):
-    tokens: Tokens
-    public_url: str
-    renderer: Renderer
-    unsubscribe_mailto: str | None
+    """Read-only, so a frozen `DispatchContext` is one."""
+
+    @property
+    def tokens(self) -> Tokens: ...
+    @property
+    def public_url(self) -> str: ...
+    @property
+    def renderer(self) -> Renderer: ...
+    @property
+    def unsubscribe_mailto(self) -> str | None: ...
 
 
 class Recipient(Protocol):

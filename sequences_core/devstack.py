@@ -30,9 +30,9 @@ from sequences_core.db.uow import UnitOfWork
 from sequences_core.devstack_airflow import LocalAirflow, airflow_env, start_airflow
 from sequences_core.devstack_aws import LocalAws, start_local_aws
 from sequences_core.embedded_db import EmbeddedPostgres
+from sequences_core.services.cycle import run_cycle
 from sequences_core.services.demo import seed_demo
-from sequences_core.services.dispatch import run_dispatch_cycle
-from sequences_core.wiring import DATABASE, dispatch_context, embedded_server
+from sequences_core.wiring import DATABASE, build_feeds, dispatch_context, embedded_server
 
 READY_LINE = "sequences stack is up"
 DEMO_FROM = "demo@sequences.example"
@@ -45,9 +45,10 @@ def _dispatch_every(
     settings: Settings, engine: Engine, stop: threading.Event, console: Console
 ) -> None:
     ctx = dispatch_context(settings)
+    feeds = build_feeds(settings)
     while not stop.is_set():
         try:
-            summary = run_dispatch_cycle(lambda: UnitOfWork(engine), ctx)
+            summary = run_cycle(lambda: UnitOfWork(engine), ctx, feeds).dispatch
         except Exception as err:  # keep the stack up; the next cycle retries
             console.print(f"[red]dispatch cycle failed:[/red] {err}")
         else:

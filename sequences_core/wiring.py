@@ -77,9 +77,13 @@ def build_sender(settings: Settings, boto3_session: Any | None = None) -> Sender
 
 
 def dispatch_context(
-    settings: Settings, sender: Sender | None = None, now: Callable[[], datetime] = utcnow
+    settings: Settings,
+    sender: Sender | None = None,
+    now: Callable[[], datetime] = utcnow,
+    batch_size: int = 500,
 ) -> DispatchContext:
     return DispatchContext(
+        batch_size=batch_size,
         sender=sender or build_sender(settings),
         tokens=Tokens(settings.secret_key),
         public_url=settings.public_url,

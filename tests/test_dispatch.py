@@ -7,6 +7,7 @@ import gc
 import time
 import uuid
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
@@ -29,7 +30,8 @@ from sequences_core.db.uow import UnitOfWork
 from sequences_core.schemas import LeadIn, TemplateCreate
 from sequences_core.senders import Outcome, SendResult
 from sequences_core.senders.outbox import OutboxSender
-from sequences_core.services.dispatch import DispatchContext, run_dispatch_cycle
+from sequences_core.services.cycle import run_cycle
+from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.enrollments import bulk_enroll
 from sequences_core.services.leads import upsert_leads
 from sequences_core.services.steps import add_step
@@ -129,7 +131,7 @@ def test_three_weeks_across_zones_respect_windows_holidays_and_spacing(
     ctx = context(tmp_path, clock)
     end = clock() + timedelta(weeks=3)
     while clock() < end:
-        run_dispatch_cycle(new_uow, ctx)
+        run_cycle(new_uow, ctx)
         clock.advance(timedelta(minutes=10))
 
     with new_uow() as check:
@@ -193,7 +195,7 @@ def test_daily_limit_sends_exactly_the_limit_each_day(uow, org_id, new_uow, tmp_
     )
     ctx = context(tmp_path, clock)
     for _ in range(4 * 24 * 2):
-        run_dispatch_cycle(new_uow, ctx)
+        run_cycle(new_uow, ctx)
         clock.advance(timedelta(minutes=30))
     with new_uow() as check:
         days = Counter(
@@ -227,7 +229,7 @@ def test_suppressed_unsubscribed_and_inactive_leads_get_nothing(uow, org_id, new
         Lead.__table__.update().where(Lead.email == "p2@x.example").values(status="left_company")
     )
     uow.commit()
-    summary = run_dispatch_cycle(new_uow, context(tmp_path, clock))
+    summary = run_cycle(new_uow, context(tmp_path, clock)).dispatch
     assert [m["To"] for m in sent_mail(tmp_path)] == ["P <p3@x.example>"]
     assert (summary.sent, summary.stopped) == (1, 3)
     with new_uow() as check:
@@ -258,7 +260,7 @@ def test_missing_variable_pauses_with_the_reason(uow, org_id, new_uow, tmp_path)
         ],
         clock(),
     )
-    summary = run_dispatch_cycle(new_uow, context(tmp_path, clock))
+    summary = run_cycle(new_uow, context(tmp_path, clock)).dispatch
     assert (summary.sent, summary.paused) == (1, 1)
     with new_uow() as check:
         paused = check.session.scalars(
@@ -286,7 +288,7 @@ def test_out_of_window_defers_to_next_opening_with_jitter_inside(uow, org_id, ne
         ],
         clock(),
     )
-    summary = run_dispatch_cycle(new_uow, context(tmp_path, clock))
+    summary = run_cycle(new_uow, context(tmp_path, clock)).dispatch
     assert (summary.sent, summary.deferred_window) == (0, 20)
     with new_uow() as check:
         runs = sorted(check.session.scalars(select(SequenceEnrollment.next_run_at)))
@@ -333,7 +335,7 @@ def test_ses_raw_mime_has_parts_pixel_signed_links_and_unsubscribe_headers(
         now=clock,
         public_url="https://track.example",
     )
-    summary = run_dispatch_cycle(new_uow, ctx)
+    summary = run_cycle(new_uow, ctx).dispatch
     assert summary.sent == 1
     [message] = backend.sent_messages[before:]
     raw = email.message_from_string(message.raw_data)
@@ -373,9 +375,9 @@ def test_rerun_sends_nothing_new(uow, org_id, new_uow, tmp_path):
         clock(),
     )
     ctx = context(tmp_path, clock)
-    assert run_dispatch_cycle(new_uow, ctx).sent == 50
+    assert run_cycle(new_uow, ctx).dispatch.sent == 50
     for _ in range(3):
-        assert run_dispatch_cycle(new_uow, ctx).sent == 0
+        assert run_cycle(new_uow, ctx).dispatch.sent == 0
     with new_uow() as check:
         assert check.session.scalar(select(func.count()).select_from(SequenceStepExecution)) == 50
 
@@ -398,7 +400,7 @@ def test_permanent_ses_rejection_fails_enrollment_and_releases_the_slot(
         now=clock,
         public_url="https://track.example",
     )
-    summary = run_dispatch_cycle(new_uow, ctx)
+    summary = run_cycle(new_uow, ctx).dispatch
     assert (summary.sent, summary.failed) == (0, 1)
     with new_uow() as check:
         enrollment = check.session.scalars(select(SequenceEnrollment)).one()
@@ -441,7 +443,7 @@ def test_stale_ses_send_is_marked_unknown_and_never_resent(
         now=clock,
         public_url="https://track.example",
     )
-    summary = run_dispatch_cycle(new_uow, ctx)
+    summary = run_cycle(new_uow, ctx).dispatch
     assert (summary.reconciled, summary.sent, summary.paused) == (1, 0, 1)
     with new_uow() as check:
         execution = check.session.scalars(select(SequenceStepExecution)).one()
@@ -449,7 +451,7 @@ def test_stale_ses_send_is_marked_unknown_and_never_resent(
     assert execution.status == "unknown" and "not resent" in execution.error
     assert (state.status, state.paused_reason) == ("paused", "delivery_unknown")
     clock.advance(timedelta(days=1))
-    assert run_dispatch_cycle(new_uow, ctx).sent == 0
+    assert run_cycle(new_uow, ctx).dispatch.sent == 0
 
 
 class _FlakySender(OutboxSender):
@@ -484,8 +486,8 @@ def test_overlapping_batches_keep_the_limit_and_send_each_email_once(
         clock(),
     )
     ctx = context(tmp_path, clock, batch_size=7)
-    ctx.sender = _FlakySender(tmp_path)
-    summary = run_dispatch_cycle(new_uow, ctx)
+    ctx = replace(ctx, sender=_FlakySender(tmp_path))
+    summary = run_cycle(new_uow, ctx).dispatch
     assert summary.retry > 0 and summary.batches > 2 and summary.deferred_limit > 0
 
     def counted() -> int:
@@ -501,7 +503,7 @@ def test_overlapping_batches_keep_the_limit_and_send_each_email_once(
     # The failed ones retry after their backoff and take the slots they gave back.
     for _ in range(6):
         clock.advance(timedelta(minutes=30))
-        run_dispatch_cycle(new_uow, ctx)
+        run_cycle(new_uow, ctx)
     recipients = [m["To"] for m in sent_mail(tmp_path)]
     assert len(recipients) == len(set(recipients)) == counted() == 40
 
@@ -538,7 +540,7 @@ def test_a_send_slower_than_the_lease_does_not_deadlock_the_cycle(
         def lookup(self, execution_id):
             return outbox.lookup(execution_id)
 
-    ctx.sender = SlowSender()
+    ctx = replace(ctx, sender=SlowSender())
     decide, calls = dispatch._decide, []
 
     def decide_after_the_lease(ctx_, factory, scope, now, *rest):
@@ -551,7 +553,7 @@ def test_a_send_slower_than_the_lease_does_not_deadlock_the_cycle(
     monkeypatch.setattr(dispatch, "_decide", decide_after_the_lease)
     done: list[int] = []
     cycle = threading.Thread(
-        target=lambda: done.append(run_dispatch_cycle(new_uow, ctx).sent), daemon=True
+        target=lambda: done.append(run_cycle(new_uow, ctx).dispatch.sent), daemon=True
     )
     cycle.start()
     cycle.join(30)
@@ -588,9 +590,9 @@ def test_the_cycle_keeps_the_collector_off_its_path_and_puts_it_back(
         def lookup(self, execution_id):
             return outbox.lookup(execution_id)
 
-    ctx.sender = Watching()
+    ctx = replace(ctx, sender=Watching())
     before = (gc.get_threshold(), gc.get_freeze_count())
-    assert run_dispatch_cycle(new_uow, ctx).sent == 1
+    assert run_cycle(new_uow, ctx).dispatch.sent == 1
     [(young, frozen)] = during
     assert young >= 20_000 and frozen > before[1]
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
@@ -599,7 +601,7 @@ def test_the_cycle_keeps_the_collector_off_its_path_and_puts_it_back(
     try:
         frozen = gc.get_freeze_count()
         enrol(uow, org_id, template, [LeadIn(email="h@x.example", first_name="H")], clock())
-        assert run_dispatch_cycle(new_uow, ctx).sent == 1
+        assert run_cycle(new_uow, ctx).dispatch.sent == 1
         assert during[-1][0] >= 20_000
         # not thawed (0), not frozen further (more); frozen objects may still be freed
         assert 0 < gc.get_freeze_count() <= frozen and gc.get_threshold() == before[0]

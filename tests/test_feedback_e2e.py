@@ -20,7 +20,8 @@ from sequences_core.db.models import (
     Suppression,
 )
 from sequences_core.schemas import LeadIn
-from sequences_core.services.dispatch import DispatchContext, run_dispatch_cycle
+from sequences_core.services.cycle import run_cycle
+from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.ingest import run_feedback_cycle
 from sequences_core.tokens import Tokens
 from sequences_core.wiring import build_feeds, build_sender
@@ -97,7 +98,7 @@ def test_feedback_stops_the_right_leads_and_ooo_resumes(
         now=clock,
         public_url="https://track.example",
     )
-    assert run_dispatch_cycle(new_uow, ctx).sent == len(PEOPLE)
+    assert run_cycle(new_uow, ctx).dispatch.sent == len(PEOPLE)
 
     with new_uow() as read:
         sent = {
@@ -239,7 +240,7 @@ def test_feedback_stops_the_right_leads_and_ooo_resumes(
     ]
 
     clock.advance(timedelta(days=1, hours=1))
-    second = run_dispatch_cycle(new_uow, ctx)
+    second = run_cycle(new_uow, ctx).dispatch
     with new_uow() as read:
         latest = {
             lead.email.split("@")[0]: e.current_step
@@ -251,7 +252,7 @@ def test_feedback_stops_the_right_leads_and_ooo_resumes(
 
     clock.current = datetime.combine(back + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     clock.advance(timedelta(minutes=5))
-    third = run_dispatch_cycle(new_uow, ctx)
+    third = run_cycle(new_uow, ctx).dispatch
     assert third.sent >= 1
     with new_uow() as read:
         away = read.session.scalars(

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from sequences_core.db.models import Mailbox, Organization, SequenceEnrollment, Suppression
 from sequences_core.schemas import LeadIn
-from sequences_core.services.dispatch import run_dispatch_cycle
+from sequences_core.services.cycle import run_cycle
 from sequences_core.services.feedback import meeting_booked, unsubscribe
 from sequences_core.services.reputation import guard_reputation
 from tests.conftest import FakeClock
@@ -56,7 +56,7 @@ def test_bounce_rate_at_five_percent_pauses_the_mailbox_and_sending_stops(
     assert box.status == "paused" and "hard bounces" in box.paused_reason
     template = sequence(uow, org_id, [email_step("Hi")], **ALWAYS)
     enrol(uow, org_id, template, [LeadIn(email="next@x.example", first_name="N")], NOW)
-    summary = run_dispatch_cycle(new_uow, context(tmp_path, FakeClock(NOW)))
+    summary = run_cycle(new_uow, context(tmp_path, FakeClock(NOW))).dispatch
     assert (summary.sent, summary.deferred_paused) == (0, 1)
 
 
@@ -124,7 +124,7 @@ def test_verp_reply_to_matches_a_reply_without_threading_headers(uow, org_id, ne
         uow, org_id, [email_step("Hi"), ("wait", {"days": 2}), email_step("Again")], **ALWAYS
     )
     enrol(uow, org_id, template, [LeadIn(email="ann@lead.example", first_name="Ann")], NOW)
-    run_dispatch_cycle(new_uow, context(tmp_path, FakeClock(NOW)))
+    run_cycle(new_uow, context(tmp_path, FakeClock(NOW)))
     sent = next(tmp_path.glob("*.eml")).read_text()
     reply_to = next(
         line.split(": ", 1)[1] for line in sent.splitlines() if line.startswith("Reply-To")

@@ -19,6 +19,7 @@ from sequences_core.feedback.sns import CertFetcher
 from sequences_core.rate import RateLimiter
 from sequences_core.senders import Sender
 from sequences_core.services.dispatch import DispatchContext
+from sequences_core.services.ingest import Feeds
 from sequences_core.services.organizations import authenticate as authenticate_key
 from sequences_core.services.tracking import GeoLookup, Hit, record_hits
 from sequences_core.tokens import Tokens
@@ -52,10 +53,12 @@ class AppState:
     api_rate: float = 10.0
     api_burst: float = 20.0
     sender_factory: Callable[[], Sender] | None = None
+    feeds_factory: Callable[[], Feeds] | None = None
     hits: HitBuffer = field(init=False)
     _limiters: dict[str, RateLimiter] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _dispatch: DispatchContext | None = None
+    _feeds: Feeds | None = None
 
     def __post_init__(self) -> None:
         self.hits = HitBuffer(self._write_hits)
@@ -81,6 +84,17 @@ class AppState:
                 sender = self.sender_factory() if self.sender_factory else None
                 self._dispatch = dispatch_context(self.settings, sender)
             return self._dispatch
+
+    def feeds(self) -> Feeds:
+        """The feedback feeds a cycle reads first; built on first use, once per worker."""
+        with self._lock:
+            if self._feeds is None:
+                from sequences_core.wiring import build_feeds
+
+                self._feeds = (
+                    self.feeds_factory() if self.feeds_factory else build_feeds(self.settings)
+                )
+            return self._feeds
 
 
 def state() -> AppState:

@@ -78,9 +78,12 @@ FOR UPDATE SKIP LOCKED
 """
 
 
-@dataclass
+@dataclass(frozen=True)
 class DispatchContext:
-    """Everything a cycle needs besides the database; built once per process and reused."""
+    """Everything a cycle needs besides the database; built once per process and reused.
+
+    Frozen: a variant (another batch size, a test's sender) is a `dataclasses.replace`.
+    """
 
     sender: Sender
     tokens: Tokens
@@ -862,14 +865,16 @@ class _CollectorOutOfTheWay:
 _collector = _CollectorOutOfTheWay()
 
 
-def run_dispatch_cycle(
+def dispatch_due(
     uow_factory: Callable[[], UnitOfWork],
     ctx: DispatchContext,
     scope: DispatchScope | None = None,
     *,
     max_batches: int = 10_000,
 ) -> CycleSummary:
-    """Reconcile, then claim-decide / commit-send-record batch after batch until nothing is due.
+    """Claim-decide / commit-send-record batch after batch until nothing in `scope` is due.
+
+    One piece of a cycle (`services/cycle.run_cycle` runs feedback and reconciliation first).
 
     Two batches overlap: while a second thread commits, sends and records one, this thread
     claims and renders the next (SKIP LOCKED keeps them apart; PostgreSQL works on one batch
@@ -877,8 +882,7 @@ def run_dispatch_cycle(
     two never wait on each other's counter locks.
     """
     scope = scope or DispatchScope()
-    with uow_factory() as uow:
-        summary = reconcile_stale_sends(uow, ctx.sender, ctx.now())
+    summary = CycleSummary()
     with (
         _collector.during_a_cycle(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-send") as pool,

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sequences_core.db.models import SequenceEnrollment, SequenceTemplate
 from sequences_core.db.repository import get_owned
 from sequences_core.services import metrics as service
-from sequences_core.services.dispatch import DispatchScope, run_dispatch_cycle
+from sequences_core.services.cycle import run_cycle
+from sequences_core.services.dispatch import DispatchScope
 from tracking_app.api import bp
 from tracking_app.registry import API
 from tracking_app.schemas import ExecuteBody, ExecuteOut, MetricsQuery, MetricsReportOut
@@ -20,19 +21,21 @@ TAG = "execution"
 
 @API.route(bp, "/execute", "POST", tag=TAG, body=ExecuteBody, response=ExecuteOut, errors=(404,))
 def execute(body: ExecuteBody) -> dict[str, Any]:
-    """Run one dispatch cycle for your organization now (or for one enrollment).
+    """Run one cycle for your organization now (or for one enrollment).
 
-    The same cycle the scheduler runs: windows, limits and suppression all apply.
+    The same cycle the scheduler runs: feedback that has arrived (replies, bounces,
+    unsubscribes) is applied first, then windows, limits and suppression all apply.
     """
     scope = DispatchScope(organization_id=org())
     if body.enrollment_id is not None:
         get_owned(unit().session, SequenceEnrollment, org(), body.enrollment_id, what="enrollment")
         scope = DispatchScope(organization_id=org(), enrollment_id=body.enrollment_id)
     app_state = state()
-    summary = run_dispatch_cycle(app_state.uow, app_state.dispatch(), scope)
+    report = run_cycle(app_state.uow, app_state.dispatch(), app_state.feeds(), scope)
     return {
         "scope": "enrollment" if body.enrollment_id else "organization",
-        "summary": summary,
+        "summary": report.dispatch,
+        "feedback": report.feedback,
     }
 
 
