@@ -19,10 +19,11 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    create_model,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, core_schema
 
 from sequences_core.email_address import Email
 from sequences_core.enums import (
@@ -34,7 +35,7 @@ from sequences_core.enums import (
     TaskStatus,
     TemplateCategory,
 )
-from sequences_core.schemas import LeadIn
+from sequences_core.schemas import STEP_CONFIGS, LeadIn
 from sequences_core.services.dispatch import CycleSummary
 from sequences_core.services.enrollments import StatusAction
 from sequences_core.services.feedback import FeedbackSummary
@@ -248,25 +249,97 @@ class StepsQuery(Query):
 
 
 _STEP_TYPE = "What the step does: send an email, wait, create a task, branch, call a webhook."
-_CONFIG = "The step's settings; their shape depends on `type`."
 
 
 class StepCreate(In):
+    """`config` is validated by the core for the step's `type` (a 422 names `config.<field>`),
+    so this model takes it as an object; the document shows it as what it is, one body shape
+    per step type, discriminated by `type` (`_step_shapes`)."""
+
     template_id: uuid.UUID = Field(description="The template to add the step to.")
     type: StepType = Field(description=_STEP_TYPE)
-    config: dict[str, Any] = Field(default_factory=dict, description=_CONFIG)
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="The step's settings; their shape depends on `type`."
+    )
     position: Annotated[int, Field(ge=0, le=10_000)] | None = Field(
         None, description="Where to insert the step (0 is first); at the end if left out."
     )
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        shapes = {
+            kind.value: shape.__pydantic_core_schema__ for kind, shape in _CREATE_SHAPES.items()
+        }
+        union = handler(core_schema.tagged_union_schema(shapes, discriminator="type"))
+        return {**union, "description": "A step of one type, with that type's `config`."}
+
 
 class StepUpdate(In):
+    """Like StepCreate's, `config` is validated by the core: for `type`, or for the step's
+    own type when `type` is left out (which no discriminator can express, so the document
+    gives one shape per type plus one without `type`)."""
+
     type: StepType | None = Field(
         None, description="A new type; the step keeps its own if left out."
     )
     config: dict[str, Any] = Field(
         description="The whole new config, for `type` (or the step's current type)."
     )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        union = core_schema.union_schema
+        typed = handler(
+            union([shape.__pydantic_core_schema__ for shape in _UPDATE_SHAPES.values()])
+        )
+        configs = handler(union([c.__pydantic_core_schema__ for c in STEP_CONFIGS.values()]))
+        same_type = {
+            "title": "StepConfigUpdate",
+            "description": "A new config for the step's own type (no `type`).",
+            "type": "object",
+            "properties": {
+                "config": {
+                    **configs,
+                    "description": "The whole new config, for the step's current type.",
+                }
+            },
+            "required": ["config"],
+            "additionalProperties": False,
+        }
+        return {
+            "oneOf": [*typed["anyOf"], same_type],
+            "description": "A new config, with a new `type` or for the step's own.",
+        }
+
+
+def _step_shapes(suffix: str, shared: type[BaseModel]) -> dict[StepType, type[BaseModel]]:
+    """One body shape per step type, for the document: `shared`'s fields, with `type` fixed
+    and `config` that type's schema (the core's STEP_CONFIGS, which validate it)."""
+    fields: dict[str, Any] = {
+        name: (field.annotation, field)
+        for name, field in shared.model_fields.items()
+        if name not in ("type", "config")
+    }
+    return {
+        kind: create_model(
+            f"{kind.value.capitalize()}Step{suffix}",
+            __base__=In,
+            __doc__=config.__doc__,
+            # a Literal of a value known at run time, which no static type can spell
+            type=(Literal[kind], Field(description="The step type.")),  # type: ignore[arg-type]
+            config=(config, Field(description=f"The `{kind.value}` step's settings.")),
+            **fields,
+        )
+        for kind, config in STEP_CONFIGS.items()
+    }
+
+
+_CREATE_SHAPES = _step_shapes("Create", StepCreate)
+_UPDATE_SHAPES = _step_shapes("Update", StepUpdate)
 
 
 class StepReorder(In):
