@@ -68,6 +68,9 @@ from sequences_core.services.dispatch_batch import Batch, DueEnrollment, LeadRow
 from sequences_core.tokens import Tokens
 
 MAX_SEND_ATTEMPTS = 5
+# An email deferred by a spent daily limit goes within this many minutes of the refilled
+# limit's first window opening, so a day's deferred emails do not all go at one instant.
+LIMIT_JITTER_MINUTES = 5
 
 _CLAIM = """
 SELECT id FROM sequence_enrollments
@@ -178,9 +181,23 @@ class DispatchScope:
         return " ".join(parts), params
 
 
+def lead_zone(settings: TemplateSettings, lead: Recipient, org: Organization) -> tuple[str, str]:
+    """The zone a lead's emails are timed in and whose it is: the lead's, else the template's,
+    else the org's (`schedule_explain` names the source)."""
+    for source, zone in (
+        ("lead", lead.timezone),
+        ("template", settings.timezone),
+        ("organization", org.timezone),
+    ):
+        if zone:
+            return zone, source
+    return "UTC", "default"
+
+
 def send_rules(settings: TemplateSettings, lead: Recipient, org: Organization) -> SendRules:
-    """The lead's zone first, then the template's, then the org's."""
-    zone = lead.timezone or settings.timezone or org.timezone or "UTC"
+    """When a lead may be mailed: in `lead_zone`, the template's window and days, the
+    holidays of the lead's country (else the template's)."""
+    zone, _ = lead_zone(settings, lead, org)
     days = frozenset(settings.send_window.days)
     if settings.skip_weekends:
         days = days - {6, 7} or days
@@ -191,6 +208,60 @@ def send_rules(settings: TemplateSettings, lead: Recipient, org: Organization) -
         days=days,
         holiday_country=lead.country or settings.holidays,
     )
+
+
+def choose_mailbox(
+    batch: Batch, e: DueEnrollment, step: SequenceStep, org: Organization
+) -> Mailbox | None:
+    """The enrollment's mailbox, else the step's, else the org's first (its own only)."""
+    for ident in (e.mailbox_id, step.config.get("mailbox_id")):
+        if ident is not None:
+            mailbox = batch.mailboxes.get(uuid.UUID(str(ident)))
+            if mailbox is not None and mailbox.organization_id == org.id:
+                return mailbox
+    return batch.default_mailbox.get(org.id)
+
+
+def counter_keys(
+    org: Organization,
+    mailbox: Mailbox,
+    template_id: uuid.UUID,
+    settings: TemplateSettings,
+    now: datetime,
+) -> tuple[CounterKey, ...]:
+    """The daily limits an email sent at `now` draws on, in the order a spent one is named:
+    the mailbox's day in its zone (warm-up ramp applied), the template's and the org's caps
+    in the org's zone."""
+    mailbox_day = local_day(now, mailbox.timezone)
+    keys = [
+        CounterKey(
+            org.id,
+            CounterScope.MAILBOX,
+            mailbox.id,
+            mailbox_day,
+            warmup_limit(mailbox.daily_limit, mailbox.warmup, mailbox_day),
+            mailbox.timezone,
+        )
+    ]
+    org_day = local_day(now, org.timezone)
+    if settings.daily_limit:
+        keys.append(
+            CounterKey(
+                org.id,
+                CounterScope.TEMPLATE,
+                template_id,
+                org_day,
+                settings.daily_limit,
+                org.timezone,
+            )
+        )
+    if org.daily_limit:
+        keys.append(
+            CounterKey(
+                org.id, CounterScope.ORGANIZATION, org.id, org_day, org.daily_limit, org.timezone
+            )
+        )
+    return tuple(keys)
 
 
 _SUPPRESSION_STATUS = {
@@ -208,7 +279,7 @@ class _Steppable(Protocol):
     completed_at: datetime | None
 
 
-def _advance_past_waits(
+def advance_past_waits(
     enrollment: _Steppable, steps: list[SequenceStep], rules: SendRules, since: datetime
 ) -> None:
     """After a step went at `since`: skip over waits (spacing from when it actually went)."""
@@ -281,7 +352,7 @@ class _Decider:
                 return None
             step = steps[e.current_step]
             if step.type == StepType.WAIT:
-                _advance_past_waits(e, steps, rules, e.last_step_at or self.now)
+                advance_past_waits(e, steps, rules, e.last_step_at or self.now)
                 if e.next_run_at is None or e.next_run_at > self.now:
                     return None
             elif step.type == StepType.TASK:
@@ -332,7 +403,7 @@ class _Decider:
             if latest.status == ExecutionStatus.SENT:  # sent, but the advance was lost: catch up
                 e.current_step += 1
                 e.last_step_at = latest.completed_at or self.now
-                _advance_past_waits(e, steps, rules, e.last_step_at)
+                advance_past_waits(e, steps, rules, e.last_step_at)
                 return None
             if latest.status in (ExecutionStatus.SENDING, ExecutionStatus.PENDING):
                 e.next_run_at = max(latest.lease_expires_at or self.now, self.now) + timedelta(
@@ -344,7 +415,7 @@ class _Decider:
             attempt = latest.attempt + 1
             if attempt > MAX_SEND_ATTEMPTS:
                 return self.stop(e, EnrollmentStatus.FAILED, f"send failed {latest.attempt} times")
-        mailbox = self._mailbox(e, step, org)
+        mailbox = choose_mailbox(self.batch, e, step, org)
         if mailbox is None:
             return self.pause(e, "no_mailbox")
         if mailbox.status != MailboxStatus.ACTIVE or org.paused_reason:
@@ -397,14 +468,6 @@ class _Decider:
         self.candidates.append((e, pending))
         return None
 
-    def _mailbox(self, e: DueEnrollment, step: SequenceStep, org: Organization) -> Mailbox | None:
-        for ident in (e.mailbox_id, step.config.get("mailbox_id")):
-            if ident is not None:
-                mailbox = self.batch.mailboxes.get(uuid.UUID(str(ident)))
-                if mailbox is not None and mailbox.organization_id == org.id:
-                    return mailbox
-        return self.batch.default_mailbox.get(org.id)
-
     def _send_rules(
         self, template_id: uuid.UUID, settings: TemplateSettings, lead: LeadRow, org: Organization
     ) -> SendRules:
@@ -422,44 +485,11 @@ class _Decider:
         settings: TemplateSettings,
     ) -> tuple[CounterKey, ...]:
         cached = self._keys.get((mailbox.id, template_id))
-        if cached is not None:
-            return cached
-        mailbox_day = local_day(self.now, mailbox.timezone)
-        keys = [
-            CounterKey(
-                org.id,
-                CounterScope.MAILBOX,
-                mailbox.id,
-                mailbox_day,
-                warmup_limit(mailbox.daily_limit, mailbox.warmup, mailbox_day),
-                mailbox.timezone,
+        if cached is None:
+            cached = self._keys[mailbox.id, template_id] = counter_keys(
+                org, mailbox, template_id, settings, self.now
             )
-        ]
-        org_day = local_day(self.now, org.timezone)
-        if settings.daily_limit:
-            keys.append(
-                CounterKey(
-                    org.id,
-                    CounterScope.TEMPLATE,
-                    template_id,
-                    org_day,
-                    settings.daily_limit,
-                    org.timezone,
-                )
-            )
-        if org.daily_limit:
-            keys.append(
-                CounterKey(
-                    org.id,
-                    CounterScope.ORGANIZATION,
-                    org.id,
-                    org_day,
-                    org.daily_limit,
-                    org.timezone,
-                )
-            )
-        self._keys[mailbox.id, template_id] = found = tuple(keys)
-        return found
+        return cached
 
     def _execution_row(
         self,
@@ -524,7 +554,9 @@ class _Decider:
                 spent = next(k for k in pending.counters if remaining[k] <= 0)
                 refill = next_day_start(self.now, spent.zone)
                 opening = next_allowed_instant(refill, pending.rules)
-                e.next_run_at = with_jitter(opening, pending.rules, 5, self.ctx.rng)
+                e.next_run_at = with_jitter(
+                    opening, pending.rules, LIMIT_JITTER_MINUTES, self.ctx.rng
+                )
                 self.summary.deferred_limit += 1
         counters.release(self.uow.session, remaining)
         return ready
@@ -689,7 +721,7 @@ def _record(
                 }
             )
             progress = _Progress(current_step=p.step_position + 1)
-            _advance_past_waits(progress, p.steps, p.rules, now)
+            advance_past_waits(progress, p.steps, p.rules, now)
             summary.completed += progress.status == EnrollmentStatus.COMPLETED
             writes[_ADVANCE].append(
                 {
