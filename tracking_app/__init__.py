@@ -72,6 +72,7 @@ def create_app(
     app.teardown_appcontext(close_unit)
 
     from tracking_app import api, tracking, webhooks
+    from tracking_app.openapi import docs_asset
     from tracking_app.registry import API, PREFIX
 
     app.register_blueprint(api.bp)
@@ -84,7 +85,11 @@ def create_app(
 
     @app.get(f"{PREFIX}/docs")
     def docs() -> Response:
-        return Response(API.docs_page(), mimetype="text/html")
+        return API.docs_page()
+
+    @app.get(f"{PREFIX}/docs/<version>/<path:name>")
+    def docs_assets(version: str, name: str) -> Response:
+        return docs_asset(version, name)
 
     @app.get("/healthz")
     def health() -> Response:

@@ -7,17 +7,28 @@ is written by hand.
 
 from __future__ import annotations
 
-import html
-import json
+import importlib.util
+import inspect
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any, Literal
+from functools import cache, wraps
+from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+)
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from sequences_core.schemas import parse
 from tracking_app.errors import BadRequest, UnsupportedMedia
@@ -25,16 +36,6 @@ from tracking_app.schemas import ErrorResponse
 
 View = Callable[..., Any]
 _RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-_REASONS = {
-    400: "Malformed request (not JSON, bad query string)",
-    401: "Missing, unknown or revoked API key",
-    404: "No such resource in your organization",
-    409: "The request conflicts with the resource's state",
-    413: "Request body too large",
-    415: "Body must be application/json",
-    422: "A field is not valid; `fields` names each",
-    429: "Too many requests; retry after `Retry-After` seconds",
-}
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Operation:
     error_media: str
     upload: str | None
     also: tuple[int, ...]  # other success codes with the same answer (200 for an update)
+    module: str  # the view's module, whose docstring describes the operation's tag
 
     @property
     def path(self) -> str:
@@ -117,7 +119,7 @@ class Api:
         itself (the open pixel, where every microsecond is a share of throughput)."""
 
         def register(view: View) -> View:
-            doc = (view.__doc__ or "").strip()
+            doc = inspect.cleandoc(view.__doc__ or "")
             summary, _, description = doc.partition("\n")
             self.operations.append(
                 Operation(
@@ -136,6 +138,7 @@ class Api:
                     error_media=error_media,
                     upload=upload,
                     also=also,
+                    module=view.__module__,
                 )
             )
 
@@ -167,47 +170,86 @@ class Api:
     # --- the document ---------------------------------------------------------------------
 
     def spec(self) -> dict[str, Any]:
-        models: set[type[BaseModel]] = {ErrorResponse}
+        """The OpenAPI 3.1 document: every model through one pydantic generation, so each
+        `$ref` points into components/schemas; the error answers as components/responses."""
+        modes: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {
+            (ErrorResponse, "serialization"): None
+        }
         for op in self.operations:
-            models |= {m for m in (op.query, op.body, op.response) if m is not None}
-        modes: tuple[Literal["validation", "serialization"], ...] = ("validation", "serialization")
-        pairs = [(m, mode) for m in models for mode in modes]
-        refs, schema = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
+            modes.update(dict.fromkeys((m, "validation") for m in (op.query, op.body) if m))
+            if op.response is not None:
+                modes[(op.response, "serialization")] = None
+        refs, document = models_json_schema(list(modes), ref_template=f"{_SCHEMAS}{{model}}")
+        schemas: dict[str, Any] = document.get("$defs", {})
+        queries = {op.query for op in self.operations if op.query is not None}
+        query_fields = {m: _definition(schemas, refs[(m, "validation")]) for m in queries}
+        for model in queries:  # shown as parameters, nowhere referenced as a schema
+            schemas.pop(refs[(model, "validation")]["$ref"].removeprefix(_SCHEMAS), None)
         paths: dict[str, dict[str, Any]] = {}
         for op in self.operations:
-            paths.setdefault(op.path, {})[op.method.lower()] = self._operation(op, refs)
+            op_query = query_fields.get(op.query) if op.query is not None else None
+            paths.setdefault(op.path, {})[op.method.lower()] = self._operation(op, refs, op_query)
+        tags = dict.fromkeys(op.tag for op in self.operations)
         return {
             "openapi": "3.1.0",
-            "info": {"title": self.title, "version": self.version},
+            "info": {"title": self.title, "version": self.version, "description": _ABOUT},
             "servers": [{"url": "/"}],
+            "tags": [{"name": tag, "description": self._tag_about(tag)} for tag in tags],
             "paths": paths,
             "components": {
-                "schemas": schema.get("$defs", {}),
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+                "schemas": schemas,
+                "responses": {
+                    name: _error_response(code, reason) for code, (name, reason) in _ERRORS.items()
+                },
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "bearerFormat": "API key",
+                        "description": "An organization's API key: `Authorization: Bearer <key>`.",
+                    }
+                },
             },
         }
 
-    def _operation(self, op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
-        def ref(model: type[BaseModel], mode: str) -> dict[str, Any]:
-            return dict(refs[(model, mode)])
+    def docs_page(self) -> Response:
+        """The interactive reference: Swagger UI over the generated document, its assets
+        under a versioned URL; the page itself is revalidated, so an upgrade shows at once."""
+        response = Response(
+            render_template(
+                "docs.html",
+                title=self.title,
+                spec_url=f"{self.prefix}/openapi.json",
+                assets=f"{self.prefix}/docs/{swagger_ui()[0]}",
+            ),
+            mimetype="text/html",
+        )
+        response.cache_control.no_cache = True
+        return response
 
+    def _tag_about(self, tag: str) -> str:
+        """A tag's description: the first line of the docstring of the module its views are in
+        (one module per resource)."""
+        module = next(op.module for op in self.operations if op.tag == tag)
+        return (sys.modules[module].__doc__ or tag).strip().splitlines()[0]
+
+    def _operation(
+        self, op: Operation, refs: dict[Any, Any], query: dict[str, Any] | None
+    ) -> dict[str, Any]:
         params: list[dict[str, Any]] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "description": f"The {name.removesuffix('_id').replace('_', ' ')}'s id.",
+                "schema": {"type": "string"},
+            }
             for name in op.path_params
         ]
-        if op.query is not None:
-            schema = op.query.model_json_schema()
-            required = set(schema.get("required", []))
-            for name, prop in schema.get("properties", {}).items():
-                prop = {k: v for k, v in prop.items() if k != "title"}
-                params.append(
-                    {"name": name, "in": "query", "required": name in required, "schema": prop}
-                )
-        error: dict[str, Any] = {
-            "application/json": {"schema": ref(ErrorResponse, "serialization")}
-        }
-        if op.error_media != "application/json":
-            error = {op.error_media: {"schema": {"type": "string"}}}
+        if query is not None:
+            required = set(query.get("required", []))
+            for name, prop in query.get("properties", {}).items():
+                params.append(_parameter(name, prop, name in required))
         codes = set(op.errors) | {400}
         if op.auth:
             codes.add(401)
@@ -217,15 +259,19 @@ class Api:
             codes |= {413, 415, 422}
         if op.query is not None:
             codes.add(422)
-        responses: dict[str, Any] = {
-            str(code): {"description": _REASONS.get(code, "Error"), "content": error}
-            for code in sorted(codes)
-        }
+        responses: dict[str, Any] = {}
+        for code in sorted(codes):
+            name, reason = _ERRORS[code]
+            responses[str(code)] = (
+                {"$ref": f"#/components/responses/{name}"}
+                if op.error_media == "application/json"
+                else {"description": reason, "content": {op.error_media: {"schema": _TEXT}}}
+            )
         ok: dict[str, Any] = {"description": "Success"}
         if op.response is not None:
-            ok["content"] = {op.media: {"schema": ref(op.response, "serialization")}}
+            ok["content"] = {op.media: {"schema": dict(refs[(op.response, "serialization")])}}
         elif op.media != "application/json":
-            ok["content"] = {op.media: {"schema": {"type": "string"}}}
+            ok["content"] = {op.media: {"schema": _TEXT}}
         for code in (op.status, *op.also):
             responses[str(code)] = ok
         out: dict[str, Any] = {
@@ -241,46 +287,100 @@ class Api:
         if op.body is not None:
             out["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": ref(op.body, "validation")}},
+                "content": {"application/json": {"schema": dict(refs[(op.body, "validation")])}},
             }
         elif op.upload is not None:
-            out["requestBody"] = {
-                "required": True,
-                "content": {op.upload: {"schema": {"type": "string"}}},
-            }
+            out["requestBody"] = {"required": True, "content": {op.upload: {"schema": _TEXT}}}
         return out
 
-    def docs_page(self) -> str:
-        """A browsable page of the document, with no script or outside asset."""
-        spec = self.spec()
-        parts = [
-            f"<!doctype html><meta charset=utf-8><title>{html.escape(self.title)}</title>",
-            "<style>body{font:15px system-ui;margin:2em auto;max-width:60em}"
-            "pre{background:#f5f5f5;padding:.6em;overflow:auto;font-size:12px}"
-            "h3{font-family:monospace}.m{display:inline-block;width:4.5em}</style>",
-            f"<h1>{html.escape(self.title)}</h1><p>OpenAPI document: "
-            f'<a href="{self.prefix}/openapi.json">{self.prefix}/openapi.json</a>. '
-            "Authenticate with <code>Authorization: Bearer &lt;API key&gt;</code>.</p>",
-        ]
-        for path, methods in spec["paths"].items():
-            for method, op in methods.items():
-                parts.append(
-                    f"<details><summary><h3 style=display:inline><span class=m>"
-                    f"{method.upper()}</span>{html.escape(path)}</h3> — "
-                    f"{html.escape(op['summary'])}</summary>"
-                )
-                if op.get("description"):
-                    parts.append(f"<p>{html.escape(op['description'])}</p>")
-                for param in op["parameters"]:
-                    parts.append(
-                        f"<p><code>{html.escape(param['name'])}</code> ({param['in']}"
-                        f"{', required' if param['required'] else ''})</p>"
-                    )
-                for media, content in op.get("requestBody", {}).get("content", {}).items():
-                    shape = content["schema"].get("$ref", content["schema"].get("type", ""))
-                    parts.append(f"<p>Body ({media}): <code>{html.escape(shape)}</code></p>")
-                codes = ", ".join(op["responses"])
-                parts.append(f"<p>Responses: {codes}</p></details>")
-        schemas = json.dumps(spec["components"]["schemas"], indent=2)
-        parts.append(f"<h2>Schemas</h2><pre>{html.escape(schemas)}</pre>")
-        return "".join(parts)
+
+_SCHEMAS = "#/components/schemas/"
+_TEXT = {"type": "string"}
+_ABOUT = (
+    "Authenticate with an organization's API key, `Authorization: Bearer <key>` "
+    "(`sequences org create` prints one): choose **Authorize** and paste the key to try "
+    "the operations here. Every error answers with one shape, "
+    '`{"error": {"code", "message", "fields"}}`, where `fields` names each invalid field. '
+    "Lists are paged: pass a page's `next_cursor` as `cursor` for the next one."
+)
+# Each error status once, as a named component every operation refers to.
+_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "Malformed request (not JSON, bad query string)"),
+    401: ("Unauthorized", "Missing, unknown or revoked API key"),
+    403: ("Forbidden", "Refused: the message is not genuinely signed"),
+    404: ("NotFound", "No such resource in your organization"),
+    409: ("Conflict", "The request conflicts with the resource's state"),
+    413: ("PayloadTooLarge", "Request body too large"),
+    415: ("UnsupportedMediaType", "Body must be application/json"),
+    422: ("InvalidInput", "A field is not valid; `fields` names each"),
+    429: ("TooManyRequests", "Too many requests; retry after `Retry-After` seconds"),
+}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "`Bearer`: the scheme the API expects.",
+            "schema": _TEXT,
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before the next request.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
+def _error_response(code: int, reason: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": reason,
+        "content": {"application/json": {"schema": {"$ref": f"{_SCHEMAS}ErrorResponse"}}},
+    }
+    if code in _HEADERS:
+        response["headers"] = _HEADERS[code]
+    return response
+
+
+def _definition(schemas: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
+    return dict(schemas[ref["$ref"].removeprefix(_SCHEMAS)])
+
+
+def _parameter(name: str, prop: dict[str, Any], required: bool) -> dict[str, Any]:
+    """A query parameter from its model field. The description goes on the parameter; a
+    field typed `Annotated[str, Field(description=...)] | None` has it on its string branch."""
+    schema = {k: v for k, v in prop.items() if k not in ("title", "description")}
+    description = prop.get("description") or next(
+        (b["description"] for b in prop.get("anyOf", []) if "description" in b), None
+    )
+    param: dict[str, Any] = {"name": name, "in": "query", "required": required, "schema": schema}
+    if description:
+        param["description"] = description
+    return param
+
+
+# --- the docs page's assets ---------------------------------------------------------------
+
+_YEAR = 365 * 24 * 3600
+
+
+@cache
+def swagger_ui() -> tuple[str, Path]:
+    """Swagger UI's version and files, as PyPI's flask-swagger-ui installs them (Swagger UI
+    5: the 4.x of `swagger-ui-bundle` cannot read OpenAPI 3.1). Only the files are used, not
+    the package's blueprint, so the page is ours and the assets get a versioned URL cached
+    for good. Found without importing the package, which reads its own metadata at import."""
+    found = importlib.util.find_spec("flask_swagger_ui")
+    if found is None or found.origin is None:
+        raise RuntimeError("flask-swagger-ui is not installed (pyproject.toml lists it)")
+    folder = Path(found.origin).parent / "dist"
+    return (folder / "VERSION").read_text().strip().removeprefix("v"), folder
+
+
+def docs_asset(version: str, name: str) -> Response:
+    """A Swagger UI file: cached for a year and immutable, since its URL names the version."""
+    current, folder = swagger_ui()
+    if version != current:
+        abort(404)
+    response = send_from_directory(folder, name, max_age=_YEAR)
+    response.cache_control.immutable = True
+    return response
