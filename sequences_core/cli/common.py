@@ -1,0 +1,83 @@
+"""What every command shares: settings, a unit of work, consoles, error and summary output.
+
+Nothing heavy at import time: rich, the wiring (SQLAlchemy) and the domain errors (pydantic)
+are imported where they are used.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from sequences_core.config import Settings
+    from sequences_core.db.uow import UnitOfWork
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@functools.cache
+def console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=False)
+
+
+def friendly_errors(fn: F) -> F:
+    """Bad input ends in a message naming the field, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as err:  # CsvFatal is one
+            _fail(str(err))
+        except Exception as err:
+            from sequences_core.errors import DomainError  # loaded already if err is one
+
+            if not isinstance(err, DomainError):
+                raise
+            _fail(err.message, err.fields)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str, fields: dict[str, str] | None = None) -> None:
+    click.echo(f"{click.style('error:', fg='red')} {message}", err=True)
+    for name, text in (fields or {}).items():
+        click.echo(f"  {name}: {text}", err=True)
+    sys.exit(2)
+
+
+def settings() -> Settings:
+    from sequences_core.config import Settings
+
+    try:
+        return Settings.from_env()
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+
+
+def uow() -> UnitOfWork:
+    from sequences_core.wiring import uow_factory
+
+    return uow_factory(settings())()
+
+
+def print_summary(title: str, values: dict[str, int], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(values))
+        return
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False)
+    for name, value in values.items():
+        table.add_row(name.replace("_", " "), str(value))
+    console().print(table)
