@@ -37,10 +37,15 @@ def next_day_start(now: datetime, zone: str) -> datetime:
 
 
 def warmup_limit(daily_limit: int, warmup: dict[str, Any], today: date) -> int:
-    """A new mailbox ramps up: start_limit on start_date, plus increase_per_day each day after."""
+    """A new mailbox ramps up: `start_per_day` on `start_date`, plus `increase_per_day` each
+    day after, never above the daily limit; once the ramp reaches `target` the warm-up is over
+    and the daily limit alone applies. Mailbox providers judge a new sender by its first
+    weeks, so a jump straight to the full volume is what lands a domain in spam."""
     if not warmup.get("start_date"):
         return daily_limit
     started = date.fromisoformat(str(warmup["start_date"]))
     days = max(0, (today - started).days)
-    ramped = int(warmup.get("start_limit", 20)) + days * int(warmup.get("increase_per_day", 10))
+    ramped = int(warmup.get("start_per_day", 20)) + days * int(warmup.get("increase_per_day", 10))
+    if ramped >= int(warmup.get("target", daily_limit)):
+        return daily_limit
     return max(1, min(daily_limit, ramped))

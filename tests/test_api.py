@@ -314,7 +314,7 @@ def test_auth_missing_wrong_and_revoked_keys(acme, clean_db):
         from sequences_core.db.models import ApiKey
 
         key_id = uow.session.scalar(select(ApiKey.id).where(ApiKey.organization_id == acme.org_id))
-        revoke_api_key(uow, acme.org_id, key_id)
+        revoke_api_key(uow, acme.org_id, key_id, "cli:test")
     assert acme.get(f"{API}/templates").status_code == 401
 
 

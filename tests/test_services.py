@@ -223,14 +223,14 @@ def test_upsert_leads_merges_and_never_erases(uow, org_id):
 def test_api_keys_hashed_and_revocable(uow):
     created = create_organization(uow, "Keyed")
     org = created.organization.id
-    assert authenticate(uow, created.api_key) == org
+    assert authenticate(uow, created.api_key).organization_id == org
     assert authenticate(uow, created.api_key + "x") is None
     assert authenticate(uow, "not-a-key") is None
     from sequences_core.db.models import ApiKey
 
     key = uow.session.scalars(select(ApiKey)).one()
     assert created.api_key not in (key.key_hash, key.prefix)
-    revoke_api_key(uow, org, key.id)
+    revoke_api_key(uow, org, key.id, "cli:test")
     assert authenticate(uow, created.api_key) is None
 
 

@@ -124,3 +124,43 @@ def test_api_end_to_end_and_every_hit_recorded_after_sigterm(server, clean_db):
             text("SELECT count(*) FROM sequence_email_events WHERE type = 'open'")
         ).scalar()
     assert recorded == 300
+
+
+def test_a_revoked_key_is_refused_at_once_by_every_worker(server, clean_db):
+    """Each kept-alive connection stays with the worker that took it: find two workers, let
+    both accept the key, revoke it through one, and the other refuses it on its next request."""
+    import http.client
+
+    base, _process, _var = server
+    with UnitOfWork(clean_db) as uow:
+        admin = create_organization(uow, "Acme").api_key
+    status, raw = call(base, "POST", "/api/sequences/api-keys", admin, {"name": "ci"})
+    assert status == 201
+    created = json.loads(raw)
+    port = int(base.rsplit(":", 1)[1])
+    workers: dict[int, http.client.HTTPConnection] = {}
+    for _ in range(50):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/healthz")
+        workers.setdefault(json.loads(conn.getresponse().read())["worker"], conn)
+        if len(workers) == 2:
+            break
+    assert len(workers) == 2, "gunicorn served every connection from one worker"
+
+    def get(conn: http.client.HTTPConnection, key: str) -> int:
+        conn.request("GET", "/api/sequences/templates", headers={"Authorization": f"Bearer {key}"})
+        answer = conn.getresponse()
+        answer.read()
+        return answer.status
+
+    first, second = workers.values()
+    assert get(first, created["key"]) == get(second, created["key"]) == 200
+    first.request(
+        "DELETE", f"/api/sequences/api-keys/{created['id']}",
+        headers={"Authorization": f"Bearer {admin}"},
+    )  # fmt: skip
+    revoked = first.getresponse()
+    assert revoked.status == 200 and json.loads(revoked.read())["revoked_at"]
+    assert get(second, created["key"]) == 401
+    assert get(first, created["key"]) == 401
+    assert get(second, admin) == 200

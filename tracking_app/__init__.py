@@ -95,8 +95,8 @@ def create_app(
     def health() -> Response:
         hits = app.extensions["sequences"].hits
         return jsonify(
-            {"status": "ok", "hits_pending": hits.pending(), "hits_written": hits.written,
-             "hits_dropped": hits.dropped}
+            {"status": "ok", "worker": os.getpid(), "hits_pending": hits.pending(),
+             "hits_written": hits.written, "hits_dropped": hits.dropped}
         )  # fmt: skip
 
     return app

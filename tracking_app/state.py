@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app, g, request
 
 from sequences_core import api_keys
+from sequences_core.clock import utcnow
 from sequences_core.config import Settings
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.feedback.sns import CertFetcher
@@ -20,6 +21,7 @@ from sequences_core.rate import RateLimiter
 from sequences_core.senders import Sender
 from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.ingest import Feeds
+from sequences_core.services.organizations import KEY_USE_RESOLUTION, touch_api_key
 from sequences_core.services.organizations import authenticate as authenticate_key
 from sequences_core.services.tracking import GeoLookup, Hit, record_hits
 from sequences_core.tokens import Tokens
@@ -122,11 +124,20 @@ def authenticate() -> uuid.UUID:
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise Unauthorized("Send your API key as `Authorization: Bearer <key>`")
-    org = authenticate_key(unit(), key)
-    if org is None:
+    owner = authenticate_key(unit(), key)
+    if owner is None:
         raise Unauthorized("API key unknown or revoked")
     g.api_key_prefix = api_keys.prefix_of(key)
-    return org
+    now = utcnow()
+    if owner.last_used_at is None or owner.last_used_at < now - KEY_USE_RESOLUTION:
+        with state().uow() as side:  # its own transaction: a GET's unit never commits
+            touch_api_key(side, owner.key_id, now)
+    return owner.organization_id
+
+
+def actor() -> str:
+    """Who is making this request, as the audit log names them: the API key's prefix."""
+    return f"api_key:{g.api_key_prefix}"
 
 
 def rate_limit() -> None:

@@ -97,6 +97,7 @@ class Organization(Base):
     daily_limit: Mapped[int | None]
     settings: Mapped[dict[str, Any]] = jsonb_object()
     paused_reason: Mapped[str | None] = mapped_column(Text)
+    reputation_since: Mapped[datetime | None]  # the guard's window starts here after a resume
     created_at: Mapped[datetime] = created_at()
 
 
@@ -155,6 +156,7 @@ class Mailbox(Base):
     warmup: Mapped[dict[str, Any]] = jsonb_object()
     status: Mapped[str] = mapped_column(String(16), server_default=MailboxStatus.ACTIVE.value)
     paused_reason: Mapped[str | None] = mapped_column(Text)
+    reputation_since: Mapped[datetime | None]  # the guard's window starts here after a resume
     created_at: Mapped[datetime] = created_at()
 
 
@@ -345,6 +347,23 @@ class Suppression(Base):
     email: Mapped[str] = mapped_column(String(320))
     reason: Mapped[str] = mapped_column(String(32))
     source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()
+
+
+class AuditEntry(Base):
+    """A change an operator made by hand: who (an API key's prefix or a CLI user), what, why."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "organization_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = org_fk(index=False)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str | None] = mapped_column(String(400))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = jsonb_object()
     created_at: Mapped[datetime] = created_at()
 
 

@@ -1,20 +1,23 @@
-"""Tenants and their API keys."""
+"""Tenants, their settings and their API keys; every change by an operator is audited."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from sequences_core import api_keys
 from sequences_core.clock import utcnow
 from sequences_core.db.models import ApiKey, Organization
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.errors import InvalidInput
+from sequences_core.errors import Conflict, InvalidInput, NotFound
+from sequences_core.operator_schemas import OrganizationUpdate
 from sequences_core.schemas import check_timezone
+from sequences_core.services import audit
 
 
 @dataclass(frozen=True)
@@ -64,18 +67,136 @@ def create_organization(
     return CreatedOrganization(organization=org, api_key=plaintext)
 
 
-def authenticate(uow: UnitOfWork, plaintext: str) -> uuid.UUID | None:
-    """The organization an API key belongs to, or None (unknown, wrong or revoked)."""
+@dataclass(frozen=True)
+class KeyOwner:
+    organization_id: uuid.UUID
+    key_id: uuid.UUID
+    last_used_at: datetime | None
+
+
+def authenticate(uow: UnitOfWork, plaintext: str) -> KeyOwner | None:
+    """Whose API key this is, or None (unknown, wrong or revoked).
+
+    Read from the database on every call, with no cache: a key revoked in one process is
+    refused by every other at once.
+    """
     prefix = api_keys.prefix_of(plaintext)
     if prefix is None:
         return None
     key = uow.session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
     if key is None or key.revoked_at is not None or not api_keys.matches(plaintext, key.key_hash):
         return None
-    return key.organization_id
+    return KeyOwner(key.organization_id, key.id, key.last_used_at)
 
 
-def revoke_api_key(uow: UnitOfWork, org_id: uuid.UUID, key_id: uuid.UUID | str) -> None:
-    key = get_owned(uow.session, ApiKey, org_id, key_id, what="api_key")
-    key.revoked_at = key.revoked_at or utcnow()
+KEY_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def touch_api_key(uow: UnitOfWork, key_id: uuid.UUID, now: datetime) -> None:
+    """Record a key's use, at most once a minute (a write per request would cost more than
+    the request)."""
+    uow.session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - KEY_USE_RESOLUTION),
+        )
+        .values(last_used_at=now)
+    )
     uow.commit()
+
+
+def list_api_keys(uow: UnitOfWork, org_id: uuid.UUID) -> list[ApiKey]:
+    """Every key, revoked ones too (newest first): the prefix says which is which."""
+    return list(
+        uow.session.scalars(
+            select(ApiKey)
+            .where(ApiKey.organization_id == org_id)
+            .order_by(ApiKey.created_at.desc(), ApiKey.id)
+        )
+    )
+
+
+def create_api_key(uow: UnitOfWork, org_id: uuid.UUID, name: str, actor: str) -> tuple[ApiKey, str]:
+    """A new key and its plaintext, which is shown this once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("Bad name", {"name": "must be 1 to 200 characters"})
+    plaintext = issue_api_key(uow, org_id, name)
+    key = uow.session.scalars(
+        select(ApiKey).where(ApiKey.prefix == api_keys.prefix_of(plaintext))
+    ).one()
+    audit.record(uow, org_id, actor, "api_key.create", ("api_key", key.id), details={"name": name})
+    uow.commit()
+    return key, plaintext
+
+
+def revoke_api_key(
+    uow: UnitOfWork, org_id: uuid.UUID, key_id: uuid.UUID | str, actor: str
+) -> ApiKey:
+    """Revoke a key (idempotent): it answers 401 from the next request on."""
+    key = get_owned(uow.session, ApiKey, org_id, key_id, what="api_key")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(uow, org_id, actor, "api_key.revoke", ("api_key", key.id))
+    uow.commit()
+    return key
+
+
+def get_organization(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
+    found = uow.session.get(Organization, org_id)
+    if found is None:
+        raise NotFound("No such organization", {"organization": "not found"})
+    return found
+
+
+def update_organization(
+    uow: UnitOfWork, org_id: uuid.UUID, data: OrganizationUpdate, actor: str
+) -> Organization:
+    org = get_organization(uow, org_id)
+    changes = data.changes()
+    before = {name: _setting(org, name) for name in changes}
+    for name, value in changes.items():
+        if name == "store_full_ip":
+            org.settings = {**org.settings, name: value}
+        else:
+            setattr(org, name, value)
+    if changes:
+        audit.record(
+            uow, org_id, actor, "organization.update", ("organization", org_id),
+            details={"before": before, "after": changes},
+        )  # fmt: skip
+    uow.commit()
+    return org
+
+
+def _setting(org: Organization, name: str) -> object:
+    if name == "store_full_ip":
+        return bool(org.settings.get(name, False))
+    return getattr(org, name)
+
+
+def pause_organization(uow: UnitOfWork, org_id: uuid.UUID, reason: str, actor: str) -> Organization:
+    """Hold every send of the organization (the dispatcher defers them) until resumed."""
+    org = get_organization(uow, org_id)
+    org.paused_reason = f"manual: {reason}"
+    audit.record(uow, org_id, actor, "organization.pause", ("organization", org_id), reason=reason)
+    uow.commit()
+    return org
+
+
+def resume_organization(
+    uow: UnitOfWork, org_id: uuid.UUID, reason: str, actor: str, now: datetime
+) -> Organization:
+    """Lift a pause (the reputation guard's or an operator's); the guard counts from now."""
+    org = get_organization(uow, org_id)
+    if org.paused_reason is None:
+        raise Conflict("The organization is not paused", {"status": "already active"})
+    details = {"was": org.paused_reason}
+    org.paused_reason, org.reputation_since = None, now
+    audit.record(
+        uow, org_id, actor, "organization.resume", ("organization", org_id),
+        reason=reason, details=details,
+    )  # fmt: skip
+    uow.commit()
+    return org

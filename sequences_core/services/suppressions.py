@@ -7,9 +7,12 @@ import uuid
 from sqlalchemy import func, select
 
 from sequences_core.db.models import Lead, Suppression
+from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import EnrollmentStatus, SuppressionReason
+from sequences_core.errors import Conflict
 from sequences_core.pagination import Page, contains_pattern, paginate
+from sequences_core.services import audit
 from sequences_core.services.feedback import stop_lead, suppress
 
 
@@ -31,7 +34,7 @@ def list_suppressions(
 
 
 def add_suppression(
-    uow: UnitOfWork, org_id: uuid.UUID, email: str, source: str | None
+    uow: UnitOfWork, org_id: uuid.UUID, email: str, source: str | None, actor: str
 ) -> tuple[Suppression, int]:
     """Suppress an address by hand (idempotent); the lead's live enrollments stop at once."""
     suppress(uow, org_id, email, SuppressionReason.MANUAL, source or "api")
@@ -48,5 +51,34 @@ def add_suppression(
             Suppression.organization_id == org_id, func.lower(Suppression.email) == email.lower()
         )
     ).one()
+    audit.record(
+        uow, org_id, actor, "suppression.add", ("suppression", row.id),
+        details={"email": row.email, "stopped_enrollments": stopped},
+    )  # fmt: skip
     uow.commit()
     return row, stopped
+
+
+def remove_suppression(
+    uow: UnitOfWork, org_id: uuid.UUID, suppression_id: uuid.UUID | str, reason: str,
+    actor: str, *, force: bool = False,
+) -> Suppression:  # fmt: skip
+    """Mail the address again (the person asked to be). Enrollments it stopped stay stopped:
+    enrolling the lead again is a separate, deliberate step.
+
+    A complaint is someone marking our mail as spam; mailing them again is what gets a sender
+    blocked, so removing one takes `force`.
+    """
+    row = get_owned(uow.session, Suppression, org_id, suppression_id, what="suppression")
+    if row.reason == SuppressionReason.COMPLAINT and not force:
+        raise Conflict(
+            "This address complained (marked an email as spam); removing it needs force",
+            {"force": "set to true to remove a complaint suppression"},
+        )
+    audit.record(
+        uow, org_id, actor, "suppression.remove", ("suppression", row.id), reason=reason,
+        details={"email": row.email, "was": row.reason, "source": row.source, "forced": force},
+    )  # fmt: skip
+    uow.session.delete(row)
+    uow.commit()
+    return row
