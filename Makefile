@@ -8,8 +8,9 @@ export SSL_CERT_FILE ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 
 .PHONY: install system-deps bench-deps run test lint bench fuzz clean
 
-# Debian packages the tests drive for real (an IMAP server for the IMAP reply feed).
-SYSTEM_PACKAGES := dovecot-imapd
+# Debian packages the tests drive for real, each with the binary that shows it is installed:
+# an IMAP server for the IMAP reply feed, chromium for the docs page's browser test.
+SYSTEM_PACKAGES := dovecot-imapd:/usr/sbin/dovecot chromium:/usr/bin/chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +32,13 @@ lint: install
 	$(BIN)/mypy sequences_core tracking_app
 
 system-deps:
-	@if [ ! -x /usr/sbin/dovecot ]; then \
+	@missing=; for entry in $(SYSTEM_PACKAGES); do \
+	  [ -x "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 # The load generator benchmarks/tracking.py drives gunicorn with.
