@@ -505,7 +505,8 @@ class EventOut(Out):
     enrollment_id: uuid.UUID | None = Field(description="The enrollment, when known.")
     execution_id: uuid.UUID | None = Field(description="The email sent, when known.")
     classification: str | None = Field(
-        description="For replies and bounces: how the message was classified."
+        description="For inbound mail, how it was classified: `human_reply`, "
+        "`out_of_office`, `auto_reply`, `bounce_hard`, `bounce_soft` or `unsubscribe_request`."
     )
     reason: str | None = Field(description="Why it was classified so, or the bounce's status.")
     url: str | None = Field(description="For clicks: the link.")
