@@ -16,9 +16,12 @@ COMMANDS = {
     "demo": Lazy("cycle", "Seed a demo organization, mailbox, template and 50 leads."),
     "dev": Lazy("dev", "The local stack behind `make run`."),
     "ingest": Lazy("cycle", "Run one feedback cycle, or --explain messages."),
+    "keys": Lazy("keys", "API keys: list, create, revoke (audited)."),
     "leads": Lazy("leads", "Leads."),
-    "org": Lazy("org", "Organizations (tenants)."),
+    "mailboxes": Lazy("mailboxes", "Mailboxes: settings, warm-up, pause and resume (audited)."),
+    "org": Lazy("org", "Organizations: create, settings, pause, resume, reputation, audit."),
     "schedule": Lazy("schedule", "Send-window arithmetic, as the engine sees it."),
+    "suppressions": Lazy("suppressions", "The suppression list: list, remove (audited)."),
     "tick": Lazy("cycle", "Run one cycle now, outside Airflow: feedback, then dispatch."),
 }
 

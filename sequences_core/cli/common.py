@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -81,3 +82,54 @@ def print_summary(title: str, values: dict[str, int], as_json: bool) -> None:
     for name, value in values.items():
         table.add_row(name.replace("_", " "), str(value))
     console().print(table)
+
+
+def actor() -> str:
+    """Who is changing things, as the audit log names them: the operating-system user."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def org_id(value: str) -> uuid.UUID:
+    """The --org option as a UUID, or a message naming it."""
+    from sequences_core.db.repository import as_uuid
+
+    return as_uuid(value, "org")
+
+
+def emit(records: list[dict[str, Any]] | dict[str, Any], as_json: bool) -> None:
+    """One record as `name: value` lines, several as a table; or JSON (ISO times)."""
+    if as_json:
+        click.echo(json.dumps(records, indent=2, default=str))
+        return
+    if isinstance(records, dict):
+        width = max(map(len, records), default=0)
+        for name, value in records.items():
+            click.echo(f"{name.replace('_', ' '):>{width}}: {_plain(value)}")
+        return
+    if not records:
+        click.echo("(none)")
+        return
+    from rich.table import Table
+
+    table = Table(*records[0])
+    for record in records:
+        table.add_row(*(_plain(v) for v in record.values()))
+    console().print(table)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return json.dumps(value, default=str) if value else "-"
+    return str(value)
+
+
+def org_option(fn: F) -> F:
+    return click.option("--org", "org", required=True, help="organization id")(fn)
+
+
+def json_option(fn: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="machine-readable output")(fn)
