@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -27,6 +27,7 @@ from pydantic_core import CoreSchema, core_schema
 
 from sequences_core.email_address import Email
 from sequences_core.enums import (
+    CounterScope,
     EnrollmentStatus,
     EventType,
     LeadStatus,
@@ -40,6 +41,7 @@ from sequences_core.services.dispatch import CycleSummary
 from sequences_core.services.enrollments import StatusAction
 from sequences_core.services.feedback import FeedbackSummary
 from sequences_core.services.metrics import Metrics, Rates
+from sequences_core.services.schedule_explain import ReasonCode
 
 MAX_BULK_API = 10_000
 
@@ -481,6 +483,99 @@ class ExecuteOut(Out):
     summary: Annotated[CycleSummary, CYCLE_DOCS] = Field(description="What the cycle sent and did.")
     feedback: Annotated[FeedbackSummary, CYCLE_DOCS] = Field(
         description="The feedback (replies, bounces…) applied before sending."
+    )
+
+
+class ScheduleQuery(Query):
+    at: AwareDatetime | None = Field(
+        None,
+        description="Explain as of this instant (with offset, e.g. `2026-12-24T16:30:00Z`); "
+        "now if left out.",
+    )
+
+
+class InstantOut(Out):
+    utc: datetime = Field(description="The instant in UTC.")
+    local: datetime = Field(description="The same instant as wall time in `zone`, with offset.")
+    zone: str = Field(
+        description="The IANA zone `local` is in: the lead's (see `zone_source`), or for a daily "
+        "limit its owner's (the mailbox's, or the organization's for template and organization "
+        "limits)."
+    )
+
+
+class ScheduleStepOut(Out):
+    position: int = Field(description="The step's position (0 is first).")
+    type: StepType = Field(description="What the step does.")
+    step_id: uuid.UUID = Field(description="The step's id.")
+
+
+class LimitUsageOut(Out):
+    scope: CounterScope = Field(
+        description="Whose daily limit: `mailbox`, `template` or `organization`."
+    )
+    scope_id: uuid.UUID = Field(description="The mailbox's, template's or organization's id.")
+    day: date = Field(description="The day the limit is spent for, in `refills_at.zone`.")
+    used: int = Field(description="Emails counted against it that day.")
+    limit: int = Field(description="The limit that day (a mailbox's warm-up ramp's, if lower).")
+    warmup: bool = Field(description="The mailbox's warm-up ramp holds it below its daily limit.")
+    refills_at: InstantOut = Field(description="When the next day begins in the limit's zone.")
+
+
+class ScheduleReasonOut(Out):
+    code: ReasonCode = Field(
+        description="Why: the enrollment is `not_active`; `template_deleted`, `lead_not_active` "
+        "or `suppressed` (the next cycle stops it); `sequence_ends` (no email left); "
+        "`unsupported_step`; `scheduled` or `wait` (not due yet); `in_flight` or "
+        "`delivery_unknown` (a send not settled); `no_mailbox`, `mailbox_paused`, "
+        "`organization_paused`; `outside_window`, `weekend`, `not_send_day`, `holiday` (the "
+        "lead's calendar); `daily_limit`."
+    )
+    message: str = Field(description="The reason for people, with local and UTC times.")
+    until: InstantOut | None = Field(description="When it stops holding, if it ends by itself.")
+    day: date | None = Field(description="For calendar reasons: the lead's local day.")
+    holiday: str | None = Field(description="For `holiday`: the holiday's name.")
+    country: str | None = Field(description="For `holiday`: whose calendar (ISO 3166 code).")
+    limit: LimitUsageOut | None = Field(description="For `daily_limit`: which limit, how spent.")
+
+
+class EnrollmentScheduleOut(Out):
+    """When the enrollment's next email can go and, in the order the dispatcher meets them,
+    every reason it does not go now: the dispatcher's own rules, replayed."""
+
+    enrollment_id: uuid.UUID = Field(description="The enrollment.")
+    status: EnrollmentStatus = Field(description="Where it stands.")
+    status_reason: str | None = Field(description="Why it is paused or stopped.")
+    current_step: ScheduleStepOut | None = Field(
+        description="The step it is on; null past its last step."
+    )
+    next_email_step: ScheduleStepOut | None = Field(
+        description="The email step that goes next (after any waits); null if none will."
+    )
+    zone: str = Field(description="The IANA zone the lead's send window is read in.")
+    zone_source: Literal["lead", "template", "organization", "default"] = Field(
+        description="Where `zone` comes from: the lead, else the template, else the organization."
+    )
+    holiday_country: str | None = Field(
+        description="Whose public holidays are skipped: the lead's country, else the template's."
+    )
+    now: InstantOut = Field(description="The instant explained.")
+    next_run_at: InstantOut | None = Field(
+        description="When a dispatch cycle next looks at it, as stored; null when not active."
+    )
+    next_send_at: InstantOut | None = Field(
+        description="The earliest instant the next email can go by the send window, calendar, "
+        "waits and daily limits; null when it will not go at all."
+    )
+    jitter_minutes: int = Field(
+        description="The dispatcher may send up to this many minutes after `next_send_at`."
+    )
+    blocked: bool = Field(
+        description="A pause (enrollment, mailbox, organization) or an unsettled send holds it: "
+        "`next_send_at` is then when it could go if that were lifted now."
+    )
+    reasons: list[ScheduleReasonOut] = Field(
+        description="Every reason it does not go now, in the order the dispatcher meets them."
     )
 
 

@@ -1,13 +1,16 @@
-"""Enrollments: one lead, many leads, list, and pause/resume/stop (rate-limited per key)."""
+"""Enrollments: one lead, many leads, list, pause/resume/stop (rate-limited per key), and
+when one's next email goes."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sequences_core.clock import utcnow
 from sequences_core.db.models import SequenceEnrollment
 from sequences_core.pagination import Page
 from sequences_core.services import enrollments as service
 from sequences_core.services.leads import upsert_leads
+from sequences_core.services.schedule_explain import EnrollmentSchedule, explain_enrollment
 from tracking_app.api import bp
 from tracking_app.registry import API
 from tracking_app.schemas import (
@@ -17,6 +20,8 @@ from tracking_app.schemas import (
     EnrollmentOut,
     EnrollmentPage,
     EnrollmentQuery,
+    EnrollmentScheduleOut,
+    ScheduleQuery,
     StatusChange,
 )
 from tracking_app.state import org, unit
@@ -84,3 +89,18 @@ def list_enrollments(query: EnrollmentQuery) -> Page[SequenceEnrollment]:
         status=query.status,
         paused_reason=query.paused_reason, limit=query.limit, cursor=query.cursor,
     )  # fmt: skip
+
+
+@API.route(
+    bp, "/enrollments/<enrollment_id>/schedule", "GET", tag=TAG, query=ScheduleQuery,
+    response=EnrollmentScheduleOut, errors=(404,),
+)  # fmt: skip
+def explain_schedule(enrollment_id: str, query: ScheduleQuery) -> EnrollmentSchedule:
+    """When this enrollment's next email goes, and every reason it does not go now.
+
+    The dispatcher's own rules replayed from now (or `at`): its status, the lead and
+    suppression checks, waits, the paused mailbox or organization, the send window in the
+    lead's zone (lead, template, organization), weekends, public holidays and the daily
+    limits (mailbox with its warm-up ramp, template, organization) already spent that day.
+    """
+    return explain_enrollment(unit(), org(), enrollment_id, query.at or utcnow())
