@@ -2,7 +2,9 @@
 
 A variable the lead lacks, used without a `default`, stops the send: better no
 email than "Hi ," to a prospect. HTML output is autoescaped so lead data cannot
-inject markup; subject and text are not (they are not HTML).
+inject markup; subject and text are not (they are not HTML). What a template may do,
+and how long and how large it may run, is `template_sandbox`'s: a template that breaks
+a rule raises RenderFailed for the one lead it was rendering.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import StrictUndefined, Template, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from sequences_core.html_text import text_from_html
+from sequences_core.template_sandbox import SandboxEnvironment, compile_bounded, render_bounded
 from sequences_core.tokens import Tokens
 
 
@@ -36,8 +38,8 @@ def _missing(err: UndefinedError) -> MissingVariable:
     return MissingVariable(next(filter(None, found.groups())) if found else "?")
 
 
-_ENV_TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-_ENV_HTML = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+_ENV_TEXT = SandboxEnvironment(undefined=StrictUndefined, autoescape=False)
+_ENV_HTML = SandboxEnvironment(undefined=StrictUndefined, autoescape=True)
 _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
@@ -75,17 +77,25 @@ class Renderer:
     def _template(self, key: tuple[uuid.UUID, int, str], source: str, html: bool) -> Template:
         template = self._cache.get(key)
         if template is None:
-            template = (_ENV_HTML if html else _ENV_TEXT).from_string(source)
+            template = compile_bounded(_ENV_HTML if html else _ENV_TEXT, source, key[2])
             self._cache[key] = template
         return template
+
+    def _render(
+        self, key: tuple[uuid.UUID, int, str], source: str, html: bool,
+        variables: Mapping[str, Any],
+    ) -> str:  # fmt: skip
+        """MissingVariable for a variable the lead lacks, RenderFailed for a broken rule."""
+        template = self._template(key, source, html)
+        try:
+            return render_bounded(template.generate, variables, key[2])
+        except UndefinedError as err:
+            raise _missing(err) from None
 
     def render_text(
         self, step_id: uuid.UUID, version: int, part: str, source: str, variables: Mapping[str, Any]
     ) -> str:
-        try:
-            return self._template((step_id, version, part), source, False).render(variables)
-        except UndefinedError as err:
-            raise _missing(err) from None
+        return self._render((step_id, version, part), source, False, variables)
 
     def render(
         self,
@@ -102,12 +112,7 @@ class Renderer:
             subject = self.render_text(step_id, version, "subject", subject_source, variables)
         else:
             subject = subject_fallback or ""
-        try:
-            html = self._template((step_id, version, "html"), config["html"], True).render(
-                variables
-            )
-        except UndefinedError as err:
-            raise _missing(err) from None
+        html = self._render((step_id, version, "html"), config["html"], True, variables)
         text_source = config.get("text")
         if text_source:
             text = self.render_text(step_id, version, "text", text_source, variables)

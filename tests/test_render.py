@@ -62,9 +62,9 @@ def test_html_escapes_lead_data_but_subject_does_not():
 
 
 def test_sandbox_blocks_attribute_escape():
-    from jinja2.exceptions import SecurityError
+    from sequences_core.template_sandbox import RenderFailed
 
-    with pytest.raises(SecurityError):
+    with pytest.raises(RenderFailed, match="unsafe"):
         render({"subject": "x", "html": "{{ ''.__class__.__mro__ }}"}, {})
 
 

@@ -13,6 +13,7 @@ them by asking the sender, and never resends what may already have gone.
 from __future__ import annotations
 
 import gc
+import logging
 import random
 import threading
 import uuid
@@ -65,9 +66,11 @@ from sequences_core.schedule import (
 from sequences_core.schemas import TemplateSettings
 from sequences_core.senders import Outcome, OutgoingEmail, Sender, SendResult
 from sequences_core.services.dispatch_batch import Batch, DueEnrollment, LeadRow, load_batch
+from sequences_core.template_sandbox import RenderFailed
 from sequences_core.tokens import Tokens
 
 MAX_SEND_ATTEMPTS = 5
+log = logging.getLogger(__name__)
 # An email deferred by a spent daily limit goes within this many minutes of the refilled
 # limit's first window opening, so a day's deferred emails do not all go at one instant.
 LIMIT_JITTER_MINUTES = 5
@@ -326,6 +329,16 @@ class _Decider:
         e.status, e.stopped_reason, e.next_run_at = status.value, reason, None
         self.summary.stopped += 1
 
+    def decide_alone(self, e: DueEnrollment) -> None:
+        """One enrollment's failure is its own: whatever goes wrong deciding it (a bug, data
+        no rule foresaw) pauses it with the reason, and the batch, its organization and every
+        other organization go on."""
+        try:
+            self.decide(e)
+        except Exception as err:
+            log.exception("enrollment %s could not be decided", e.id)
+            self.pause(e, f"error: {type(err).__name__}: {err}"[:500])
+
     def decide(self, e: DueEnrollment) -> None:
         b = self.batch
         lead, template = b.leads[e.lead_id], b.templates[e.template_id]
@@ -371,7 +384,7 @@ class _Decider:
             title = self.ctx.renderer.render_text(
                 step.id, step.version, "title", step.config["title"], variables
             ).strip()
-        except MissingVariable:
+        except (MissingVariable, RenderFailed):  # a task is for a person: the raw title serves
             title = step.config["title"]
         self.tasks.append(
             {
@@ -440,13 +453,14 @@ class _Decider:
                 thread=Thread(e.thread_message_id, e.thread_subject),
                 now=self.now,
             )
-        except MissingVariable as missing:
+        except (MissingVariable, RenderFailed) as failed:
+            why = str(failed) if isinstance(failed, MissingVariable) else f"render_error: {failed}"
             self.executions.append(
                 self._execution_row(
-                    e, step, execution_id, attempt, ExecutionStatus.FAILED, error=str(missing)
+                    e, step, execution_id, attempt, ExecutionStatus.FAILED, error=why
                 )
             )
-            return self.pause(e, str(missing))
+            return self.pause(e, why)
         envelope = composed.envelope
         pending = _Pending(
             execution_id=execution_id,
@@ -605,7 +619,7 @@ def _decide(
             return None
         decider = _Decider(ctx, uow, load_batch(uow, ids), now)
         for enrollment in decider.batch.enrollments:
-            decider.decide(enrollment)
+            decider.decide_alone(enrollment)
     except BaseException:
         uow.close()
         raise

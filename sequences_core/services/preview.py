@@ -25,6 +25,7 @@ from sequences_core.services.leads import get_lead
 from sequences_core.services.mailboxes import mailbox_domains
 from sequences_core.services.steps import list_steps
 from sequences_core.services.templates import get_template
+from sequences_core.template_sandbox import RenderFailed
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,22 @@ def preview_template(
         except MissingVariable as missing:
             previews.append(PreviewedStep(step.id, step.position, None, str(missing)))
             continue
+        except RenderFailed as failed:
+            previews.append(PreviewedStep(step.id, step.position, None, f"render_error: {failed}"))
+            continue
         if thread.message_id is None:
             thread = Thread(composed.envelope.message_id, composed.subject)
         previews.append(PreviewedStep(step.id, step.position, composed, None))
     return previews
+
+
+def _lacks(missing: MissingVariable, lead_id: object) -> str:
+    if lead_id is None:
+        return (
+            f"the step uses {{{{ {missing.name} }}}} without a default: pass the id of a lead "
+            "that has it, or give the variable a default"
+        )
+    return f"this lead has no {missing.name} and the step gives it no default"
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,9 @@ def send_test_email(
     try:
         composed = _compose(uow, ctx, execution_id, lead, step, settings, Thread(), now)
     except MissingVariable as missing:
-        raise InvalidInput(str(missing), {"lead_id": str(missing)}) from None
+        raise InvalidInput(str(missing), {"lead_id": _lacks(missing, lead_id)}) from None
+    except RenderFailed as failed:
+        raise InvalidInput(f"render_error: {failed}", {"step_id": str(failed)}) from None
     envelope = replace(
         composed.envelope, to_email=to, to_name=None, subject=f"[Test] {composed.subject}"
     )
