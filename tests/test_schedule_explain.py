@@ -3,6 +3,7 @@ PostgreSQL, checked against what dispatch cycles then do."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,8 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from sequences_core.cli import main as sequences_cli
 from sequences_core.db.models import (
     Lead,
     Organization,
@@ -428,3 +431,60 @@ def test_the_api_explains_an_enrollment_to_its_own_organization_only(acme: Tenan
     assert rival.get(path).status_code == 404
     assert acme.get(f"{API}/enrollments/{uuid.uuid4()}/schedule").status_code == 404
     assert acme.get(f"{API}/enrollments/not-an-id/schedule").status_code == 422
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_the_cli_explains_an_enrollment_of_the_given_organization(
+    setup, db_url, org_id, other_org_id
+):
+    german = setup(german_christmas)
+    runner = CliRunner(env={"SEQUENCES_DATABASE_URL": db_url})
+    explain = ["schedule", "explain", "--at", "2026-12-24T16:00:00Z"]
+    ours = [*explain, "--enrollment", str(german.enrollment), "--org", str(org_id)]
+
+    text = runner.invoke(sequences_cli, ours)
+    assert text.exit_code == 0, text.output
+    assert "lead's zone: Europe/Berlin (from the lead), holidays of DE" in text.stdout
+    assert "next email (step 0): Mon 2026-12-28 09:00 CET Europe/Berlin" in text.stdout
+    assert (
+        "  - holiday: Fri 2026-12-25 in Europe/Berlin: holiday: Christmas Day (DE)" in text.stdout
+    )
+
+    answer = json.loads(runner.invoke(sequences_cli, [*ours, "--json"]).stdout)
+    assert answer["next_send_at"] == {
+        "utc": "2026-12-28T08:00:00+00:00",
+        "local": "2026-12-28T09:00:00+01:00",
+        "zone": BERLIN,
+    }
+    assert [r["code"] for r in answer["reasons"]] == [
+        "outside_window", "holiday", "weekend", "weekend"
+    ]  # fmt: skip
+
+    theirs = runner.invoke(sequences_cli, [*ours[:-1], str(other_org_id)])
+    assert theirs.exit_code == 2 and "enrollment not found" in theirs.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give either --enrollment (with --org) or --tz"),
+        (["--tz", BERLIN, "--enrollment", "x", "--org", "y"], "not both"),
+        (["--enrollment", "x"], "--enrollment needs --org"),
+        (["--enrollment", "x", "--org", "y", "--window", "08:00-12:00"], "--window go with --tz"),
+        (["--tz", BERLIN, "--org", "y"], "--org goes with --enrollment"),
+    ],
+)
+def test_the_cli_wants_an_enrollment_or_a_zone(args, message):
+    result = CliRunner().invoke(sequences_cli, ["schedule", "explain", *args])
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_the_cli_still_explains_rules_given_by_hand():
+    result = CliRunner().invoke(
+        sequences_cli,
+        ["schedule", "explain", "--tz", BERLIN, "--country", "DE", "--at", "2026-12-24T16:00:00Z"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2026-12-28 09:00:00 CET" in result.stdout

@@ -1,14 +1,17 @@
 """`sequences schedule`: send-window arithmetic, as the engine sees it.
 
 Scripts call `schedule explain` in loops, so it checks its input here rather than through
-`schemas` (pydantic, Jinja: ~0.4 s of imports), with the same rules and messages.
+`schemas` (pydantic, Jinja: ~0.4 s of imports), with the same rules and messages; only
+`--enrollment`, which reads the database, imports the services.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING
+import uuid
+from dataclasses import fields, is_dataclass
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +19,8 @@ from sequences_core.cli.common import friendly_errors
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
+
+    from sequences_core.services.schedule_explain import EnrollmentSchedule
 
 
 @click.group()
@@ -91,24 +96,60 @@ def _parse_instant(at: str | None) -> datetime:
 
 
 @schedule.command("explain")
-@click.option("--tz", "zone", required=True, help="IANA time zone, e.g. Europe/Berlin")
+@click.option("--enrollment", default=None, help="explain this enrollment (with --org)")
+@click.option("--org", default=None, help="the enrollment's organization id")
+@click.option("--tz", "zone", default=None, help="IANA time zone, e.g. Europe/Berlin")
 @click.option("--window", default="09:00-17:00", show_default=True)
 @click.option("--days", default="1-5", show_default=True, help="ISO weekdays, Monday = 1")
 @click.option("--country", default=None, help="ISO country code for public holidays")
 @click.option("--at", "at", default=None, help="ISO instant (default: now)")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.pass_context
 @friendly_errors
 def schedule_explain(
-    zone: str, window: str, days: str, country: str | None, at: str | None, as_json: bool
+    ctx: click.Context,
+    enrollment: str | None,
+    org: str | None,
+    zone: str | None,
+    window: str,
+    days: str,
+    country: str | None,
+    at: str | None,
+    as_json: bool,
 ) -> None:
-    """When would an email go, and why were the days before skipped?"""
+    """When would an email go, and why not sooner?
+
+    `--enrollment ID --org ORG`: that enrollment's next email and every reason it does not go
+    now, by its template's rules. `--tz` (with `--window`, `--days`, `--country`): the rules
+    given here.
+    """
+    if zone is not None and enrollment is None:
+        if org is not None:
+            raise click.UsageError("--org goes with --enrollment")
+        return _explain_rules(zone, window, days, country, _parse_instant(at), as_json)
+    if enrollment is None or zone is not None:
+        raise click.UsageError("give either --enrollment (with --org) or --tz, not both")
+    given = [f"--{name}" for name in ("window", "days", "country") if _given(ctx, name)]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} go with --tz; an enrollment has its own")
+    if org is None:
+        raise click.UsageError("--enrollment needs --org")
+    return _explain_enrollment(org, enrollment, _parse_instant(at), as_json)
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+
+
+def _explain_rules(
+    zone: str, window: str, days: str, country: str | None, instant: datetime, as_json: bool
+) -> None:
     from sequences_core.schedule import SendRules, explain
 
     start, end = _parse_window(window)
     rules = SendRules(
         _zone(zone), start, end, _parse_days(days), _country(country) if country else None
     )
-    instant = _parse_instant(at)
     result = explain(instant, rules)
     skipped = [{"date": s.day.isoformat(), "reason": s.reason} for s in result.skipped]
     if as_json:
@@ -123,3 +164,59 @@ def schedule_explain(
     click.echo(f"                      {result.local:%Y-%m-%d %H:%M:%S %Z} ({zone})")
     for item in skipped:
         click.echo(f"  skipped {item['date']}: {item['reason']}")
+
+
+def _explain_enrollment(org: str, enrollment: str, instant: datetime, as_json: bool) -> None:
+    from sequences_core.cli.common import org_id, uow
+    from sequences_core.services.schedule_explain import explain_enrollment
+
+    with uow() as unit:
+        found = explain_enrollment(unit, org_id(org), enrollment, instant)
+    if as_json:
+        click.echo(json.dumps(_plain(found), indent=2))
+        return
+    for line in _lines(found):
+        click.echo(line)
+
+
+def _plain(value: Any) -> Any:
+    """The explanation as JSON values: each instant as `{utc, local, zone}` (ISO 8601)."""
+    from sequences_core.services.schedule_explain import Moment
+
+    if isinstance(value, Moment):
+        return {"utc": value.utc.isoformat(), "local": value.local.isoformat(), "zone": value.zone}
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _lines(found: EnrollmentSchedule) -> list[str]:
+    step = found.current_step
+    at_step = f", on step {step.position} ({step.type})" if step else ""
+    why = f" ({found.status_reason})" if found.status_reason else ""
+    lines = [
+        f"enrollment {found.enrollment_id}: {found.status}{why}{at_step}",
+        f"lead's zone: {found.zone} (from the {found.zone_source})"
+        + (f", holidays of {found.holiday_country}" if found.holiday_country else ""),
+        f"now:          {found.now}",
+        f"next run:     {found.next_run_at or '-'}",
+    ]
+    if found.next_send_at is None:
+        lines.append("next email:   none will go")
+    else:
+        email = found.next_email_step
+        which = f" (step {email.position})" if email else ""
+        jitter = f", or up to {found.jitter_minutes} min later" if found.jitter_minutes else ""
+        held = "; held until what blocks it is lifted" if found.blocked else ""
+        lines.append(f"next email{which}: {found.next_send_at}{jitter}{held}")
+    lines.append(
+        "why not now:" if found.reasons else "nothing holds it: it goes with the next cycle"
+    )
+    lines += [f"  - {reason.code}: {reason.message}" for reason in found.reasons]
+    return lines

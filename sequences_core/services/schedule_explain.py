@@ -76,6 +76,8 @@ class Moment:
         return self.utc.astimezone(ZoneInfo(self.zone))
 
     def __str__(self) -> str:
+        if self.zone in ("UTC", "Etc/UTC"):
+            return f"{self.utc:%a %Y-%m-%d %H:%M} UTC"
         return f"{self.local:%a %Y-%m-%d %H:%M %Z} {self.zone} ({self.utc:%Y-%m-%d %H:%M} UTC)"
 
 
