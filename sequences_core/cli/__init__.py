@@ -13,9 +13,11 @@ from sequences_core.cli.lazy import Lazy, LazyGroup
 
 COMMANDS = {
     "db": Lazy("db", "The database schema."),
-    "demo": Lazy("cycle", "Seed a demo organization, mailbox, template and 50 leads."),
+    "demo": Lazy("cycle", "Seed a demo organization, mailbox, template and 50 leads (idempotent)."),
     "dev": Lazy("dev", "The local stack behind `make run`."),
-    "ingest": Lazy("cycle", "Run one feedback cycle, or --explain messages."),
+    "ingest": Lazy(
+        "cycle", "Run one feedback cycle (SES events, inbound replies), or --explain messages."
+    ),
     "keys": Lazy("keys", "API keys: list, create, revoke (audited)."),
     "leads": Lazy("leads", "Leads."),
     "mailboxes": Lazy("mailboxes", "Mailboxes: settings, warm-up, pause and resume (audited)."),

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 def _classify(path: Path) -> Classification:
     from sequences_core.feedback.classify import classify
 
+    if path.exists() and not path.is_file():  # reading a FIFO or a device could block forever
+        raise ValueError("not a regular file")
     return classify(path.read_bytes())
 
 
@@ -44,6 +46,8 @@ def _fields(result: Classification) -> dict[str, Any]:
 def _problem(err: Exception) -> str:
     if isinstance(err, OSError) and err.strerror:
         return err.strerror
+    if isinstance(err, ValueError):
+        return str(err)
     return f"{type(err).__name__}: {err}"
 
 
