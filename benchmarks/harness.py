@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 
 from sequences_core import migrate
@@ -55,13 +57,45 @@ class Timer:
         self.seconds = time.perf_counter() - start
 
 
-def report(name: str, rows: list[dict[str, object]]) -> None:
+def _cell(value: object) -> str:
+    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+
+
+def _table(name: str, rows: list[dict[str, object]]) -> Table:
     table = Table(title=name)
     for column in rows[0]:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row.values()))
-    Console().print(table)
+        table.add_row(*(_cell(v) for v in row.values()))
+    return table
+
+
+def _records(name: str, rows: list[dict[str, object]]) -> list[Text]:
+    """Each row as its first value, then one `column: value` line per other column."""
+    lines = [Text(name, style="bold")]
+    for row in rows:
+        first, *rest = row.items()
+        lines.append(Text(_cell(first[1]), style="bold"))
+        lines.extend(Text(f"  {column}: {_cell(value)}") for column, value in rest)
+    return lines
+
+
+def render(name: str, rows: list[dict[str, object]], console: Console) -> None:
+    """A table where it fits the terminal unwrapped, else one block of lines per row.
+
+    Rich would otherwise squeeze the columns and cut headers and cells (`reque…`, `targ…`).
+    """
+    table = _table(name, rows)
+    unbounded = console.options.update(width=1_000_000)
+    if Measurement.get(console, unbounded, table).maximum <= console.width:
+        console.print(table)
+        return
+    for line in _records(name, rows):
+        console.print(line, overflow="fold")
+
+
+def report(name: str, rows: list[dict[str, object]]) -> None:
+    render(name, rows, Console())
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {
         "benchmark": name,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from rich.console import Console
+
+from benchmarks.harness import render
 from benchmarks.tracking import merged_p99
 
 
@@ -20,3 +24,36 @@ def test_a_slow_round_weighs_by_its_requests_not_as_the_worst_case() -> None:
     assert fast["p99_ms"] < merged < slow["p99_ms"]
     assert merged == 20.0  # 9,000 within 12 ms, and 95% of the slow round's within 20 ms
     assert merged_p99([slow, slow]) == slow["p99_ms"]  # equal rounds: the same p99
+
+
+TRACKING_ROWS: list[dict[str, object]] = [
+    {"what": "bare Flask route, same GIF (baseline)", "requests": 73075, "per_s": 3596.81,
+     "p50_ms": 4.4, "p99_ms": 18.344, "worst_round_p99_ms": 30.73, "ratio": "-",
+     "recorded": "-", "target": "-"},
+    {"what": "open pixel (token, buffer, batch INSERT)", "requests": 62446, "per_s": 3083.5,
+     "p50_ms": 4.58, "p99_ms": 33.563, "worst_round_p99_ms": 54.8, "ratio": "0.86 (0.68-1.04)",
+     "recorded": "68250 rows >= 62446 answered", "target": ">= 0.70, p99 < 50 ms, all recorded"},
+]  # fmt: skip
+
+
+def _printed(width: int) -> str:
+    console = Console(width=width, force_terminal=False)
+    with console.capture() as captured:
+        render("tracking", TRACKING_ROWS, console)
+    return captured.get()
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_results_print_whole_at_any_width(width: int) -> None:
+    out = _printed(width)
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= width
+    words = " ".join(out.split())
+    for row in TRACKING_ROWS:  # every column name and value whole (it was `reque…`, `targ…`)
+        _, *rest = row
+        assert all(f"{name}: " in words for name in rest) or "┃ requests ┃" in out
+        assert str(row["what"]) in words and str(row["target"]) in words
+
+
+def test_results_are_a_table_when_the_terminal_is_wide_enough() -> None:
+    assert "┃ what" in _printed(200)
