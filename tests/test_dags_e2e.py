@@ -320,3 +320,41 @@ def test_two_send_batches_over_the_same_shard_send_each_email_once(
     with new_uow() as read:
         keys = read.session.scalars(select(SequenceStepExecution.idempotency_key)).all()
     assert len(keys) == len(set(keys)) == 300
+
+
+@pytest.mark.timeout(900)
+def test_bad_templates_pause_alone_inside_one_shard_of_the_dag(
+    airflow_env, db_url, uow, new_uow, moto_server, tmp_path
+):
+    """A sandbox escape, a runaway loop and a huge output among good enrollments of two orgs,
+    all in the one shard a single `send_batch` task runs: the task succeeds, the good ones
+    are sent, the three pause with their reasons."""
+    from sequences_core.services.organizations import create_organization
+    from tests.test_hostile_templates import ESCAPES, RUNAWAYS, break_template
+
+    env = {**dag_env(airflow_env, db_url, moto_server), "SEQUENCES_VAR_DIR": str(tmp_path)}
+    always = {"send_window": {"start": "00:00", "end": "23:59:59", "days": [1, 2, 3, 4, 5, 6, 7]},
+              "skip_weekends": False, "jitter_minutes": 0}  # fmt: skip
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    orgs = [create_organization(uow, n).organization.id for n in ("Good A", "Good B")]
+    for org in orgs:
+        mailbox(uow, org)
+        template = sequence(uow, org, [email_step("Hello")], **always)
+        leads = [LeadIn(email=f"g{i}@{org.hex[:6]}.example", first_name="G") for i in range(10)]
+        enrol(uow, org, template, leads, now)
+    for name in ("dunder", "nested loops", "huge join"):
+        template = sequence(uow, orgs[0], [email_step("Hello")], **always)
+        break_template(uow, template, ESCAPES.get(name) or RUNAWAYS[name])
+        enrol(uow, orgs[0], template, [LeadIn(email=f"{name[:4]}@x.example")], now)
+
+    ran = run_dag(env, "sequences_dispatch", {"shards": 1})
+
+    assert ran["state"] == "success", ran
+    assert ran["returned"]["summarise"]["sent"] == 20
+    assert ran["returned"]["summarise"]["paused"] == 3
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 20
+    with new_uow() as read:
+        reasons = read.session.scalars(
+            select(SequenceEnrollment.paused_reason).where(SequenceEnrollment.status == "paused")
+        ).all()
+    assert len(reasons) == 3 and all(r.startswith("render_error: ") for r in reasons)
