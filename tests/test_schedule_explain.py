@@ -148,7 +148,6 @@ def warmup_and_org_limits(uow, org, new_uow, ctx, clock) -> uuid.UUID:
     box = mailbox(uow, org, daily_limit=50, tz=TOKYO)
     box.warmup = {
         "start_date": "2026-12-15",
-        "start_limit": 1,
         "start_per_day": 1,
         "increase_per_day": 0,
     }
