@@ -20,7 +20,6 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,16 +237,6 @@ class _Budget(threading.local):
 _budget = _Budget()
 
 
-@contextmanager
-def _allowance() -> Iterator[None]:
-    outer = (_budget.turns, _budget.deadline)
-    _budget.turns, _budget.deadline = 0, time.thread_time() + MAX_CPU_SECONDS
-    try:
-        yield
-    finally:
-        _budget.turns, _budget.deadline = outer
-
-
 def _sized(value: Any) -> Any:
     if isinstance(value, str | list | tuple | dict) and len(value) > MAX_VALUE:
         raise RenderFailed(f"a value grew past {MAX_VALUE:,} characters or items")
@@ -376,22 +365,24 @@ def render_bounded(
     limit = OUTPUT_LIMITS[part]
     chunks: list[str] = []
     size = 0
-    with _allowance():
-        try:
-            for chunk in generate(variables):
-                size += len(chunk)
-                if size > limit:
-                    raise RenderFailed(f"{part} renders past {limit:,} characters")
-                _budget.spend()
-                chunks.append(chunk)
-        except (RenderFailed, UndefinedError):
-            raise
-        except TemplateError as err:  # security errors, unknown filters in old templates
-            raise RenderFailed(f"{part}: {err.message or type(err).__name__}") from None
-        except RecursionError:
-            raise RenderFailed(f"{part}: recursion too deep") from None
-        except (ArithmeticError, LookupError, TypeError, ValueError, MemoryError) as err:
-            raise RenderFailed(f"{part}: {type(err).__name__}: {err}"[:300]) from None
+    outer = (_budget.turns, _budget.deadline)  # a render inside a render keeps the outer's
+    _budget.turns, _budget.deadline = 0, time.thread_time() + MAX_CPU_SECONDS
+    try:
+        for chunk in generate(variables):  # loops spend the budget; chunks only grow output
+            size += len(chunk)
+            if size > limit:
+                raise RenderFailed(f"{part} renders past {limit:,} characters")
+            chunks.append(chunk)
+    except (RenderFailed, UndefinedError):
+        raise
+    except TemplateError as err:  # security errors, unknown filters in old templates
+        raise RenderFailed(f"{part}: {err.message or type(err).__name__}") from None
+    except RecursionError:
+        raise RenderFailed(f"{part}: recursion too deep") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, MemoryError) as err:
+        raise RenderFailed(f"{part}: {type(err).__name__}: {err}"[:300]) from None
+    finally:
+        _budget.turns, _budget.deadline = outer
     return "".join(chunks)
 
 
