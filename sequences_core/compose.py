@@ -94,8 +94,14 @@ def lead_fields(lead: Recipient) -> dict[str, Any]:
     }
 
 
-def unsubscribe_url(ctx: ComposeContext, lead: Recipient, execution_id: uuid.UUID) -> str:
-    token = ctx.tokens.unsubscribe_token(lead.organization_id, lead.id, execution_id)
+def unsubscribe_url(
+    ctx: ComposeContext, lead: Recipient, execution_id: uuid.UUID, preview: bool
+) -> str:
+    """A preview's link shows the lead's page but unsubscribes nobody (see `tokens`)."""
+    if preview:
+        token = ctx.tokens.preview_unsubscribe_token(lead.organization_id, lead.id)
+    else:
+        token = ctx.tokens.unsubscribe_token(lead.organization_id, lead.id, execution_id)
     return f"{ctx.public_url}/api/sequences/unsubscribe?t={token}"
 
 
@@ -122,9 +128,14 @@ def compose_email(
     settings: TemplateSettings,
     thread: Thread,
     now: datetime,
+    preview: bool = False,
 ) -> Composed:
-    """Raise MissingVariable when the lead lacks a variable the step uses without a default."""
-    unsubscribe = unsubscribe_url(ctx, lead, execution_id)
+    """Raise MissingVariable when the lead lacks a variable the step uses without a default.
+
+    `preview` (a preview or a test send): the unsubscribe link, in the body and in
+    `List-Unsubscribe`, is one that stops nothing, since it reaches the operator, not the lead.
+    """
+    unsubscribe = unsubscribe_url(ctx, lead, execution_id, preview)
     variables = lead_variables(lead_fields(lead), lead.custom_fields)
     variables["sender"] = {"name": mailbox.from_name or "", "email": mailbox.from_email}
     variables["unsubscribe_url"] = unsubscribe

@@ -7,6 +7,10 @@ few microseconds each (a serializer's JSON, compression and per-token key deriva
 index and URL, so the click endpoint can only ever redirect to a URL that was in that
 email, without a database read per hit. Links in emails sent before this format
 (itsdangerous tokens; they contain '.', which base64url never does) still work.
+
+Previews and test sends carry unsubscribe tokens of their own purpose (own key, no
+execution, so a different length): they show the lead's page but unsubscribe nobody, and
+no real token can be made from one without the real purpose's key.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class Unsubscribe:
     organization_id: uuid.UUID
     lead_id: uuid.UUID
     execution_id: uuid.UUID | None
+    preview: bool = False  # from a preview or a test send: shows the page, suppresses nobody
 
 
 class Tokens:
@@ -54,7 +59,7 @@ class Tokens:
             purpose: hmac.new(
                 hashlib.sha256(b"sequences." + purpose + b"\0" + secret).digest(), None, "sha256"
             )
-            for purpose in (b"open", b"click", b"unsubscribe")
+            for purpose in (b"open", b"click", b"unsubscribe", b"unsubscribe-preview")
         }
         self._legacy_click = URLSafeTimedSerializer(secret_key, salt="sequences.click")
         self._legacy_unsubscribe = URLSafeTimedSerializer(secret_key, salt="sequences.unsubscribe")
@@ -121,18 +126,31 @@ class Tokens:
         execution = execution_id.bytes if execution_id else _NO_EXECUTION
         return self._seal(b"unsubscribe", organization_id.bytes + lead_id.bytes + execution)
 
+    def preview_unsubscribe_token(self, organization_id: uuid.UUID, lead_id: uuid.UUID) -> str:
+        """For a preview's or a test send's link: the operator sees what the lead would, and
+        a click (theirs, or their mail client's one-click POST) stops nothing of the lead's."""
+        return self._seal(b"unsubscribe-preview", organization_id.bytes + lead_id.bytes)
+
     def read_unsubscribe(self, token: str) -> Unsubscribe | None:
         """Unsubscribe links never expire: an opt-out must work however old the email is."""
         if "." in token:
             return self._read_legacy_unsubscribe(token)
         payload = self._unseal(b"unsubscribe", token, 48)
         if payload is None:
-            return None
+            return self._read_preview_unsubscribe(token)
         execution = payload[32:]
         return Unsubscribe(
             uuid.UUID(bytes=payload[:16]),
             uuid.UUID(bytes=payload[16:32]),
             uuid.UUID(bytes=execution) if execution != _NO_EXECUTION else None,
+        )
+
+    def _read_preview_unsubscribe(self, token: str) -> Unsubscribe | None:
+        payload = self._unseal(b"unsubscribe-preview", token, 32)
+        if payload is None:
+            return None
+        return Unsubscribe(
+            uuid.UUID(bytes=payload[:16]), uuid.UUID(bytes=payload[16:]), None, preview=True
         )
 
     def _read_legacy_unsubscribe(self, token: str) -> Unsubscribe | None:

@@ -126,6 +126,9 @@ def test_click_and_unsubscribe_tokens_read_back_and_bind_their_url(
     assert tokens.read_unsubscribe(unsubscribe) == Unsubscribe(org, lead, execution)
     assert tokens.read_click(unsubscribe, url) is None  # purposes do not mix
     assert tokens.read_unsubscribe(click) is None
+    preview = tokens.preview_unsubscribe_token(org, lead)
+    assert tokens.read_unsubscribe(preview) == Unsubscribe(org, lead, None, preview=True)
+    assert Tokens("other").read_unsubscribe(preview) is None
 
 
 def test_links_in_emails_sent_with_the_earlier_tokens_still_work() -> None:

@@ -102,10 +102,14 @@ def track_click(query: ClickQuery) -> Response:
     error_media="text/html",
 )  # fmt: skip
 def unsubscribe_page(query: UnsubscribeQuery) -> Response:
-    """A confirmation page with a button. A GET never unsubscribes: scanners follow links."""
-    if not query.t or state().tokens.read_unsubscribe(query.t) is None:
+    """A confirmation page with a button. A GET never unsubscribes: scanners follow links.
+
+    A preview's or test send's link shows the same page, marked as a preview.
+    """
+    found = state().tokens.read_unsubscribe(query.t) if query.t else None
+    if found is None:
         return _plain_page(400, "Link not valid", "This unsubscribe link is not valid.")
-    body = render_template("unsubscribe.html", token=query.t, done=False)
+    body = render_template("unsubscribe.html", token=query.t, done=False, preview=found.preview)
     return Response(body, mimetype="text/html", headers=NO_STORE)
 
 
@@ -116,13 +120,16 @@ def unsubscribe_page(query: UnsubscribeQuery) -> Response:
 def unsubscribe_post(query: UnsubscribeQuery) -> Response:
     """Unsubscribe: RFC 8058 one-click (`List-Unsubscribe=One-Click`) or the page's button.
 
-    Suppresses the address at once and stops every enrollment of the lead; idempotent.
+    Suppresses the address at once and stops every enrollment of the lead; idempotent. A
+    preview's or test send's link changes nothing: it reached the operator, not the lead.
     """
     token = query.t or request.form.get("t")
     found = state().tokens.read_unsubscribe(token) if token else None
     if found is None:
         return _plain_page(400, "Link not valid", "This unsubscribe link is not valid.")
-    one_click = request.form.get("List-Unsubscribe") == "One-Click"
-    unsubscribe(unit(), found.organization_id, found.lead_id, "one_click" if one_click else "link")
-    body = render_template("unsubscribe.html", token=token, done=True)
+    if not found.preview:
+        one_click = request.form.get("List-Unsubscribe") == "One-Click"
+        source = "one_click" if one_click else "link"
+        unsubscribe(unit(), found.organization_id, found.lead_id, source)
+    body = render_template("unsubscribe.html", token=token, done=True, preview=found.preview)
     return Response(body, mimetype="text/html", headers=NO_STORE)

@@ -1,7 +1,9 @@
 """Preview a template for a lead, and send a test of it, through the dispatcher's own path.
 
 Neither writes an execution or an event: a preview is not a send, and a test send goes
-only to an address at one of the organization's own sending domains.
+only to an address at one of the organization's own sending domains. Both carry a preview
+unsubscribe link: it shows the lead's page, but the operator (or their mail client's
+one-click) following it must not unsubscribe the lead the email was composed for.
 """
 
 from __future__ import annotations
@@ -59,11 +61,12 @@ def _compose(
     thread: Thread,
     now: datetime,
 ) -> Composed:
-    """The dispatcher's composition, from the mailbox the step would send from."""
+    """The dispatcher's composition, from the mailbox the step would send from, with a
+    preview unsubscribe link."""
     mailbox = _mailbox_for(uow, lead.organization_id, step)
     return compose_email(
         ctx, execution_id=execution_id, lead=lead, mailbox=mailbox, step=step,
-        settings=settings, thread=thread, now=now,
+        settings=settings, thread=thread, now=now, preview=True,
     )  # fmt: skip
 
 
