@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, text, update
@@ -48,18 +48,25 @@ from sequences_core.enums import (
     EnrollmentStatus,
     EventType,
     ExecutionStatus,
-    LeadStatus,
     MailboxStatus,
-    StepType,
-    SuppressionReason,
 )
 from sequences_core.ids import new_id
 from sequences_core.limits import CounterKey, local_day, next_day_start, warmup_limit
 from sequences_core.render import MissingVariable, Renderer, lead_variables
+from sequences_core.rules.decide import (
+    CreateTask,
+    Decision,
+    Facts,
+    LastAttempt,
+    MailboxView,
+    Position,
+    SendEmail,
+    Step,
+    after_send,
+    decide,
+)
 from sequences_core.schedule import (
     SendRules,
-    add_wait,
-    is_allowed,
     next_allowed_instant,
     with_jitter,
 )
@@ -69,7 +76,6 @@ from sequences_core.services.dispatch_batch import Batch, DueEnrollment, LeadRow
 from sequences_core.template_sandbox import RenderFailed
 from sequences_core.tokens import Tokens
 
-MAX_SEND_ATTEMPTS = 5
 log = logging.getLogger(__name__)
 # An email deferred by a spent daily limit goes within this many minutes of the refilled
 # limit's first window opening, so a day's deferred emails do not all go at one instant.
@@ -143,7 +149,7 @@ class _Pending:
     subject: str
     message_id: str
     outgoing: OutgoingEmail
-    steps: list[SequenceStep]
+    steps: list[Step]
     rules: SendRules
 
 
@@ -267,45 +273,11 @@ def counter_keys(
     return tuple(keys)
 
 
-_SUPPRESSION_STATUS = {
-    SuppressionReason.HARD_BOUNCE.value: EnrollmentStatus.BOUNCED,
-    SuppressionReason.COMPLAINT.value: EnrollmentStatus.UNSUBSCRIBED,
-    SuppressionReason.UNSUBSCRIBE.value: EnrollmentStatus.UNSUBSCRIBED,
-    SuppressionReason.UNSUBSCRIBE_REPLY.value: EnrollmentStatus.UNSUBSCRIBED,
-}
-
-
-class _Steppable(Protocol):
-    current_step: int
-    status: str
-    next_run_at: datetime | None
-    completed_at: datetime | None
-
-
-def advance_past_waits(
-    enrollment: _Steppable, steps: list[SequenceStep], rules: SendRules, since: datetime
-) -> None:
-    """After a step went at `since`: skip over waits (spacing from when it actually went)."""
-    due = since
-    while (
-        enrollment.current_step < len(steps)
-        and steps[enrollment.current_step].type == StepType.WAIT
-    ):
-        config = steps[enrollment.current_step].config
-        due = add_wait(
-            due,
-            rules,
-            days=config.get("days", 0),
-            hours=config.get("hours", 0),
-            business_days=config.get("business_days", 0),
-        )
-        enrollment.current_step += 1
-    if enrollment.current_step >= len(steps):
-        enrollment.status = EnrollmentStatus.COMPLETED.value
-        enrollment.completed_at = since
-        enrollment.next_run_at = None
-    else:
-        enrollment.next_run_at = due
+# The summary's count for each outcome of the rules (emails are counted when they are sent).
+_COUNTED = {
+    "deferred_window": "deferred_window", "deferred_paused": "deferred_paused",
+    "paused": "paused", "stopped": "stopped", "completed": "completed",
+}  # fmt: skip
 
 
 class _Decider:
@@ -320,14 +292,9 @@ class _Decider:
         # A batch holds few distinct places and mailboxes: compute each once, not per email.
         self._rules: dict[tuple[uuid.UUID, str | None, str | None], SendRules] = {}
         self._keys: dict[tuple[uuid.UUID, uuid.UUID], tuple[CounterKey, ...]] = {}
-
-    def pause(self, e: DueEnrollment, reason: str) -> None:
-        e.status, e.paused_reason, e.next_run_at = EnrollmentStatus.PAUSED.value, reason, None
-        self.summary.paused += 1
-
-    def stop(self, e: DueEnrollment, status: EnrollmentStatus, reason: str) -> None:
-        e.status, e.stopped_reason, e.next_run_at = status.value, reason, None
-        self.summary.stopped += 1
+        self._plain_steps: dict[uuid.UUID, list[Step]] = {}
+        self._org_senders: dict[uuid.UUID, dict[uuid.UUID, MailboxView]] = {}
+        self.batch_steps = {s.id: s for steps in batch.steps.values() for s in steps}
 
     def decide_alone(self, e: DueEnrollment) -> None:
         """One enrollment's failure is its own: whatever goes wrong deciding it (a bug, data
@@ -337,55 +304,56 @@ class _Decider:
             self.decide(e)
         except Exception as err:
             log.exception("enrollment %s could not be decided", e.id)
-            self.pause(e, f"error: {type(err).__name__}: {err}"[:500])
+            e.status, e.next_run_at = EnrollmentStatus.PAUSED.value, None
+            e.paused_reason = f"error: {type(err).__name__}: {err}"[:500]
+            self.summary.paused += 1
 
     def decide(self, e: DueEnrollment) -> None:
+        """Ask the rules (`rules.decide`), write the answer back, perform its actions."""
         b = self.batch
         lead, template = b.leads[e.lead_id], b.templates[e.template_id]
-        org = b.orgs[e.organization_id]
-        if template.deleted_at is not None:
-            return self.stop(e, EnrollmentStatus.STOPPED, "template_deleted")
-        if lead.status != LeadStatus.ACTIVE:
-            return self.stop(e, EnrollmentStatus.STOPPED, f"lead_{lead.status}")
-        reason = b.suppressed.get((e.organization_id, lead.email.lower()))
-        if reason is not None:
-            status = _SUPPRESSION_STATUS.get(reason, EnrollmentStatus.STOPPED)
-            return self.stop(e, status, f"suppressed: {reason}")
-        settings = b.settings[template.id]
-        steps = b.steps[template.id]
+        settings, org = b.settings[template.id], b.orgs[e.organization_id]
         rules = self._send_rules(template.id, settings, lead, org)
-        for _ in range(len(steps) + 1):
-            if e.current_step >= len(steps):
-                e.status, e.completed_at, e.next_run_at = (
-                    EnrollmentStatus.COMPLETED.value,
-                    self.now,
-                    None,
-                )
-                self.summary.completed += 1
-                return None
-            step = steps[e.current_step]
-            if step.type == StepType.WAIT:
-                advance_past_waits(e, steps, rules, e.last_step_at or self.now)
-                if e.next_run_at is None or e.next_run_at > self.now:
-                    return None
-            elif step.type == StepType.TASK:
-                self.task(e, step, lead)
-                e.current_step += 1
-                e.last_step_at = self.now
-            elif step.type == StepType.EMAIL:
-                return self.email(e, step, steps, lead, org, settings, rules)
-            else:  # condition and webhook steps arrive with the richer step logic
-                return self.pause(e, f"unsupported_step: {step.type}")
-        return None
+        steps = self._steps(template.id)
+        latest = b.latest.get(e.id)
+        facts = Facts(
+            rules=rules, jitter_minutes=settings.jitter_minutes, lead_status=lead.status,
+            suppressed=b.suppressed.get((e.organization_id, lead.email.lower())),
+            template_deleted=template.deleted_at is not None,
+            org_paused=bool(org.paused_reason), mailboxes=self._senders(org.id),
+            enrollment_mailbox=e.mailbox_id, default_mailbox=self._default_sender(org.id),
+            latest=LastAttempt(*latest[1:]) if latest is not None else None,
+        )  # fmt: skip
+        at = Position(
+            e.status, e.current_step, e.next_run_at, e.last_step_at, e.completed_at,
+            e.paused_reason, e.stopped_reason,
+        )  # fmt: skip
+        decision = decide(at, steps, facts, self.now, self.ctx.rng)
+        self._apply(e, decision)
+        for action in decision.actions:
+            if isinstance(action, CreateTask):
+                self.task(e, action, lead)
+            else:
+                self.email(e, action, lead, org, settings, rules)
 
-    def task(self, e: DueEnrollment, step: SequenceStep, lead: LeadRow) -> None:
+    def _apply(self, e: DueEnrollment, decision: Decision) -> None:
+        p = decision.position
+        e.status, e.current_step, e.next_run_at = p.status, p.current_step, p.next_run_at
+        e.last_step_at, e.completed_at = p.last_step_at, p.completed_at
+        e.paused_reason, e.stopped_reason = p.paused_reason, p.stopped_reason
+        counted = _COUNTED.get(decision.outcome)
+        if counted:
+            setattr(self.summary, counted, getattr(self.summary, counted) + 1)
+
+    def task(self, e: DueEnrollment, action: CreateTask, lead: LeadRow) -> None:
+        step, config = self.batch_steps[action.step.id], action.step.config
         variables = lead_variables(lead_fields(lead), lead.custom_fields)
         try:
             title = self.ctx.renderer.render_text(
-                step.id, step.version, "title", step.config["title"], variables
+                step.id, step.version, "title", config["title"], variables
             ).strip()
         except (MissingVariable, RenderFailed):  # a task is for a person: the raw title serves
-            title = step.config["title"]
+            title = config["title"]
         self.tasks.append(
             {
                 "organization_id": e.organization_id,
@@ -393,9 +361,9 @@ class _Decider:
                 "lead_id": lead.id,
                 "step_id": step.id,
                 "title": title[:300],
-                "description": step.config.get("description"),
-                "assignee": step.config.get("assignee"),
-                "due_at": self.now + timedelta(days=step.config.get("due_in_days", 0)),
+                "description": config.get("description"),
+                "assignee": config.get("assignee"),
+                "due_at": action.due_at,
             }
         )
         self.summary.tasks_created += 1
@@ -403,44 +371,16 @@ class _Decider:
     def email(
         self,
         e: DueEnrollment,
-        step: SequenceStep,
-        steps: list[SequenceStep],
+        action: SendEmail,
         lead: LeadRow,
         org: Organization,
         settings: TemplateSettings,
         rules: SendRules,
     ) -> None:
-        latest = self.batch.latest.get(e.id)
-        attempt = 1
-        if latest is not None and latest.step_position == e.current_step:
-            if latest.status == ExecutionStatus.SENT:  # sent, but the advance was lost: catch up
-                e.current_step += 1
-                e.last_step_at = latest.completed_at or self.now
-                advance_past_waits(e, steps, rules, e.last_step_at)
-                return None
-            if latest.status in (ExecutionStatus.SENDING, ExecutionStatus.PENDING):
-                e.next_run_at = max(latest.lease_expires_at or self.now, self.now) + timedelta(
-                    seconds=1
-                )
-                return None  # reconciliation decides; never a second send
-            if latest.status == ExecutionStatus.UNKNOWN:
-                return self.pause(e, "delivery_unknown")
-            attempt = latest.attempt + 1
-            if attempt > MAX_SEND_ATTEMPTS:
-                return self.stop(e, EnrollmentStatus.FAILED, f"send failed {latest.attempt} times")
-        mailbox = choose_mailbox(self.batch, e, step, org)
-        if mailbox is None:
-            return self.pause(e, "no_mailbox")
-        if mailbox.status != MailboxStatus.ACTIVE or org.paused_reason:
-            e.next_run_at = self.now + timedelta(hours=1)
-            self.summary.deferred_paused += 1
-            return None
-        if not is_allowed(self.now, rules):
-            e.next_run_at = with_jitter(
-                next_allowed_instant(self.now, rules), rules, settings.jitter_minutes, self.ctx.rng
-            )
-            self.summary.deferred_window += 1
-            return None
+        """Render and compose the email the rules chose; a template that fails for this lead
+        fails its execution and pauses its enrollment, and nothing else."""
+        step = self.batch_steps[action.step.id]
+        mailbox = self.batch.mailboxes[action.mailbox_id]
         execution_id = new_id()
         try:
             composed = compose_email(
@@ -457,10 +397,12 @@ class _Decider:
             why = str(failed) if isinstance(failed, MissingVariable) else f"render_error: {failed}"
             self.executions.append(
                 self._execution_row(
-                    e, step, execution_id, attempt, ExecutionStatus.FAILED, error=why
+                    e, step, execution_id, action.attempt, ExecutionStatus.FAILED, error=why
                 )
             )
-            return self.pause(e, why)
+            e.status, e.paused_reason, e.next_run_at = EnrollmentStatus.PAUSED.value, why, None
+            self.summary.paused += 1
+            return
         envelope = composed.envelope
         pending = _Pending(
             execution_id=execution_id,
@@ -469,18 +411,39 @@ class _Decider:
             lead_id=lead.id,
             mailbox_id=mailbox.id,
             step_position=e.current_step,
-            attempt=attempt,
+            attempt=action.attempt,
             counters=self._counters(org, mailbox, e.template_id, settings),
             subject=envelope.subject,
             message_id=envelope.message_id,
             outgoing=OutgoingEmail(
                 execution_id, org.id, envelope.from_email, lead.email, composed.mime()
             ),
-            steps=steps,
+            steps=self._steps(e.template_id),
             rules=rules,
         )
         self.candidates.append((e, pending))
-        return None
+
+    def _steps(self, template_id: uuid.UUID) -> list[Step]:
+        found = self._plain_steps.get(template_id)
+        if found is None:
+            found = self._plain_steps[template_id] = [
+                Step(s.id, s.type, s.config) for s in self.batch.steps[template_id]
+            ]
+        return found
+
+    def _senders(self, org_id: uuid.UUID) -> dict[uuid.UUID, MailboxView]:
+        found = self._org_senders.get(org_id)
+        if found is None:
+            found = self._org_senders[org_id] = {
+                m.id: MailboxView(m.id, m.status == MailboxStatus.ACTIVE)
+                for m in self.batch.mailboxes.values()
+                if m.organization_id == org_id
+            }
+        return found
+
+    def _default_sender(self, org_id: uuid.UUID) -> MailboxView | None:
+        mailbox = self.batch.default_mailbox.get(org_id)
+        return None if mailbox is None else self._senders(org_id)[mailbox.id]
 
     def _send_rules(
         self, template_id: uuid.UUID, settings: TemplateSettings, lead: LeadRow, org: Organization
@@ -693,16 +656,6 @@ WHERE id = :id AND status = 'active'
 """)
 
 
-@dataclass
-class _Progress:
-    """An enrollment's position after a step went, computed without loading it."""
-
-    current_step: int
-    status: str = EnrollmentStatus.ACTIVE.value
-    next_run_at: datetime | None = None
-    completed_at: datetime | None = None
-
-
 def _record(
     uow: UnitOfWork, now: datetime, pending: Sequence[_Pending], results: Iterable[SendResult]
 ) -> CycleSummary:
@@ -734,8 +687,8 @@ def _record(
                     "lead": p.lead_id,
                 }
             )
-            progress = _Progress(current_step=p.step_position + 1)
-            advance_past_waits(progress, p.steps, p.rules, now)
+            sent = Position(EnrollmentStatus.ACTIVE.value, p.step_position, None, None)
+            progress = after_send(sent, p.steps, p.rules, now)
             summary.completed += progress.status == EnrollmentStatus.COMPLETED
             writes[_ADVANCE].append(
                 {

@@ -31,16 +31,16 @@ from sequences_core.enums import (
     StepType,
 )
 from sequences_core.limits import CounterKey, next_day_start
-from sequences_core.schedule import SkippedDay, explain, holiday_name, is_allowed
+from sequences_core.rules.decide import Position, Step, after_waits
+from sequences_core.schedule import SendRules, SkippedDay, explain, holiday_name, is_allowed
 from sequences_core.services.dispatch import (
     LIMIT_JITTER_MINUTES,
-    advance_past_waits,
     choose_mailbox,
     counter_keys,
     lead_zone,
     send_rules,
 )
-from sequences_core.services.dispatch_batch import Batch, load_batch
+from sequences_core.services.dispatch_batch import Batch, DueEnrollment, load_batch
 
 
 class ReasonCode(StrEnum):
@@ -288,7 +288,7 @@ class _Replay:
                 self._add(Reason(ReasonCode.SEQUENCE_ENDS, message))
                 return None
             if step.type == StepType.WAIT:
-                advance_past_waits(e, steps, self.rules, e.last_step_at or at)
+                _pass_waits(e, steps, self.rules, e.last_step_at or at)
                 if e.next_run_at is not None and e.next_run_at > at:
                     until = self._moment(e.next_run_at)
                     wait = _wait_text(step.config)
@@ -401,3 +401,14 @@ class _Replay:
         )
         usage = LimitUsage(key.scope, key.scope_id, key.day, used, key.limit, warmup, refills)
         return Reason(ReasonCode.DAILY_LIMIT, message, until=refills, limit=usage)
+
+
+def _pass_waits(
+    e: DueEnrollment, steps: list[SequenceStep], rules: SendRules, since: datetime
+) -> None:
+    """The rules' walk past waits (`rules.decide.after_waits`), on the enrollment explained."""
+    at = Position(e.status, e.current_step, e.next_run_at, e.last_step_at, e.completed_at)
+    plain = [Step(s.id, s.type, s.config) for s in steps]
+    moved = after_waits(at, plain, rules, since)
+    e.current_step, e.next_run_at = moved.current_step, moved.next_run_at
+    e.status, e.completed_at = moved.status, moved.completed_at
