@@ -27,14 +27,15 @@ from sqlalchemy import text
 from benchmarks.harness import Timer, report, scratch_engine
 from sequences_core.compose import Thread, compose_email
 from sequences_core.config import Settings
+from sequences_core.db.dispatch_sql import CLAIM
 from sequences_core.db.models import Mailbox, SequenceStep
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.ids import new_id
 from sequences_core.render import Renderer
 from sequences_core.schemas import LeadIn, TemplateCreate, TemplateSettings
 from sequences_core.senders import Outcome, OutgoingEmail, SendResult
-from sequences_core.services.dispatch import _CLAIM, DispatchContext, dispatch_due
-from sequences_core.services.dispatch_batch import LeadRow
+from sequences_core.services.dispatch import DispatchContext, dispatch_due
+from sequences_core.services.dispatch.batch import LeadRow
 from sequences_core.services.enrollments import bulk_enroll
 from sequences_core.services.leads import upsert_leads
 from sequences_core.services.organizations import create_organization
@@ -205,7 +206,7 @@ def claim_query(engine) -> tuple[float, str]:  # type: ignore[no-untyped-def]
         )
     with engine.begin() as conn:
         conn.execute(text("ANALYZE sequence_enrollments"))
-    claim = _CLAIM.format(filters="")  # the engine's own claim, unscoped, nothing in flight
+    claim = CLAIM.format(filters="")  # the engine's own claim, unscoped, nothing in flight
     params = {"now": datetime.now(UTC), "limit": 1000, "busy": "{}"}
     best = float("inf")
     with engine.connect() as conn:

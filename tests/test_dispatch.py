@@ -516,7 +516,7 @@ def test_a_send_slower_than_the_lease_does_not_deadlock_the_cycle(
     locks the recording thread waits for, while it waits for the recording thread."""
     import threading
 
-    from sequences_core.services import dispatch
+    from sequences_core.services.dispatch import loop
 
     mailbox(uow, org_id)
     template = sequence(uow, org_id, [email_step("Hello")], **ALWAYS)
@@ -541,7 +541,7 @@ def test_a_send_slower_than_the_lease_does_not_deadlock_the_cycle(
             return outbox.lookup(execution_id)
 
     ctx = replace(ctx, sender=SlowSender())
-    decide, calls = dispatch._decide, []
+    decide, calls = loop.decide_batch, []
 
     def decide_after_the_lease(ctx_, factory, scope, now, *rest):
         calls.append(now)
@@ -550,7 +550,7 @@ def test_a_send_slower_than_the_lease_does_not_deadlock_the_cycle(
             now = ctx_.now()
         return decide(ctx_, factory, scope, now, *rest)
 
-    monkeypatch.setattr(dispatch, "_decide", decide_after_the_lease)
+    monkeypatch.setattr(loop, "decide_batch", decide_after_the_lease)
     done: list[int] = []
     cycle = threading.Thread(
         target=lambda: done.append(run_cycle(new_uow, ctx).dispatch.sent), daemon=True

@@ -394,7 +394,7 @@ def _match_inbound(
 
 def _resume_after(uow: UnitOfWork, enrollment: SequenceEnrollment, back: datetime) -> None:
     """Hold an out-of-office lead until the first send window after the day they return."""
-    from sequences_core.services.dispatch import send_rules
+    from sequences_core.rules.sending import send_rules
 
     template = uow.session.get(SequenceTemplate, enrollment.template_id)
     lead = uow.session.get(Lead, enrollment.lead_id)

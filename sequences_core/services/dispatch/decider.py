@@ -1,0 +1,346 @@
+"""One claimed batch decided: the rules per enrollment, then rendering, then the limits.
+
+`BatchDecider` loads nothing itself: `batch.load_batch` brought the facts. It asks
+`rules.decide` what each enrollment does, writes the answer back onto the enrollment,
+renders the emails the rules chose (a template that fails pauses only its enrollment),
+and reserves the daily limits for them in claim order.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sequences_core.compose import Thread, compose_email, lead_fields
+from sequences_core.db import counters
+from sequences_core.db.models import Mailbox, Organization, SequenceStep
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.enums import (
+    EnrollmentStatus,
+    ExecutionStatus,
+    MailboxStatus,
+)
+from sequences_core.ids import new_id
+from sequences_core.limits import CounterKey, next_day_start
+from sequences_core.render import MissingVariable, lead_variables
+from sequences_core.rules.decide import (
+    CreateTask,
+    Decision,
+    Facts,
+    LastAttempt,
+    MailboxView,
+    Position,
+    SendEmail,
+    Step,
+    decide,
+)
+from sequences_core.rules.sending import LIMIT_JITTER_MINUTES, counter_keys, send_rules
+from sequences_core.schedule import SendRules, next_allowed_instant, with_jitter
+from sequences_core.schemas import TemplateSettings
+from sequences_core.senders import OutgoingEmail
+from sequences_core.services.dispatch.batch import Batch, DueEnrollment, LeadRow
+from sequences_core.services.dispatch.context import CycleSummary, DispatchContext
+from sequences_core.template_sandbox import RenderFailed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pending:
+    """An email committed as `sending`, waiting for the network."""
+
+    execution_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    organization_id: uuid.UUID
+    lead_id: uuid.UUID
+    mailbox_id: uuid.UUID
+    step_position: int
+    attempt: int
+    counters: tuple[CounterKey, ...]
+    subject: str
+    message_id: str
+    outgoing: OutgoingEmail
+    steps: list[Step]
+    rules: SendRules
+
+
+def choose_mailbox(
+    batch: Batch, e: DueEnrollment, step: SequenceStep, org: Organization
+) -> Mailbox | None:
+    """The enrollment's mailbox, else the step's, else the org's first (its own only)."""
+    for ident in (e.mailbox_id, step.config.get("mailbox_id")):
+        if ident is not None:
+            mailbox = batch.mailboxes.get(uuid.UUID(str(ident)))
+            if mailbox is not None and mailbox.organization_id == org.id:
+                return mailbox
+    return batch.default_mailbox.get(org.id)
+
+
+# The summary's count for each outcome of the rules (emails are counted when they are sent).
+_COUNTED = {
+    "deferred_window": "deferred_window", "deferred_paused": "deferred_paused",
+    "paused": "paused", "stopped": "stopped", "completed": "completed",
+}  # fmt: skip
+
+
+class BatchDecider:
+    """Decides, for one claimed batch, what each enrollment does now."""
+
+    def __init__(self, ctx: DispatchContext, uow: UnitOfWork, batch: Batch, now: datetime) -> None:
+        self.ctx, self.uow, self.batch, self.now = ctx, uow, batch, now
+        self.summary = CycleSummary(batches=1, claimed=len(batch.enrollments))
+        self.candidates: list[tuple[DueEnrollment, Pending]] = []
+        self.executions: list[dict[str, Any]] = []
+        self.tasks: list[dict[str, Any]] = []
+        # A batch holds few distinct places and mailboxes: compute each once, not per email.
+        self._rules: dict[tuple[uuid.UUID, str | None, str | None], SendRules] = {}
+        self._keys: dict[tuple[uuid.UUID, uuid.UUID], tuple[CounterKey, ...]] = {}
+        self._plain_steps: dict[uuid.UUID, list[Step]] = {}
+        self._org_senders: dict[uuid.UUID, dict[uuid.UUID, MailboxView]] = {}
+        self.batch_steps = {s.id: s for steps in batch.steps.values() for s in steps}
+
+    def decide_alone(self, e: DueEnrollment) -> None:
+        """One enrollment's failure is its own: whatever goes wrong deciding it (a bug, data
+        no rule foresaw) pauses it with the reason, and the batch, its organization and every
+        other organization go on."""
+        try:
+            self.decide(e)
+        except Exception as err:
+            log.exception("enrollment %s could not be decided", e.id)
+            e.status, e.next_run_at = EnrollmentStatus.PAUSED.value, None
+            e.paused_reason = f"error: {type(err).__name__}: {err}"[:500]
+            self.summary.paused += 1
+
+    def decide(self, e: DueEnrollment) -> None:
+        """Ask the rules (`rules.decide`), write the answer back, perform its actions."""
+        b = self.batch
+        lead, template = b.leads[e.lead_id], b.templates[e.template_id]
+        settings, org = b.settings[template.id], b.orgs[e.organization_id]
+        rules = self._send_rules(template.id, settings, lead, org)
+        steps = self._steps(template.id)
+        latest = b.latest.get(e.id)
+        facts = Facts(
+            rules=rules, jitter_minutes=settings.jitter_minutes, lead_status=lead.status,
+            suppressed=b.suppressed.get((e.organization_id, lead.email.lower())),
+            template_deleted=template.deleted_at is not None,
+            org_paused=bool(org.paused_reason), mailboxes=self._senders(org.id),
+            enrollment_mailbox=e.mailbox_id, default_mailbox=self._default_sender(org.id),
+            latest=LastAttempt(*latest[1:]) if latest is not None else None,
+        )  # fmt: skip
+        at = Position(
+            e.status, e.current_step, e.next_run_at, e.last_step_at, e.completed_at,
+            e.paused_reason, e.stopped_reason,
+        )  # fmt: skip
+        decision = decide(at, steps, facts, self.now, self.ctx.rng)
+        self._apply(e, decision)
+        for action in decision.actions:
+            if isinstance(action, CreateTask):
+                self.task(e, action, lead)
+            else:
+                self.email(e, action, lead, org, settings, rules)
+
+    def _apply(self, e: DueEnrollment, decision: Decision) -> None:
+        p = decision.position
+        e.status, e.current_step, e.next_run_at = p.status, p.current_step, p.next_run_at
+        e.last_step_at, e.completed_at = p.last_step_at, p.completed_at
+        e.paused_reason, e.stopped_reason = p.paused_reason, p.stopped_reason
+        counted = _COUNTED.get(decision.outcome)
+        if counted:
+            setattr(self.summary, counted, getattr(self.summary, counted) + 1)
+
+    def task(self, e: DueEnrollment, action: CreateTask, lead: LeadRow) -> None:
+        step, config = self.batch_steps[action.step.id], action.step.config
+        variables = lead_variables(lead_fields(lead), lead.custom_fields)
+        try:
+            title = self.ctx.renderer.render_text(
+                step.id, step.version, "title", config["title"], variables
+            ).strip()
+        except (MissingVariable, RenderFailed):  # a task is for a person: the raw title serves
+            title = config["title"]
+        self.tasks.append(
+            {
+                "organization_id": e.organization_id,
+                "enrollment_id": e.id,
+                "lead_id": lead.id,
+                "step_id": step.id,
+                "title": title[:300],
+                "description": config.get("description"),
+                "assignee": config.get("assignee"),
+                "due_at": action.due_at,
+            }
+        )
+        self.summary.tasks_created += 1
+
+    def email(
+        self,
+        e: DueEnrollment,
+        action: SendEmail,
+        lead: LeadRow,
+        org: Organization,
+        settings: TemplateSettings,
+        rules: SendRules,
+    ) -> None:
+        """Render and compose the email the rules chose; a template that fails for this lead
+        fails its execution and pauses its enrollment, and nothing else."""
+        step = self.batch_steps[action.step.id]
+        mailbox = self.batch.mailboxes[action.mailbox_id]
+        execution_id = new_id()
+        try:
+            composed = compose_email(
+                self.ctx,
+                execution_id=execution_id,
+                lead=lead,
+                mailbox=mailbox,
+                step=step,
+                settings=settings,
+                thread=Thread(e.thread_message_id, e.thread_subject),
+                now=self.now,
+            )
+        except (MissingVariable, RenderFailed) as failed:
+            why = str(failed) if isinstance(failed, MissingVariable) else f"render_error: {failed}"
+            self.executions.append(
+                self._execution_row(
+                    e, step, execution_id, action.attempt, ExecutionStatus.FAILED, error=why
+                )
+            )
+            e.status, e.paused_reason, e.next_run_at = EnrollmentStatus.PAUSED.value, why, None
+            self.summary.paused += 1
+            return
+        envelope = composed.envelope
+        pending = Pending(
+            execution_id=execution_id,
+            enrollment_id=e.id,
+            organization_id=org.id,
+            lead_id=lead.id,
+            mailbox_id=mailbox.id,
+            step_position=e.current_step,
+            attempt=action.attempt,
+            counters=self._counters(org, mailbox, e.template_id, settings),
+            subject=envelope.subject,
+            message_id=envelope.message_id,
+            outgoing=OutgoingEmail(
+                execution_id, org.id, envelope.from_email, lead.email, composed.mime()
+            ),
+            steps=self._steps(e.template_id),
+            rules=rules,
+        )
+        self.candidates.append((e, pending))
+
+    def _steps(self, template_id: uuid.UUID) -> list[Step]:
+        found = self._plain_steps.get(template_id)
+        if found is None:
+            found = self._plain_steps[template_id] = [
+                Step(s.id, s.type, s.config) for s in self.batch.steps[template_id]
+            ]
+        return found
+
+    def _senders(self, org_id: uuid.UUID) -> dict[uuid.UUID, MailboxView]:
+        found = self._org_senders.get(org_id)
+        if found is None:
+            found = self._org_senders[org_id] = {
+                m.id: MailboxView(m.id, m.status == MailboxStatus.ACTIVE)
+                for m in self.batch.mailboxes.values()
+                if m.organization_id == org_id
+            }
+        return found
+
+    def _default_sender(self, org_id: uuid.UUID) -> MailboxView | None:
+        mailbox = self.batch.default_mailbox.get(org_id)
+        return None if mailbox is None else self._senders(org_id)[mailbox.id]
+
+    def _send_rules(
+        self, template_id: uuid.UUID, settings: TemplateSettings, lead: LeadRow, org: Organization
+    ) -> SendRules:
+        key = (template_id, lead.timezone, lead.country)
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = send_rules(settings, lead, org)
+        return found
+
+    def _counters(
+        self,
+        org: Organization,
+        mailbox: Mailbox,
+        template_id: uuid.UUID,
+        settings: TemplateSettings,
+    ) -> tuple[CounterKey, ...]:
+        cached = self._keys.get((mailbox.id, template_id))
+        if cached is None:
+            cached = self._keys[mailbox.id, template_id] = counter_keys(
+                org, mailbox, template_id, settings, self.now
+            )
+        return cached
+
+    def _execution_row(
+        self,
+        e: DueEnrollment,
+        step: SequenceStep,
+        execution_id: uuid.UUID,
+        attempt: int,
+        status: ExecutionStatus,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        return {
+            "id": execution_id,
+            "organization_id": e.organization_id,
+            "enrollment_id": e.id,
+            "step_id": step.id,
+            "step_position": e.current_step,
+            "step_type": step.type,
+            "attempt": attempt,
+            "status": status.value,
+            "idempotency_key": f"{e.id}:{e.current_step}:{attempt}",
+            "scheduled_at": e.next_run_at,
+            "attempted_at": self.now,
+            "provider": self.ctx.sender.name,
+            "mailbox_id": None,
+            "error": None,
+            "lease_expires_at": None,
+            "subject": None,
+            "message_id_header": None,
+            **extra,
+        }
+
+    def allocate(self) -> list[Pending]:
+        """Reserve daily-limit slots for the candidates, in claim order; defer the rest."""
+        demands: dict[CounterKey, int] = defaultdict(int)
+        for _, pending in self.candidates:
+            for key in pending.counters:
+                demands[key] += 1
+        granted = counters.reserve(self.uow.session, demands)
+        remaining = dict(granted)
+        ready: list[Pending] = []
+        for e, pending in self.candidates:
+            if all(remaining[k] > 0 for k in pending.counters):
+                for key in pending.counters:
+                    remaining[key] -= 1
+                step = self.batch.steps[e.template_id][e.current_step]
+                self.executions.append(
+                    self._execution_row(
+                        e,
+                        step,
+                        pending.execution_id,
+                        pending.attempt,
+                        ExecutionStatus.SENDING,
+                        lease_expires_at=self.now + self.ctx.lease,
+                        subject=pending.subject,
+                        message_id_header=pending.message_id,
+                        mailbox_id=pending.mailbox_id,
+                    )
+                )
+                e.next_run_at = self.now + self.ctx.lease + timedelta(seconds=1)
+                ready.append(pending)
+            else:
+                spent = next(k for k in pending.counters if remaining[k] <= 0)
+                refill = next_day_start(self.now, spent.zone)
+                opening = next_allowed_instant(refill, pending.rules)
+                e.next_run_at = with_jitter(
+                    opening, pending.rules, LIMIT_JITTER_MINUTES, self.ctx.rng
+                )
+                self.summary.deferred_limit += 1
+        counters.release(self.uow.session, remaining)
+        return ready
