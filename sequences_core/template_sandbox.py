@@ -129,6 +129,14 @@ TESTS = frozenset(
     ]
 )
 GLOBALS = frozenset({"range", "dict", "cycler", "joiner"})
+# The variables every email has besides the lead's custom fields (`compose.compose_email`
+# builds them). A custom field of one of these names would be hidden by the built-in, as
+# would one named like a global above or a word Jinja itself gives a meaning (`loop` in a
+# for, `self`, the literals), so such names are refused when a lead is saved.
+BUILT_IN_VARIABLES = frozenset(
+    {"first_name", "last_name", "company", "title", "email", "sender", "unsubscribe_url"}
+)
+JINJA_NAMES = frozenset({"loop", "self", "true", "false", "none", "True", "False", "None", "not"})
 METHODS = frozenset(
     [
         "upper",

@@ -104,3 +104,16 @@ def _uid_exists(uid: int) -> bool:
     except KeyError:
         return False
     return True
+
+
+def test_a_server_still_stops_after_a_folder_above_it_was_closed(tmp_path: Path) -> None:
+    """A pytest session starting elsewhere makes /tmp/pytest-of-root 700 under running servers."""
+    server = EmbeddedPostgres(tmp_path / "above" / "pg", port=free_port(), durable=False)
+    server.start()
+    try:
+        (tmp_path / "above").chmod(0o700)
+        server.stop()
+        assert not server.is_running()
+    finally:
+        if server.is_running():
+            server.stop()

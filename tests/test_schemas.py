@@ -70,7 +70,7 @@ def test_bad_settings_name_the_field(raw, field, words):
         (
             "webhook",
             {"url": "https://x.io", "headers": {"Bad Header": "v"}},
-            "config.headers.Bad Header.[key]",
+            "config.headers.Bad Header",
             "pattern",
         ),
         ("webhook", {"url": "https://x.io", "secret": "short"}, "config.secret", "at least 16"),

@@ -30,7 +30,7 @@ from flask import (
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from sequences_core.schemas import parse
+from sequences_core.schemas import nested_deeper_than, parse
 from tracking_app.errors import BadRequest, UnsupportedMedia
 from tracking_app.schemas import ErrorResponse
 
@@ -66,12 +66,24 @@ class Operation:
         return _RULE_PARAM.findall(self.rule)
 
 
+MAX_BODY_DEPTH = 32  # the deepest body the API takes nests 5 levels (bulk leads' custom fields)
+_TOO_DEEP = f"nested more than {MAX_BODY_DEPTH} levels"
+
+
 def _json_body(model: type[BaseModel]) -> BaseModel:
+    """The body validated into `model`. A body nested past MAX_BODY_DEPTH is refused before
+    validation: Python's parser gives up near 1,000 levels with a RecursionError, and
+    validators that walk values recursively would fail short of that."""
     if not request.is_json:
         raise UnsupportedMedia("Send the body as JSON", {"Content-Type": "application/json"})
-    raw = request.get_json(silent=True)
+    try:
+        raw = request.get_json(silent=True)
+    except RecursionError:
+        raise BadRequest(f"The body is {_TOO_DEEP}", {"body": _TOO_DEEP}) from None
     if raw is None and request.get_data(cache=True):
         raise BadRequest("The body is not valid JSON", {"body": "malformed JSON"})
+    if nested_deeper_than(raw, MAX_BODY_DEPTH):
+        raise BadRequest(f"The body is {_TOO_DEEP}", {"body": _TOO_DEEP})
     return parse(model, raw if raw is not None else {}, "body")
 
 

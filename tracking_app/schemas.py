@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -36,7 +37,7 @@ from sequences_core.enums import (
     TaskStatus,
     TemplateCategory,
 )
-from sequences_core.schemas import STEP_CONFIGS, LeadIn
+from sequences_core.schemas import STEP_CONFIGS, LeadIn, nested_deeper_than
 from sequences_core.services.dispatch import CycleSummary
 from sequences_core.services.enrollments import StatusAction
 from sequences_core.services.feedback import FeedbackSummary
@@ -634,6 +635,21 @@ class LeadQuery(PageQuery):
     status: LeadStatus | None = Field(None, description="Only leads in this status.")
 
 
+SHOWN_DEPTH = 16
+
+
+def shown_custom_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A lead's custom fields as answers show them. Leads saved before today's limits may hold
+    a value nested hundreds of levels deep, which no serialiser takes: that value is shown as
+    a note, so its lead, and the list it is in, still answer."""
+    return {
+        name: f"(not shown: nested more than {SHOWN_DEPTH} levels)"
+        if nested_deeper_than(value, SHOWN_DEPTH)
+        else value
+        for name, value in fields.items()
+    }
+
+
 class LeadOut(Out):
     id: uuid.UUID = Field(description="The lead's id.")
     email: str = Field(description="Their email address (normalised).")
@@ -645,7 +661,9 @@ class LeadOut(Out):
     country: str | None = Field(description="ISO 3166 alpha-2 code; its holidays are skipped.")
     status: LeadStatus = Field(description="Whether they may be contacted.")
     status_reason: str | None = Field(description="Why the status was set.")
-    custom_fields: dict[str, Any] = Field(description="Your own fields, each a template variable.")
+    custom_fields: Annotated[dict[str, Any], BeforeValidator(shown_custom_fields)] = Field(
+        description="Your own fields, each a template variable."
+    )
     created_at: datetime = Field(description="When the lead was created.")
     updated_at: datetime = Field(description="When it was last changed.")
 

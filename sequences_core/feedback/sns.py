@@ -53,6 +53,8 @@ def parse_message(body: bytes | str) -> dict[str, Any]:
         message = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise InvalidSnsMessage("body is not JSON") from None
+    except RecursionError:  # Python's parser gives up near 1,000 levels
+        raise InvalidSnsMessage("body is nested too deeply to be an SNS message") from None
     if not isinstance(message, dict) or message.get("Type") not in _FIELDS:
         raise InvalidSnsMessage("not an SNS message (Type missing or unknown)")
     return message

@@ -12,7 +12,7 @@ from sequences_core.db.repository import as_uuid
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import NotFound
 from sequences_core.lead_csv import ParsedRow, RowError, read_leads
-from sequences_core.services.leads import UpsertResult, upsert_leads
+from sequences_core.services.leads import OVER_LIMITS, UpsertResult, upsert_leads
 
 CHUNK = 5_000
 Progress = Callable[[int, int], None]  # (rows done, rows total)
@@ -58,7 +58,12 @@ def import_leads_csv(
                 result = future.result()
                 report.created += result.created
                 report.updated += result.updated
-                report.lead_ids.extend(result.ids[row.lead.email.lower()] for row in chunk)
+                for row in chunk:
+                    lead_id = result.ids.get(row.lead.email.lower())
+                    if lead_id is None:  # refused: the merged custom fields pass the limits
+                        report.errors.append(RowError(row.line, "custom_fields", OVER_LIMITS))
+                    else:
+                        report.lead_ids.append(lead_id)
                 if progress:
                     progress(min(report.rows, lines), lines)
 
@@ -81,6 +86,7 @@ def import_leads_csv(
         if chunk:
             submit(chunk)
         settle()
+    report.errors.sort(key=lambda error: error.line)  # refusals come back a chunk late
     if progress:
         progress(report.rows, report.rows)
     uow.commit()

@@ -14,9 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sequences_core.db.models import Lead, SequenceEmailEvent
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.errors import Conflict
+from sequences_core.errors import Conflict, InvalidInput
 from sequences_core.pagination import Page, contains_pattern, paginate
-from sequences_core.schemas import LeadIn, LeadUpdate
+from sequences_core.schemas import (
+    MAX_CUSTOM_BYTES,
+    MAX_CUSTOM_FIELDS,
+    LeadIn,
+    LeadUpdate,
+    custom_fields_problem,
+)
 
 _COLUMNS = ("email", "first_name", "last_name", "company", "title", "timezone", "country")
 
@@ -29,8 +35,17 @@ ON CONFLICT (organization_id, lower(email)) DO UPDATE SET
     {", ".join(f"{c} = COALESCE(EXCLUDED.{c}, leads.{c})" for c in _COLUMNS[1:])},
     custom_fields = leads.custom_fields || EXCLUDED.custom_fields,
     updated_at = now()
+WHERE EXCLUDED.custom_fields = '{{}}'::jsonb OR (
+    (SELECT count(*) FROM jsonb_object_keys(leads.custom_fields || EXCLUDED.custom_fields))
+        <= {MAX_CUSTOM_FIELDS}
+    AND octet_length((leads.custom_fields || EXCLUDED.custom_fields)::text) <= {MAX_CUSTOM_BYTES})
 RETURNING id, lower(email), (xmax = 0)
 """
+OVER_LIMITS = (
+    f"with the custom fields already stored, this lead would have more than "
+    f"{MAX_CUSTOM_FIELDS} of them or more than {MAX_CUSTOM_BYTES:,} bytes; remove some first "
+    "(a null value removes a field)"
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,9 @@ class UpsertResult:
     ids: dict[str, uuid.UUID]  # lower-cased email → lead id
     created: int
     updated: int
+    # Lower-cased emails of stored leads left unchanged: their custom fields merged with
+    # the new ones would pass the limits (`OVER_LIMITS`).
+    refused: frozenset[str] = frozenset()
 
 
 def raw_connection(uow: UnitOfWork) -> Connection[tuple[object, ...]]:
@@ -52,7 +70,9 @@ def upsert_leads(
 ) -> UpsertResult:
     """Create or update by email (case-insensitive); for one email the last entry wins.
 
-    Empty fields never erase what is stored; custom fields are merged.
+    Empty fields never erase what is stored; custom fields are merged, and a lead whose
+    merged custom fields would pass the limits is left as it was (`refused`): each request
+    is checked on its own, but a lead could otherwise grow without bound upsert by upsert.
     """
     latest: dict[str, LeadIn] = {}
     for lead in leads:
@@ -76,10 +96,12 @@ def upsert_leads(
     if commit:
         uow.commit()
     created = sum(1 for row in rows if row[2])
+    ids: dict[str, uuid.UUID] = {str(row[1]): row[0] for row in rows}  # type: ignore[misc]
     return UpsertResult(
-        ids={str(row[1]): row[0] for row in rows},  # type: ignore[misc]
+        ids=ids,
         created=created,
         updated=len(rows) - created,
+        refused=frozenset(latest.keys() - ids.keys()),
     )
 
 
@@ -90,6 +112,8 @@ def get_lead(uow: UnitOfWork, org_id: uuid.UUID, lead_id: uuid.UUID | str) -> Le
 def create_or_update_lead(uow: UnitOfWork, org_id: uuid.UUID, data: LeadIn) -> tuple[Lead, bool]:
     """Upsert one lead by email; True when it was created."""
     result = upsert_leads(uow, org_id, [data])
+    if result.refused:
+        raise InvalidInput("Some fields are not valid", {"custom_fields": OVER_LIMITS})
     return get_lead(uow, org_id, result.ids[data.email.lower()]), bool(result.created)
 
 
@@ -121,13 +145,20 @@ def list_leads(
 def update_lead(
     uow: UnitOfWork, org_id: uuid.UUID, lead_id: uuid.UUID | str, data: LeadUpdate
 ) -> Lead:
-    """Change only the fields given; custom fields merge (a null value removes that field)."""
+    """Change only the fields given; custom fields merge (a null value removes that field).
+
+    Merged custom fields past the limits are refused unless the change only removes some
+    (older leads may hold more than today's limits allow)."""
     lead = get_owned(uow.session, Lead, org_id, lead_id, what="lead", for_update=True)
-    for name in data.model_fields_set - {"custom_fields"}:
-        setattr(lead, name, getattr(data, name))
     if data.custom_fields is not None:
         merged = {**lead.custom_fields, **data.custom_fields}
-        lead.custom_fields = {k: v for k, v in merged.items() if v is not None}
+        kept = {k: v for k, v in merged.items() if v is not None}
+        adds = any(v is not None for v in data.custom_fields.values())
+        if adds and custom_fields_problem(kept):
+            raise InvalidInput("Some fields are not valid", {"custom_fields": OVER_LIMITS})
+        lead.custom_fields = kept
+    for name in data.model_fields_set - {"custom_fields"}:
+        setattr(lead, name, getattr(data, name))
     try:
         uow.session.flush()
     except IntegrityError:

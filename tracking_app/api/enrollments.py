@@ -7,9 +7,11 @@ from typing import Any
 
 from sequences_core.clock import utcnow
 from sequences_core.db.models import SequenceEnrollment
+from sequences_core.errors import InvalidInput
 from sequences_core.pagination import Page
+from sequences_core.schemas import LeadIn
 from sequences_core.services import enrollments as service
-from sequences_core.services.leads import upsert_leads
+from sequences_core.services.leads import OVER_LIMITS, upsert_leads
 from sequences_core.services.schedule_explain import EnrollmentSchedule, explain_enrollment
 from tracking_app.api import bp
 from tracking_app.registry import API
@@ -41,6 +43,18 @@ def enroll(body: EnrollmentCreate) -> SequenceEnrollment:
     )  # fmt: skip
 
 
+def _refuse_over_limits(leads: list[LeadIn], refused: frozenset[str]) -> None:
+    """A lead whose merged custom fields would pass the limits fails the whole call, naming
+    it; nothing is written (the request's unit of work is never committed)."""
+    if refused:
+        fields = {
+            f"body.leads.{i}.custom_fields": OVER_LIMITS
+            for i, lead in enumerate(leads)
+            if lead.email.lower() in refused
+        }
+        raise InvalidInput("Some leads are not valid", fields)
+
+
 @API.route(
     bp, "/enrollments/bulk", "POST", tag=TAG, body=BulkEnrollment, response=BulkEnrollmentOut,
     errors=(404, 409), limited=True,
@@ -56,6 +70,7 @@ def enroll_many(body: BulkEnrollment) -> dict[str, Any]:
     created = 0
     if body.leads:
         upserted = upsert_leads(uow, org(), body.leads, commit=False)
+        _refuse_over_limits(body.leads, upserted.refused)
         created = upserted.created
         lead_ids += [upserted.ids[lead.email.lower()] for lead in body.leads]
     result = service.bulk_enroll(
