@@ -20,6 +20,7 @@ from sequences_core.senders import Sender
 from sequences_core.senders.outbox import OutboxSender
 from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.ingest import Feeds
+from sequences_core.services.mailboxes import IdentityCheck
 from sequences_core.tokens import Tokens
 
 DATABASE = "sequences"
@@ -74,6 +75,15 @@ def build_sender(settings: Settings, boto3_session: Any | None = None) -> Sender
             )
         )
     return OutboxSender(settings.var_dir / "outbox")
+
+
+def identity_check(settings: Settings, boto3_session: Any | None = None) -> IdentityCheck:
+    """SES's verified identities when SES sends; the outbox and SMTP have none to ask about."""
+    if settings.sender != "ses":
+        return lambda _address: None
+    from sequences_core.senders.ses import SesIdentityCheck
+
+    return SesIdentityCheck.from_settings(settings, boto3_session)
 
 
 def dispatch_context(

@@ -711,6 +711,14 @@ class MailboxOut(Out):
     created_at: datetime = Field(description="When it was added.")
 
 
+class MailboxCreated(MailboxOut):
+    warnings: list[str] = Field(
+        description="What may stop this mailbox from sending, found when it was added: with "
+        "SES, that neither the address nor its domain is a verified identity (its sends would "
+        "be rejected), or that SES could not be asked. Empty when nothing was found."
+    )
+
+
 class MailboxList(Out):
     items: list[MailboxOut] = Field(description="The mailboxes, oldest first.")
 

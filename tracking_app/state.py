@@ -21,6 +21,7 @@ from sequences_core.rate import RateLimiter
 from sequences_core.senders import Sender
 from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.ingest import Feeds
+from sequences_core.services.mailboxes import IdentityCheck
 from sequences_core.services.organizations import KEY_USE_RESOLUTION, touch_api_key
 from sequences_core.services.organizations import authenticate as authenticate_key
 from sequences_core.services.tracking import GeoLookup, Hit, record_hits
@@ -61,6 +62,7 @@ class AppState:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _dispatch: DispatchContext | None = None
     _feeds: Feeds | None = None
+    _identity_check: IdentityCheck | None = None
 
     def __post_init__(self) -> None:
         self.hits = HitBuffer(self._write_hits)
@@ -86,6 +88,16 @@ class AppState:
                 sender = self.sender_factory() if self.sender_factory else None
                 self._dispatch = dispatch_context(self.settings, sender)
             return self._dispatch
+
+    def identity_check(self) -> IdentityCheck:
+        """How a new mailbox's address is checked with the sender; its client is made once
+        per worker, on first use."""
+        with self._lock:
+            if self._identity_check is None:
+                from sequences_core.wiring import identity_check
+
+                self._identity_check = identity_check(self.settings)
+            return self._identity_check
 
     def feeds(self) -> Feeds:
         """The feedback feeds a cycle reads first; built on first use, once per worker."""

@@ -160,6 +160,17 @@ class Mailbox(Base):
     created_at: Mapped[datetime] = created_at()
 
 
+class SenderDomain(Base):
+    """The one organization that may add mailboxes at a domain: the first to add one there
+    (migration 0007). The primary key makes two organizations' concurrent claims one winner."""
+
+    __tablename__ = "sender_domains"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)  # lowercased
+    organization_id: Mapped[uuid.UUID] = org_fk()
+    created_at: Mapped[datetime] = created_at()
+
+
 class SequenceTemplate(Base):
     __tablename__ = "sequence_templates"
     __table_args__ = (

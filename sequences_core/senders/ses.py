@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -123,3 +124,62 @@ class SesSender:
     def lookup(self, execution_id: uuid.UUID) -> SendResult:
         # SES cannot be asked by our id; its Send event (tagged execution_id) settles it.
         return SendResult(execution_id, Outcome.UNKNOWN)
+
+
+class SesIdentityCheck:
+    """Will SES send as an address? Only if the address or its domain is a verified identity.
+
+    Asked when a mailbox is added, so the operator hears then what the first send would
+    otherwise say as `MessageRejected`. One quick attempt: the mailbox is already saved, so
+    failing to ask (no permission, no network) is an answer too, and only a warning.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, boto3_session: Any | None = None
+    ) -> SesIdentityCheck:
+        import boto3
+
+        session = boto3_session or boto3.session.Session()
+        config = Config(
+            connect_timeout=3, read_timeout=5, retries={"total_max_attempts": 1, "mode": "standard"}
+        )
+        return cls(
+            session.client(
+                "sesv2",
+                region_name=settings.aws_region,
+                endpoint_url=settings.aws_endpoint_url,
+                config=config,
+            )
+        )
+
+    def __call__(self, address: str) -> str | None:
+        """A warning for whoever adds the mailbox, or None when SES will send as `address`."""
+        domain = address.rsplit("@", 1)[-1].lower()
+        try:
+            if self._verified(address) or self._verified(domain):
+                return None
+        except (ClientError, BotoCoreError) as err:
+            # The code only: SES's message can name our account's IAM principal.
+            code = err.response["Error"].get("Code") if isinstance(err, ClientError) else None
+            return (
+                f"could not check {address} against SES's verified identities "
+                f"({code or type(err).__name__}): its sends are rejected unless it or {domain} "
+                "is verified"
+            )
+        return (
+            f"{address} is not verified in SES, nor is {domain}: its sends will be rejected "
+            "(MessageRejected) until one of them is"
+        )
+
+    def _verified(self, identity: str) -> bool:
+        try:
+            found = self.client.get_email_identity(EmailIdentity=identity)
+        except ClientError as err:
+            if err.response["Error"].get("Code") == "NotFoundException":
+                return False
+            raise
+        return bool(found.get("VerificationStatus") == "SUCCESS")

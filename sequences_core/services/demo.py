@@ -16,6 +16,7 @@ from sequences_core.enums import StepType, TemplateCategory
 from sequences_core.schemas import LeadIn, SendWindow, TemplateCreate, TemplateSettings
 from sequences_core.services.enrollments import bulk_enroll
 from sequences_core.services.leads import upsert_leads
+from sequences_core.services.mailboxes import claim_sender_domain
 from sequences_core.services.organizations import create_organization
 from sequences_core.services.steps import add_step
 from sequences_core.services.templates import create_template
@@ -104,6 +105,7 @@ def seed_demo(uow: UnitOfWork, from_email: str = "demo@sequences.example") -> De
         created = create_organization(uow, "Demo", timezone="UTC", slug=DEMO_SLUG)
         org, api_key = created.organization, created.api_key
     if not uow.session.scalar(select(func.count()).where(Mailbox.organization_id == org.id)):
+        claim_sender_domain(uow, org.id, from_email)
         uow.session.add(
             Mailbox(
                 organization_id=org.id,

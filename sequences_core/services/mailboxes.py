@@ -1,16 +1,23 @@
-"""Mailboxes: the sender identities an organization sends from; operators' changes audited."""
+"""Mailboxes: the sender identities an organization sends from; operators' changes audited.
+
+A sending domain belongs to one organization, the first to add a mailbox there: otherwise
+any organization could send as another's address.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from sequences_core.clock import utcnow
-from sequences_core.db.models import Mailbox
+from sequences_core.db.models import Mailbox, SenderDomain
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import MailboxStatus
@@ -29,31 +36,70 @@ def list_mailboxes(uow: UnitOfWork, org_id: uuid.UUID) -> list[Mailbox]:
     )
 
 
-def create_mailbox(uow: UnitOfWork, org_id: uuid.UUID, data: MailboxCreate) -> Mailbox:
-    taken_error = Conflict("a mailbox with this address exists", {"from_email": "already used"})
-    taken = uow.session.scalar(
+IdentityCheck = Callable[[str], str | None]
+"""Why the configured sender would refuse to send as an address, or None when it would send
+(`wiring.identity_check` builds it: SES's verified identities, or nothing to check)."""
+
+
+@dataclass(frozen=True)
+class CreatedMailbox:
+    mailbox: Mailbox
+    warnings: list[str]
+
+
+def sender_domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower()
+
+
+def claim_sender_domain(uow: UnitOfWork, org_id: uuid.UUID, address: str) -> None:
+    """Make the address's domain the organization's unless another organization has it
+    (Conflict, not saying which). A concurrent claim of the same domain is waited for at the
+    insert and then seen by the read after it, so of two organizations only one wins."""
+    domain = sender_domain(address)
+    uow.session.execute(
+        insert(SenderDomain)
+        .values(domain=domain, organization_id=org_id)
+        .on_conflict_do_nothing(index_elements=[SenderDomain.domain])
+    )
+    owner = uow.session.scalar(
+        select(SenderDomain.organization_id).where(SenderDomain.domain == domain)
+    )
+    if owner != org_id:
+        raise Conflict(
+            f"{domain} is another organization's sending domain",
+            {"from_email": f"its domain {domain} belongs to another organization"},
+        )
+
+
+def create_mailbox(
+    uow: UnitOfWork, org_id: uuid.UUID, data: MailboxCreate, check_identity: IdentityCheck
+) -> CreatedMailbox:
+    """Add a sender identity at a domain of the organization's (or of no one's yet, which
+    makes it the organization's). The sender is asked about the address after the commit:
+    a slow or failed check holds no lock and refuses nothing, it only warns."""
+    taken = Conflict("a mailbox with this address exists", {"from_email": "already used"})
+    if uow.session.scalar(
         select(Mailbox.id).where(
             Mailbox.organization_id == org_id,
             func.lower(Mailbox.from_email) == data.from_email.lower(),
         )
-    )
-    if taken is not None:
-        raise taken_error
+    ):
+        raise taken
+    claim_sender_domain(uow, org_id, data.from_email)
     mailbox = Mailbox(organization_id=org_id, **data.model_dump())
     uow.session.add(mailbox)
     try:
         uow.session.flush()
     except IntegrityError:  # a concurrent create of the same address
-        raise Conflict(
-            "a mailbox with this address exists", {"from_email": "already used"}
-        ) from None
+        raise taken from None
     uow.commit()
-    return mailbox
+    warning = check_identity(data.from_email)
+    return CreatedMailbox(mailbox, [warning] if warning else [])
 
 
 def mailbox_domains(uow: UnitOfWork, org_id: uuid.UUID) -> set[str]:
     """The domains the organization sends from (test sends may only go to these)."""
-    return {m.from_email.rsplit("@", 1)[-1].lower() for m in list_mailboxes(uow, org_id)}
+    return {sender_domain(m.from_email) for m in list_mailboxes(uow, org_id)}
 
 
 def get_mailbox(uow: UnitOfWork, org_id: uuid.UUID, mailbox_id: uuid.UUID | str) -> Mailbox:

@@ -12,8 +12,8 @@ from sequences_core.services import mailboxes as service
 from tracking_app.api import bp
 from tracking_app.operator_schemas import MailboxDetailOut, MailboxStatusOut, ReasonIn
 from tracking_app.registry import API
-from tracking_app.schemas import MailboxList, MailboxOut
-from tracking_app.state import actor, org, unit
+from tracking_app.schemas import MailboxCreated, MailboxList, MailboxOut
+from tracking_app.state import actor, org, state, unit
 
 TAG = "mailboxes"
 
@@ -25,15 +25,22 @@ def list_mailboxes() -> dict[str, Any]:
 
 
 @API.route(
-    bp, "/mailboxes", "POST", tag=TAG, body=MailboxCreate, response=MailboxOut, status=201,
+    bp, "/mailboxes", "POST", tag=TAG, body=MailboxCreate, response=MailboxCreated, status=201,
     errors=(409,),
 )  # fmt: skip
-def create_mailbox(body: MailboxCreate) -> Mailbox:
+def create_mailbox(body: MailboxCreate) -> dict[str, Any]:
     """Add a sender identity: from address and name, reply-to, daily limit, time zone.
 
-    A reply-to containing `{execution}` is expanded per email (VERP) so replies match.
+    A reply-to containing `{execution}` is expanded per email (VERP) so replies match. A
+    domain belongs to the first organization that adds a mailbox there: at another's, 409.
+    With SES sending, `warnings` says when SES has verified neither the address nor its
+    domain (its sends would be rejected) or could not be asked.
     """
-    return service.create_mailbox(unit(), org(), body)
+    created = service.create_mailbox(unit(), org(), body, state().identity_check())
+    return {
+        **MailboxOut.model_validate(created.mailbox).model_dump(),
+        "warnings": created.warnings,
+    }
 
 
 def _detail(mailbox: Mailbox) -> dict[str, Any]:
