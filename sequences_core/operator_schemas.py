@@ -12,16 +12,9 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator, model_validator
 
 from sequences_core.email_address import Email
-from sequences_core.schemas import Strict, Timezone
+from sequences_core.schemas import Strict, Timezone, one_line
 
 Volume = Annotated[int, Field(ge=1, le=100_000)]
-
-
-def one_line(value: str | None) -> str | None:
-    """A header value: CR or LF would let it write headers of its own."""
-    if value is not None and ("\r" in value or "\n" in value):
-        raise ValueError("must be one line (no line breaks)")
-    return value
 
 
 def kept(value: Any) -> Any:

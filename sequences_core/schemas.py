@@ -118,6 +118,13 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+def one_line(value: str | None) -> str | None:
+    """A header value: CR or LF would let it write headers of its own."""
+    if value is not None and ("\r" in value or "\n" in value):
+        raise ValueError("must be one line (no line breaks)")
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -586,13 +593,18 @@ class LeadUpdate(LeadDetails):
 class MailboxCreate(Strict):
     from_email: Email = Field(description="The sender address.")
     from_name: str | None = Field(
-        default=None, max_length=200, description="The sender's display name."
+        default=None, max_length=200, description="The sender's display name (one line)."
     )
     reply_to: Email | None = Field(None, description="Where replies go, if not `from_email`.")
     daily_limit: Annotated[int, Field(ge=1, le=100_000)] = Field(
         200, description="Emails it sends a day at most."
     )
     timezone: Timezone = Field("UTC", description="IANA time zone its day is counted in.")
+
+    @field_validator("from_name")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return one_line(value)
 
 
 def parse(model: type[M], raw: Any, prefix: str = "") -> M:

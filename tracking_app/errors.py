@@ -40,9 +40,11 @@ class TooManyRequests(DomainError):
     code = "rate_limited"
     status = 429
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"Too many requests; retry in {retry_after:.1f} s")
-        self.retry_after = retry_after
+    def __init__(self, wait: float) -> None:
+        """`wait`: seconds until a token is free. Both the message and `Retry-After` say it
+        in whole seconds, rounded up, at least 1 (the header takes no fractions)."""
+        self.retry_after = max(1, math.ceil(wait))
+        super().__init__(f"Too many requests; retry in {self.retry_after} s")
 
 
 def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
@@ -58,7 +60,7 @@ def register(app: Flask) -> None:
         if isinstance(err, Unauthorized):
             response.headers["WWW-Authenticate"] = 'Bearer realm="sequences"'
         if isinstance(err, TooManyRequests):
-            response.headers["Retry-After"] = str(max(1, math.ceil(err.retry_after)))
+            response.headers["Retry-After"] = str(err.retry_after)
         return response
 
     @app.errorhandler(HTTPException)

@@ -8,7 +8,12 @@ from typing import Any
 
 bind = os.environ.get("SEQUENCES_TRACKING_BIND", "127.0.0.1:5050")
 wsgi_app = "tracking_app.wsgi:app"
-worker_class = "gthread"
+# gthread, answering requests too long to parse as their route does (the pixel's GIF, the
+# API's JSON) instead of gunicorn's HTML page; its hook is in gunicorn's Python parser.
+worker_class = "tracking_app.gunicorn_worker.ThreadWorker"
+http_parser = "python"
+# URLs up to gunicorn's maximum (default 4,094): a long token or query string is served.
+limit_request_line = 8190
 # More processes with fewer threads each: a gthread worker's threads share one GIL, and each
 # return from socket I/O waits for it behind the others, so the longer a request's Python
 # the worse 8 threads do (the open pixel: 0.61-0.77 of a bare route at 2 x 8, 0.76-0.81 at
