@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import time
@@ -26,6 +27,7 @@ from pydantic import (
     HttpUrl,
     PlainValidator,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -41,6 +43,8 @@ from sequences_core.template_sandbox import (
     TemplateProblem,
     check_template,
 )
+from sequences_core.webhooks.guard import port_problem
+from sequences_core.webhooks.headers import RESERVED_HEADERS, is_secret_header
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -354,24 +358,173 @@ class ConditionConfig(Strict):
     if_false: BranchTarget = Field("end", description="Where to go otherwise: " + _BRANCH)
 
 
+# What answers show for a secret; sent back on an update, it keeps the stored value.
+SECRET_MASK = "********"  # noqa: S105 (not a password: the mask that stands for one)
+MAX_WEBHOOK_HEADERS = 20
+MAX_HEADER_VALUE = 1_000
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e\t]*")
+
+
+def new_webhook_secret() -> str:
+    """A signing secret for a webhook step saved without one (256 random bits)."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def _header_name(name: str) -> str:
+    if name.lower() in RESERVED_HEADERS:
+        raise ValueError(f"{name} is set by every call itself; it cannot be configured")
+    return name
+
+
+def _header_value(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError("must be one line (no CR or LF)")
+    if not _PRINTABLE_ASCII.fullmatch(value):
+        raise ValueError("must be printable ASCII")
+    return value
+
+
+HeaderName = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,100}$"), AfterValidator(_header_name)]
+HeaderValue = Annotated[str, Field(max_length=MAX_HEADER_VALUE), AfterValidator(_header_value)]
+_MASKED = " Answers show `********` in its place; sent back on an update, it keeps the value."
+
+
 class WebhookConfig(Strict):
     """Call an HTTP endpoint. Not run by the dispatcher yet: an enrollment that reaches this
     step pauses with `unsupported_step: webhook`."""
 
-    url: HttpUrl = Field(description="The http(s) URL to call.")
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(
-        "POST", description="The HTTP method."
+    url: HttpUrl = Field(
+        description="The http(s) URL to call. Each call resolves its host and refuses "
+        "private, loopback, link-local and other non-public addresses (unless the "
+        "organization's `webhook_allow` names them) and ports below 1024 but 80 and 443; "
+        "redirects are not followed."
     )
-    headers: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,100}$")], str] = Field(
-        default_factory=dict, description="Extra request headers, name → value."
+    method: Literal["POST", "PUT", "PATCH"] = Field(
+        "POST", description="The HTTP method; the body is JSON."
     )
-    secret: str | None = Field(
-        default=None,
+    headers: dict[HeaderName, HeaderValue] = Field(
+        default_factory=dict,
+        max_length=MAX_WEBHOOK_HEADERS,
+        description=f"Extra request headers, name → value (at most {MAX_WEBHOOK_HEADERS}, "
+        f"values one line of printable ASCII up to {MAX_HEADER_VALUE:,} characters). Not "
+        "Content-Type, Content-Length, Transfer-Encoding, Host, Connection, Idempotency-Key "
+        "or Sequences-Signature, which every call sets. Values of headers named like a "
+        "credential (Authorization, X-Api-Key, …token…, …secret…) or listed in "
+        "`secret_headers` are secret." + _MASKED,
+    )
+    secret_headers: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_WEBHOOK_HEADERS,
+        description="Names of further `headers` whose values are secret.",
+    )
+    secret: str = Field(
+        default_factory=new_webhook_secret,
         min_length=16,
         max_length=256,
-        description="A shared secret for the receiver to check the call by.",
+        description="Signs every call (the `Sequences-Signature` header: HMAC-SHA256 over "
+        "the timestamp and body; see docs/webhooks.md). Left out, a new one is generated "
+        "and shown once, in the answer's `generated_secret`." + _MASKED,
     )
-    body: Jinja | None = Field(None, description="The request body; a template.")
+    body: Jinja | None = Field(
+        None,
+        max_length=100_000,
+        description="A template that renders to JSON, sent as the payload's `data`; the "
+        "same variables and limits as an email's. A render that is not JSON fails the call."
+        + _TEMPLATE_LANGUAGE,
+    )
+    timeout_seconds: Annotated[int, Field(ge=1, le=30)] = Field(
+        10, description="Seconds one call may take, connecting to the last byte."
+    )
+    max_attempts: Annotated[int, Field(ge=1, le=10)] = Field(
+        5, description="Calls at most: connection errors, timeouts, 429 and 5xx are retried."
+    )
+    max_hours: Annotated[int, Field(ge=1, le=72)] = Field(
+        24, description="Hours after the first call within which retries may happen."
+    )
+    on_failure: Literal["continue", "pause"] = Field(
+        "pause",
+        description="When the call fails for good (another 4xx, a refused URL, attempts or "
+        "hours spent): go on with the next step, or pause the enrollment.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _callable(cls, value: HttpUrl) -> HttpUrl:
+        if value.username or value.password:
+            raise ValueError("must not hold credentials (user:password@): use a header")
+        problem = port_problem(value.port)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("secret", mode="before")
+    @classmethod
+    def _not_mask(cls, value: Any) -> Any:
+        if value == SECRET_MASK:
+            raise ValueError("the masked value keeps a stored secret, and there is none")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _distinct(cls, value: dict[str, str]) -> dict[str, str]:
+        names = [name.lower() for name in value]
+        twice = sorted(name for name in value if names.count(name.lower()) > 1)
+        if twice:
+            raise ValueError(f"{', '.join(twice)} given more than once (names ignore case)")
+        masked = [name for name, text in value.items() if text == SECRET_MASK]
+        if masked:
+            raise ValueError(
+                f"{masked[0]}: the masked value keeps a stored secret header, and there is "
+                "none of that name"
+            )
+        return value
+
+    @field_validator("secret_headers")
+    @classmethod
+    def _marked_exist(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        names = {name.lower() for name in info.data.get("headers", {})}
+        unknown = [name for name in value if name.lower() not in names]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not one of the headers")
+        return value
+
+
+def mask_step_config(step_type: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    """A step's config as answers show it: a webhook's secret and secret header values
+    replaced by SECRET_MASK (they are never shown once saved)."""
+    shown = dict(config)
+    if step_type != StepType.WEBHOOK:
+        return shown
+    if "secret" in shown:
+        shown["secret"] = SECRET_MASK
+    marked = shown.get("secret_headers", [])
+    shown["headers"] = {
+        name: SECRET_MASK if is_secret_header(name, marked) else value
+        for name, value in shown.get("headers", {}).items()
+    }
+    return shown
+
+
+def keep_stored_secrets(step_type: str, raw: Any, stored: Mapping[str, Any] | None) -> Any:
+    """A webhook config as sent for an update, each SECRET_MASK replaced by the stored
+    secret it stands for: a client that read the step and sends it back keeps them."""
+    if step_type != StepType.WEBHOOK or not isinstance(raw, dict) or not stored:
+        return raw
+    kept = dict(raw)
+    if kept.get("secret") == SECRET_MASK and "secret" in stored:
+        kept["secret"] = stored["secret"]
+    marked = stored.get("secret_headers", [])
+    old = {
+        name.lower(): value
+        for name, value in stored.get("headers", {}).items()
+        if is_secret_header(name, marked)
+    }
+    if isinstance(kept.get("headers"), dict):
+        kept["headers"] = {
+            name: old.get(str(name).lower(), value) if value == SECRET_MASK else value
+            for name, value in kept["headers"].items()
+        }
+    return kept
 
 
 STEP_CONFIGS: dict[StepType, type[Strict]] = {

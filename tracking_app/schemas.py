@@ -37,7 +37,7 @@ from sequences_core.enums import (
     TaskStatus,
     TemplateCategory,
 )
-from sequences_core.schemas import STEP_CONFIGS, LeadIn, nested_deeper_than
+from sequences_core.schemas import STEP_CONFIGS, LeadIn, mask_step_config, nested_deeper_than
 from sequences_core.services.dispatch import CycleSummary
 from sequences_core.services.enrollments import StatusAction
 from sequences_core.services.feedback import FeedbackSummary
@@ -358,11 +358,25 @@ class StepOut(Out):
     position: int = Field(description="Its place in the template (0 is first).")
     type: StepType = Field(description=_STEP_TYPE)
     config: dict[str, Any] = Field(
-        description="Its validated config, defaults filled in (the shape for its `type`)."
+        description="Its validated config, defaults filled in (the shape for its `type`). "
+        "Secrets (a webhook's `secret` and secret header values) show as `********`."
     )
     version: int = Field(description="Goes up by one with every change.")
     created_at: datetime = Field(description="When it was added.")
     updated_at: datetime = Field(description="When it was last changed.")
+
+    @model_validator(mode="after")
+    def _masked(self) -> StepOut:
+        """Secrets are never shown once saved, in any answer that carries a step."""
+        self.config = mask_step_config(self.type, self.config)
+        return self
+
+
+class StepSaved(StepOut):
+    generated_secret: str | None = Field(
+        description="A webhook step's signing secret, generated because the config named "
+        "none: shown in this answer only. Null otherwise."
+    )
 
 
 class StepList(Out):

@@ -11,7 +11,7 @@ from sequences_core.db.models import SequenceEnrollment, SequenceStep
 from sequences_core.db.repository import as_uuid, get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import InvalidInput
-from sequences_core.schemas import validate_step_config
+from sequences_core.schemas import keep_stored_secrets, validate_step_config
 from sequences_core.services.templates import get_template
 
 
@@ -92,9 +92,11 @@ def update_step(
     config: Any,
     step_type: str | None = None,
 ) -> SequenceStep:
+    """Replace the config whole; masked secrets sent back (a webhook's) keep their values."""
     step = get_owned(uow.session, SequenceStep, org_id, step_id, what="step", for_update=True)
     kind = step_type or step.type
-    step.config = validate_step_config(kind, config)
+    stored = step.config if kind == step.type else None
+    step.config = validate_step_config(kind, keep_stored_secrets(kind, config, stored))
     step.type = kind
     step.version += 1  # the renderer caches compiled templates per step version
     uow.session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sequences_core.db.models import SequenceStep
+from sequences_core.enums import StepType
 from sequences_core.services import steps as service
 from tracking_app.api import bp
 from tracking_app.registry import API
@@ -14,6 +15,7 @@ from tracking_app.schemas import (
     StepList,
     StepOut,
     StepReorder,
+    StepSaved,
     StepsQuery,
     StepUpdate,
 )
@@ -28,22 +30,42 @@ def list_steps(query: StepsQuery) -> dict[str, Any]:
     return {"items": service.list_steps(unit(), org(), query.template_id)}
 
 
+def _saved(step: SequenceStep, sent: dict[str, Any]) -> dict[str, Any]:
+    """The step as saved; a webhook's secret in clear only when this request generated it
+    (the config named none), since no later answer shows it."""
+    generated = step.type == StepType.WEBHOOK and sent.get("secret") is None
+    return {
+        **{name: getattr(step, name) for name in StepOut.model_fields},
+        "generated_secret": step.config["secret"] if generated else None,
+    }
+
+
 @API.route(
-    bp, "/steps", "POST", tag=TAG, body=StepCreate, response=StepOut, status=201, errors=(404,)
+    bp, "/steps", "POST", tag=TAG, body=StepCreate, response=StepSaved, status=201, errors=(404,)
 )
-def create_step(body: StepCreate) -> SequenceStep:
-    """Add a step (at `position`, or at the end); its config is validated for its type."""
-    return service.add_step(
+def create_step(body: StepCreate) -> dict[str, Any]:
+    """Add a step (at `position`, or at the end); its config is validated for its type.
+
+    A webhook step saved without a `secret` gets one, shown in this answer only
+    (`generated_secret`); answers show every secret as `********`.
+    """
+    step = service.add_step(
         unit(), org(), body.template_id, body.type.value, body.config, body.position
     )
+    return _saved(step, body.config)
 
 
-@API.route(bp, "/steps/<step_id>", "PUT", tag=TAG, body=StepUpdate, response=StepOut)
-def update_step(step_id: str, body: StepUpdate) -> SequenceStep:
-    """Replace a step's config (and optionally its type)."""
-    return service.update_step(
+@API.route(bp, "/steps/<step_id>", "PUT", tag=TAG, body=StepUpdate, response=StepSaved)
+def update_step(step_id: str, body: StepUpdate) -> dict[str, Any]:
+    """Replace a step's config (and optionally its type).
+
+    A webhook's secrets sent back as `********` keep their stored values; a config without
+    a `secret` gets a new one, shown in this answer only (`generated_secret`).
+    """
+    step = service.update_step(
         unit(), org(), step_id, config=body.config, step_type=body.type.value if body.type else None
     )
+    return _saved(step, body.config)
 
 
 @API.route(bp, "/steps/<step_id>", "DELETE", tag=TAG, response=Deleted)
