@@ -9,12 +9,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sequences_core.email_address import Email
 from sequences_core.schemas import Strict, Timezone, one_line
+from sequences_core.webhooks.guard import MAX_ALLOW_ENTRIES, check_allow_entry
 
 Volume = Annotated[int, Field(ge=1, le=100_000)]
+AllowEntries = Annotated[
+    list[Annotated[str, AfterValidator(check_allow_entry)]],
+    Field(max_length=MAX_ALLOW_ENTRIES),
+]
 
 
 def kept(value: Any) -> Any:
@@ -87,11 +92,23 @@ class OrganizationUpdate(Strict):
         None,
         description="Keep full IP addresses of opens and clicks (opt-in; else /24 and /48).",
     )
+    webhook_allow: AllowEntries | None = Field(
+        None,
+        description="Internal hosts and networks webhook steps may call, which the guard "
+        "otherwise refuses (private, loopback, link-local…): hostnames (`crm.internal`), "
+        f"IP addresses or CIDR networks (`10.0.0.0/8`); at most {MAX_ALLOW_ENTRIES}. The "
+        "whole list; `[]` empties it.",
+    )
 
-    @field_validator("name", "timezone", "store_full_ip")
+    @field_validator("name", "timezone", "store_full_ip", "webhook_allow")
     @classmethod
     def _kept(cls, value: Any) -> Any:
         return kept(value)
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(mode="json", include=self.model_fields_set)

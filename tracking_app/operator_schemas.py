@@ -52,6 +52,10 @@ class OrganizationOut(Out):
     store_full_ip: bool = Field(
         description="Whether full IP addresses of opens and clicks are kept (else /24, /48)."
     )
+    webhook_allow: list[str] = Field(
+        description="Internal hosts and networks (hostnames, IP addresses, CIDR) webhook steps "
+        "may call although the guard refuses such addresses to everyone else."
+    )
     paused_reason: str | None = Field(description="Why every send is held, if it is paused.")
     reputation_since: datetime | None = Field(
         description="When it was last resumed: the reputation guard counts from here."

@@ -34,6 +34,7 @@ def _org(found: Any) -> dict[str, Any]:
         "id": str(found.id), "name": found.name, "slug": found.slug,
         "timezone": found.timezone, "daily_limit": found.daily_limit,
         "store_full_ip": bool(found.settings.get("store_full_ip", False)),
+        "webhook_allow": list(found.settings.get("webhook_allow", [])),
         "paused_reason": found.paused_reason, "reputation_since": found.reputation_since,
     }  # fmt: skip
 
@@ -56,11 +57,15 @@ def org_show(org: str, as_json: bool) -> None:
 @click.option("--daily-limit", default=None, help="emails a day at most for the org; 'none' lifts")
 @click.option("--timezone", default=None, help="default IANA zone (the org's day, leads')")
 @click.option("--store-full-ip/--truncate-ip", default=None, help="keep full IPs (opt-in)")
+@click.option(
+    "--webhook-allow", default=None, metavar="LIST",
+    help="internal hosts/CIDRs webhooks may call, comma-separated (the whole list; '' empties)",
+)  # fmt: skip
 @json_option
 @friendly_errors
 def org_settings(
     org: str, name: str | None, daily_limit: str | None, timezone: str | None,
-    store_full_ip: bool | None, as_json: bool,
+    store_full_ip: bool | None, webhook_allow: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Change only the options given (audited)."""
     from sequences_core.operator_schemas import OrganizationUpdate
@@ -74,6 +79,8 @@ def org_settings(
     }
     if daily_limit is not None:
         raw["daily_limit"] = None if daily_limit.lower() == "none" else daily_limit
+    if webhook_allow is not None:
+        raw["webhook_allow"] = [entry for entry in webhook_allow.split(",") if entry.strip()]
     with new_uow() as unit:
         found = update_organization(unit, org_id(org), parse(OrganizationUpdate, raw), actor())
         emit(_org(found), as_json)

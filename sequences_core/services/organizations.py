@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
@@ -18,6 +19,11 @@ from sequences_core.errors import Conflict, InvalidInput, NotFound
 from sequences_core.operator_schemas import OrganizationUpdate
 from sequences_core.schemas import check_timezone
 from sequences_core.services import audit
+
+# Options kept in `organizations.settings` (JSON), with their defaults: `store_full_ip`
+# (tracking keeps whole IPs), `webhook_allow` (internal hosts and networks webhook steps
+# may call: `webhooks.guard.AllowList.parse` reads it).
+SETTINGS: dict[str, Any] = {"store_full_ip": False, "webhook_allow": ()}
 
 
 @dataclass(frozen=True)
@@ -155,9 +161,9 @@ def update_organization(
 ) -> Organization:
     org = get_organization(uow, org_id)
     changes = data.changes()
-    before = {name: _setting(org, name) for name in changes}
+    before = {name: organization_field(org, name) for name in changes}
     for name, value in changes.items():
-        if name == "store_full_ip":
+        if name in SETTINGS:
             org.settings = {**org.settings, name: value}
         else:
             setattr(org, name, value)
@@ -170,9 +176,10 @@ def update_organization(
     return org
 
 
-def _setting(org: Organization, name: str) -> object:
-    if name == "store_full_ip":
-        return bool(org.settings.get(name, False))
+def organization_field(org: Organization, name: str) -> Any:
+    """A column, or an option kept in the `settings` object (its default if never set)."""
+    if name in SETTINGS:
+        return org.settings.get(name, SETTINGS[name])
     return getattr(org, name)
 
 

@@ -24,14 +24,11 @@ from tracking_app.registry import API
 from tracking_app.state import actor, org, unit
 
 TAG = "organization"
-_IP = "store_full_ip"  # kept in the settings object, answered as a field of its own
 
 
 def _out(found: Organization) -> dict[str, Any]:
-    return {
-        **{name: getattr(found, name) for name in OrganizationOut.model_fields if name != _IP},
-        _IP: bool(found.settings.get(_IP, False)),
-    }
+    """Columns and the options kept in the settings object, each a field of its own."""
+    return {name: service.organization_field(found, name) for name in OrganizationOut.model_fields}
 
 
 @API.route(bp, "/organization", "GET", tag=TAG, response=OrganizationOut)
@@ -42,7 +39,8 @@ def get_organization() -> dict[str, Any]:
 
 @API.route(bp, "/organization", "PATCH", tag=TAG, body=OrganizationUpdate, response=OrganizationOut)
 def update_organization(body: OrganizationUpdate) -> dict[str, Any]:
-    """Change the daily limit, default time zone, full-IP opt-in or name (only what you name)."""
+    """Change the daily limit, default time zone, full-IP opt-in, webhook allow-list or name
+    (only what you name)."""
     return _out(service.update_organization(unit(), org(), body, actor()))
 
 
