@@ -277,3 +277,25 @@ def test_with_the_guard_broken_the_harness_still_keeps_the_call_on_loopback(monk
         time.sleep(0.05)
     assert network.dials == [("10.0.0.1", 80)] and wire.accepted == 1
     assert result.outcome == "retryable"  # the tripwire hangs up
+
+
+def test_a_2xx_whose_body_stalls_is_still_a_success():
+    """The receiver answered 200 and then went quiet: it took the call, so retrying would
+    only repeat it; what came of the body is kept."""
+    server = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def stall() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\naccepted")
+        done.wait(5)
+        conn.close()
+
+    threading.Thread(target=stall, daemon=True).start()
+    with tripwire() as wire:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/"
+        result = deliver(call(url, timeout=1.0), network=LoopbackOnly(wire))
+    done.set()
+    server.close()
+    assert (result.outcome, result.status, result.response_body) == ("success", 200, "accepted")

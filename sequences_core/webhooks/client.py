@@ -183,12 +183,16 @@ def _headers(call: WebhookCall, now: float) -> dict[str, str]:
 
 
 def _first_bytes(chunks: Iterable[bytes]) -> bytes:
-    """Up to KEPT_BODY_BYTES of the answer; the rest is never read (the connection closes)."""
+    """Up to KEPT_BODY_BYTES of the answer; the rest is never read (the connection closes).
+    The status is in by now: a body cut short or too slow keeps what came, and the verdict."""
     kept = b""
-    for chunk in chunks:
-        kept += chunk[: KEPT_BODY_BYTES - len(kept)]
-        if len(kept) >= KEPT_BODY_BYTES:
-            break
+    try:
+        for chunk in chunks:
+            kept += chunk[: KEPT_BODY_BYTES - len(kept)]
+            if len(kept) >= KEPT_BODY_BYTES:
+                break
+    except httpx.TransportError:
+        pass
     return kept
 
 
