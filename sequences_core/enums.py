@@ -49,6 +49,7 @@ class ExecutionStatus(StrEnum):
     SKIPPED = "skipped"
     UNKNOWN = "unknown"
     CANCELLED = "cancelled"
+    COMPLETED = "completed"  # a step done that sends no email: a condition, a webhook
 
 
 class EventType(StrEnum):

@@ -23,9 +23,11 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     HttpUrl,
     PlainValidator,
+    Tag,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -309,7 +311,8 @@ class WaitConfig(Strict):
 
 
 class TaskConfig(Strict):
-    """Create a task for a person (a call, a LinkedIn message) and go on."""
+    """Create a task for a person (a call, a LinkedIn message) and go on, or hold the
+    enrollment until the task is completed."""
 
     title: Jinja = Field(
         min_length=1,
@@ -321,39 +324,158 @@ class TaskConfig(Strict):
         0, description="Days after the step runs that the task is due."
     )
     assignee: Email | None = Field(None, description="Who should do it (an email address).")
-
-
-class ConditionRule(Strict):
-    """What a condition step checks about the lead in this enrollment."""
-
-    event: Literal["opened", "clicked", "replied", "not_opened", "not_clicked", "not_replied"] = (
-        Field(description="What the lead did (or did not do) with this sequence's emails.")
+    wait_until_done: bool = Field(
+        False,
+        description="Hold the enrollment at this step until the task is completed through "
+        "the API (which wakes it at once; its next email still waits for its window).",
     )
-    within_days: Annotated[int, Field(ge=1, le=365)] | None = Field(
-        None, description="Only in the last this many days; ever if left out."
+    timeout_business_days: Annotated[int, Field(ge=1, le=260)] | None = Field(
+        None, description="With `wait_until_done`: stop holding after this many business days."
+    )
+    on_timeout: Literal["continue", "pause"] = Field(
+        "continue", description="After the timeout: go on with the next step, or pause."
     )
 
 
-def check_branch(value: Any) -> int | str:
-    if value in ("next", "end") or (type(value) is int and value >= 0):
-        return value  # type: ignore[no-any-return]
-    raise ValueError("must be a step position (0 or more), 'next' or 'end'")
+LEAD_FIELDS = ("email", "first_name", "last_name", "company", "title", "timezone", "country")
+_RULE_FIELD = r"^(" + "|".join(LEAD_FIELDS) + r"|custom_fields\.[A-Za-z0-9_]{1,64})$"
 
 
-BranchTarget = Annotated[
-    int | str,
-    PlainValidator(check_branch, json_schema_input_type=int | Literal["next", "end"]),
+class Within(Strict):
+    """A window after the email's send; days and hours add up."""
+
+    days: Annotated[int, Field(ge=0, le=365)] = Field(0, description="Days.")
+    hours: Annotated[int, Field(ge=0, le=24 * 365)] = Field(0, description="Hours.")
+
+    @model_validator(mode="after")
+    def _some(self) -> Within:
+        if not (self.days or self.hours):
+            raise ValueError("a window needs days or hours above 0")
+        return self
+
+
+class BehaviourRule(Strict):
+    """What the lead did with this enrollment's emails (machine opens and clicks never count)."""
+
+    event: Literal["opened", "clicked", "replied"] = Field(description="The lead's action.")
+    step: str = Field(
+        "any", description="The email step's id, or `any` for any email of this enrollment."
+    )
+    within: Within | None = Field(
+        None,
+        description="Only within this long of that email's send. Until the window closes the "
+        "condition waits (an event arriving decides it at once); without a window it is "
+        "decided on what happened so far.",
+    )
+
+    @field_validator("step")
+    @classmethod
+    def _step_id(cls, value: str) -> str:
+        if value != "any":
+            uuid.UUID(value)
+        return value
+
+
+class FieldRule(Strict):
+    """A lead field or custom field compared with a value (case-insensitive)."""
+
+    field: str = Field(
+        pattern=_RULE_FIELD,
+        description="`email`, `first_name`, `last_name`, `company`, `title`, `timezone`, "
+        "`country` or `custom_fields.<key>`.",
+    )
+    op: Literal["equals", "not_equals", "contains", "exists", "not_exists", "in"] = Field(
+        description="How to compare."
+    )
+    value: str | int | float | bool | list[str | int | float | bool] | None = Field(
+        None, description="What to compare with: a list for `in`, nothing for the two `exists`."
+    )
+
+    @model_validator(mode="after")
+    def _value_fits(self) -> FieldRule:
+        if self.op in ("exists", "not_exists"):
+            if self.value is not None:
+                raise ValueError(f"{self.op} takes no value")
+        elif self.op == "in":
+            if not isinstance(self.value, list) or not 1 <= len(self.value) <= 100:
+                raise ValueError("in takes a list of 1 to 100 values")
+        elif self.value is None or isinstance(self.value, list):
+            raise ValueError(f"{self.op} takes one value")
+        return self
+
+
+def _rule_kind(value: Any) -> str:
+    """Which shape an item is, from its keys: errors then name the one it was meant to be."""
+    keys = value.keys() if isinstance(value, dict) else vars(value).keys()
+    if "event" in keys:
+        return "behaviour"
+    return "group" if ("all" in keys or "any" in keys) else "field"
+
+
+Rule = Annotated[
+    Annotated[BehaviourRule, Tag("behaviour")] | Annotated[FieldRule, Tag("field")],
+    Discriminator(_rule_kind),
 ]
 
 
-_BRANCH = "a step position (0 or more) to go to, `next` or `end`."
+class InnerGroup(Strict):
+    """A nested group: every rule (`all`) or at least one (`any`)."""
+
+    all: list[Rule] | None = Field(None, min_length=1, max_length=20, description="All hold.")
+    any: list[Rule] | None = Field(None, min_length=1, max_length=20, description="One holds.")
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> InnerGroup:
+        if (self.all is None) == (self.any is None):
+            raise ValueError("give exactly one of all or any")
+        return self
+
+
+RuleOrGroup = Annotated[
+    Annotated[BehaviourRule, Tag("behaviour")]
+    | Annotated[FieldRule, Tag("field")]
+    | Annotated[InnerGroup, Tag("group")],
+    Discriminator(_rule_kind),
+]
+
+
+class RuleGroup(Strict):
+    """The rules: every one (`all`) or at least one (`any`); an item may be one more group."""
+
+    all: list[RuleOrGroup] | None = Field(
+        None, min_length=1, max_length=20, description="All hold."
+    )
+    any: list[RuleOrGroup] | None = Field(
+        None, min_length=1, max_length=20, description="At least one holds."
+    )
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> RuleGroup:
+        if (self.all is None) == (self.any is None):
+            raise ValueError("give exactly one of all or any")
+        return self
+
+
+def check_branch(value: Any) -> str:
+    if value in ("next", "end"):
+        return str(value)
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValueError("must be a step id of this template, 'next' or 'end'") from None
+
+
+BranchTarget = Annotated[
+    str, PlainValidator(check_branch, json_schema_input_type=Literal["next", "end"] | uuid.UUID)
+]
+_BRANCH = "a step id of this template, `next` or `end` (by id: a reorder keeps it)."
 
 
 class ConditionConfig(Strict):
-    """Branch on what the lead did. Not run by the dispatcher yet: an enrollment that reaches
-    this step pauses with `unsupported_step: condition`."""
+    """Branch on what the lead did or what the lead's data says; the decision (which rule,
+    which branch, which events it saw) is recorded on the step's execution."""
 
-    rule: ConditionRule = Field(description="What to check.")
+    rules: RuleGroup = Field(description="What to check.")
     if_true: BranchTarget = Field("next", description="Where to go when it holds: " + _BRANCH)
     if_false: BranchTarget = Field("end", description="Where to go otherwise: " + _BRANCH)
 

@@ -11,17 +11,22 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sequences_core.rules.conditions import Engaged, Engagement, Evaluation, Sent, _combine
 from sequences_core.rules.decide import (
+    CONDITION_RECHECK,
     CreateTask,
     Facts,
+    HeldTask,
     LastAttempt,
     MailboxView,
     Position,
+    RecordCondition,
     SendEmail,
     Step,
     after_send,
     decide,
 )
+from sequences_core.rules.step_graph import check_graph
 from sequences_core.schedule import SendRules, is_allowed
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=UTC)  # a Wednesday
@@ -110,7 +115,7 @@ def test_the_latest_attempt_decides_between_catch_up_wait_pause_retry_and_give_u
 
     def latest(status: str, attempt: int = 1) -> Facts:
         lease = NOW + timedelta(minutes=5)
-        return facts(latest=LastAttempt(0, attempt, status, NOW - timedelta(hours=1), lease))
+        return facts(latest=LastAttempt(None, 0, attempt, status, NOW - timedelta(hours=1), lease))
 
     caught = decide(start(), steps, latest("sent"), NOW, RNG)
     assert caught.outcome == "caught_up" and caught.position.current_step == 2
@@ -164,3 +169,120 @@ def test_any_sequence_ends_and_sends_every_email_once_in_order(plan, waits, offi
     assert at.status == "completed"
     assert sent == [i for i, s in enumerate(steps) if s.type == "email"]  # none skipped
     assert tasks == sum(s.type == "task" for s in steps)
+
+
+# --- conditions and tasks that hold -----------------------------------------------------------
+
+
+def condition(rules: dict, if_true="next", if_false="end") -> Step:
+    return Step(
+        uuid.uuid4(), "condition", {"rules": rules, "if_true": if_true, "if_false": if_false}
+    )
+
+
+def engaged(sent_step: Step, *events: tuple[str, timedelta]) -> Engagement:
+    sent_at = NOW - timedelta(days=1)
+    return Engagement(
+        (Sent(sent_step.id, sent_at),),
+        tuple(Engaged(kind, sent_step.id, sent_at + after) for kind, after in events),
+    )
+
+
+def test_an_open_inside_the_window_takes_the_true_branch_and_is_recorded():
+    first, follow_up, other = email(), email(), email()
+    rule = {"all": [{"event": "opened", "step": str(first.id), "within": {"days": 2}}]}
+    steps = [first, condition(rule, if_true=str(other.id), if_false="next"), follow_up, other]
+    seen = engaged(first, ("open", timedelta(hours=3)))
+    decision = decide(start(1), steps, facts(engagement=seen), NOW, RNG)
+    [recorded, sent] = decision.actions
+    assert isinstance(recorded, RecordCondition) and recorded.branch == "if_true"
+    assert "open at" in recorded.seen[0]
+    assert sent.step == other  # the branch by id, not by position
+
+
+def test_an_open_window_still_running_waits_then_decides_false_when_it_closes():
+    first = email()
+    rule = {"all": [{"event": "opened", "step": str(first.id), "within": {"days": 2}}]}
+    steps = [first, condition(rule, if_true="next", if_false="end"), email()]
+    waiting = decide(start(1), steps, facts(engagement=engaged(first)), NOW, RNG)
+    assert waiting.outcome == "waiting_condition" and waiting.position.awaiting_engagement
+    assert waiting.position.next_run_at == NOW + CONDITION_RECHECK  # the window closes later
+    later = NOW + timedelta(days=1, minutes=1)
+    closed = decide(waiting.position, steps, facts(engagement=engaged(first)), later, RNG)
+    assert closed.outcome == "completed" and not closed.position.awaiting_engagement
+    assert closed.actions[0].branch == "if_false"
+
+
+def test_machine_events_never_arrive_and_a_late_open_does_not_count():
+    first = email()
+    rule = {"any": [{"event": "clicked", "step": "any", "within": {"hours": 12}}]}
+    steps = [first, condition(rule, if_true="next", if_false="end"), email()]
+    late = engaged(first, ("click", timedelta(hours=13)))
+    assert decide(start(1), steps, facts(engagement=late), NOW, RNG).outcome == "completed"
+
+
+def test_field_rules_on_lead_and_custom_fields():
+    rule = {"all": [{"field": "custom_fields.tier", "op": "in", "value": ["Gold", "platinum"]},
+                    {"field": "company", "op": "contains", "value": "acme"}]}  # fmt: skip
+    steps = [condition(rule, if_true="next", if_false="end"), email()]
+    values = {"company": "ACME Corp", "custom_fields.tier": "gold"}
+    assert decide(start(), steps, facts(lead_values=values), NOW, RNG).outcome == "email"
+    other = {"company": "ACME Corp", "custom_fields.tier": "silver"}
+    assert decide(start(), steps, facts(lead_values=other), NOW, RNG).outcome == "completed"
+
+
+@given(
+    parts=st.lists(st.sampled_from([True, False, None]), min_size=1, max_size=6),
+    mode=st.sampled_from(["all", "any"]),
+)
+def test_groups_follow_three_valued_logic(parts, mode):
+    def part(value):
+        return Evaluation(value, NOW if value is None else None)
+
+    combined = _combine(mode, [part(p) for p in parts])
+    expected = (all if mode == "all" else any)(p is True for p in parts)
+    if (mode == "all" and False in parts) or (mode == "any" and True in parts):
+        assert combined.result is (mode == "any")
+    elif None in parts:
+        assert combined.result is None and combined.recheck_at == NOW
+    else:
+        assert combined.result is expected
+
+
+def test_a_task_that_holds_waits_for_completion_or_its_timeout():
+    config = {"title": "Call", "wait_until_done": True, "timeout_business_days": 2,
+              "on_timeout": "pause"}  # fmt: skip
+    hold = Step(uuid.uuid4(), "task", config)
+    steps = [hold, email()]
+    created = decide(start(), steps, facts(), NOW, RNG)
+    assert created.outcome == "waiting" and isinstance(created.actions[0], CreateTask)
+    assert created.position.next_run_at == datetime(2026, 12, 4, 10, tzinfo=UTC)  # 2 weekdays
+    open_task = {hold.id: HeldTask("open", NOW, None)}
+    held = decide(created.position, steps, facts(tasks=open_task), NOW + timedelta(hours=1), RNG)
+    assert held.outcome == "waiting" and not held.actions
+    done = {hold.id: HeldTask("completed", NOW, NOW + timedelta(hours=2))}
+    moved = decide(created.position, steps, facts(tasks=done), NOW + timedelta(hours=3), RNG)
+    assert moved.outcome == "email" and moved.position.current_step == 1
+    late = decide(created.position, steps, facts(tasks=open_task), NOW + timedelta(days=3), RNG)
+    assert late.position.paused_reason == "task_timeout"
+
+
+def test_the_step_graph_refuses_unknown_targets_and_loops_without_waits():
+    a, b = email(), wait(days=1)
+    unknown = condition({"all": [{"event": "opened"}]}, if_true=str(uuid.uuid4()))
+    assert check_graph([a, unknown]).errors
+    looping = Step(uuid.uuid4(), "condition", {"rules": {}, "if_true": "next", "if_false": "x"})
+    looping = replace(looping, config={**looping.config, "if_false": str(looping.id)})
+    report = check_graph([a, looping])
+    assert "no wait" in report.errors[f"steps.{looping.id}.config.if_false"]
+    back = Step(uuid.uuid4(), "condition", {"rules": {}, "if_true": "end", "if_false": str(b.id)})
+    assert not check_graph([a, b, back]).errors  # waits, then asks again: allowed
+    over_email = Step(uuid.uuid4(), "condition", {"rules": {}, "if_true": "end",
+                                                  "if_false": str(a.id)})  # fmt: skip
+    assert (
+        "twice" in check_graph([a, b, over_email]).errors[f"steps.{over_email.id}.config.if_false"]
+    )
+    skipped = condition({"all": [{"event": "opened"}]}, if_true="end", if_false="end")
+    assert check_graph([a, skipped, email()]).warnings == [
+        "step 3 (email) is not reached from the first step"
+    ]

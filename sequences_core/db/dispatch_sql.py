@@ -24,7 +24,8 @@ EXECUTION_COLUMNS = {
     "step_position": "int", "step_type": "text", "attempt": "int", "status": "text",
     "idempotency_key": "text", "scheduled_at": "timestamptz", "attempted_at": "timestamptz",
     "provider": "text", "mailbox_id": "uuid", "error": "text", "lease_expires_at": "timestamptz",
-    "subject": "text", "message_id_header": "text",
+    "subject": "text", "message_id_header": "text", "step_version": "int",
+    "completed_at": "timestamptz", "detail": "jsonb",
 }  # fmt: skip
 INSERT_EXECUTIONS = text(
     f"INSERT INTO sequence_step_executions ({', '.join(EXECUTION_COLUMNS)})"
@@ -33,12 +34,13 @@ INSERT_EXECUTIONS = text(
 DECIDED_COLUMNS = {
     "id": "uuid", "status": "text", "current_step": "int", "next_run_at": "timestamptz",
     "last_step_at": "timestamptz", "paused_reason": "text", "stopped_reason": "text",
-    "completed_at": "timestamptz",
+    "completed_at": "timestamptz", "awaiting_engagement": "bool",
 }  # fmt: skip
 DECIDED = text(f"""
 UPDATE sequence_enrollments e SET status = v.status, current_step = v.current_step,
     next_run_at = v.next_run_at, last_step_at = v.last_step_at, paused_reason = v.paused_reason,
-    stopped_reason = v.stopped_reason, completed_at = v.completed_at, updated_at = now()
+    stopped_reason = v.stopped_reason, completed_at = v.completed_at,
+    awaiting_engagement = v.awaiting_engagement, updated_at = now()
 FROM {recordset(DECIDED_COLUMNS)}
 WHERE e.id {BATCH_IDS} AND e.id = v.id
 """)
@@ -98,4 +100,18 @@ DUE_BY_SHARD = text("""
 SELECT abs(hashtextextended(id::text, 0)) % :shards AS shard, count(*)
 FROM sequence_enrollments WHERE status = 'active' AND next_run_at <= :now
 GROUP BY 1 ORDER BY 1
+""")
+
+
+# An open, click or reply for an enrollment parked at a condition makes it due from the
+# event's time: the condition is decided at the next cycle instead of when its window closes.
+WAKE_BY_EXECUTIONS = text("""
+UPDATE sequence_enrollments e SET next_run_at = LEAST(e.next_run_at, :at), updated_at = now()
+WHERE e.id IN (SELECT x.enrollment_id FROM sequence_step_executions x
+               WHERE x.id = ANY(CAST(:executions AS uuid[])))
+  AND e.awaiting_engagement AND e.status = 'active'
+""")
+WAKE_BY_ENROLLMENTS = text("""
+UPDATE sequence_enrollments e SET next_run_at = LEAST(e.next_run_at, :at), updated_at = now()
+WHERE e.id = ANY(CAST(:enrollments AS uuid[])) AND e.awaiting_engagement AND e.status = 'active'
 """)

@@ -260,6 +260,8 @@ class SequenceEnrollment(Base):
     last_step_at: Mapped[datetime | None]
     paused_reason: Mapped[str | None] = mapped_column(Text)
     stopped_reason: Mapped[str | None] = mapped_column(Text)
+    # Parked at a condition whose window is open: an open, click or reply wakes it at once.
+    awaiting_engagement: Mapped[bool] = mapped_column(server_default=text("false"))
     metrics: Mapped[dict[str, Any]] = jsonb_object()
     thread_message_id: Mapped[str | None] = mapped_column(Text)
     thread_subject: Mapped[str | None] = mapped_column(Text)
@@ -307,6 +309,8 @@ class SequenceStepExecution(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
     message_id_header: Mapped[str | None] = mapped_column(String(998))
     subject: Mapped[str | None] = mapped_column(Text)
+    step_version: Mapped[int | None]  # the step's version this execution ran
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # a condition's, a webhook's
     error: Mapped[str | None] = mapped_column(Text)
     retry_count: Mapped[int] = mapped_column(server_default=text("0"))
     created_at: Mapped[datetime] = created_at()

@@ -23,7 +23,10 @@ from sequences_core.enums import (
     LeadStatus,
     StepType,
     SuppressionReason,
+    TaskStatus,
 )
+from sequences_core.rules.conditions import Engagement, evaluate
+from sequences_core.rules.step_graph import target_index
 from sequences_core.schedule import (
     SendRules,
     add_wait,
@@ -34,6 +37,9 @@ from sequences_core.schedule import (
 
 MAX_SEND_ATTEMPTS = 5
 PAUSED_MAILBOX_RETRY = timedelta(hours=1)
+# A condition still open is looked at again by this time at the latest, even if no event
+# woke it and its window is longer (a safety net for a wake-up lost to a crash).
+CONDITION_RECHECK = timedelta(hours=6)
 
 _SUPPRESSION_STATUS = {
     SuppressionReason.HARD_BOUNCE.value: EnrollmentStatus.BOUNCED,
@@ -54,6 +60,7 @@ class Position:
     completed_at: datetime | None = None
     paused_reason: str | None = None
     stopped_reason: str | None = None
+    awaiting_engagement: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +79,19 @@ class MailboxView:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldTask:
+    """The task a step created for this enrollment, as it stands."""
+
+    status: str
+    created_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class LastAttempt:
     """The enrollment's latest execution."""
 
+    step_id: uuid.UUID | None
     step_position: int
     attempt: int
     status: str
@@ -96,12 +113,26 @@ class Facts:
     enrollment_mailbox: uuid.UUID | None
     default_mailbox: MailboxView | None
     latest: LastAttempt | None
+    engagement: Engagement = field(default_factory=Engagement)
+    lead_values: Mapping[str, Any] = field(default_factory=dict)  # for field rules
+    tasks: Mapping[uuid.UUID, HeldTask] = field(default_factory=dict)  # by step id
 
 
 @dataclass(frozen=True, slots=True)
 class CreateTask:
     step: Step
     due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCondition:
+    """A condition decided: which branch, and what decided it (kept on its execution)."""
+
+    step: Step
+    position: int
+    result: bool
+    branch: str
+    seen: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +143,10 @@ class SendEmail:
     mailbox_id: uuid.UUID
 
 
-Action = CreateTask | SendEmail
+Action = CreateTask | SendEmail | RecordCondition
 Outcome = Literal[
-    "email", "waiting", "caught_up", "deferred_window", "deferred_paused", "in_flight",
-    "paused", "stopped", "completed",
+    "email", "waiting", "waiting_condition", "caught_up", "deferred_window", "deferred_paused",
+    "in_flight", "paused", "stopped", "completed",
 ]  # fmt: skip
 
 
@@ -135,6 +166,16 @@ def decide(
     at: Position, steps: Sequence[Step], facts: Facts, now: datetime, rng: random.Random
 ) -> Decision:
     """The one rule of what an enrollment does at `now` (see the module's docstring)."""
+    decision = _decide(at, steps, facts, now, rng)
+    awaiting = decision.outcome == "waiting_condition"
+    if decision.position.awaiting_engagement == awaiting:
+        return decision
+    return replace(decision, position=replace(decision.position, awaiting_engagement=awaiting))
+
+
+def _decide(
+    at: Position, steps: Sequence[Step], facts: Facts, now: datetime, rng: random.Random
+) -> Decision:
     if facts.template_deleted:
         return _stop(at, EnrollmentStatus.STOPPED, "template_deleted")
     if facts.lead_status != LeadStatus.ACTIVE:
@@ -142,27 +183,87 @@ def decide(
     if facts.suppressed is not None:
         status = _SUPPRESSION_STATUS.get(facts.suppressed, EnrollmentStatus.STOPPED)
         return _stop(at, status, f"suppressed: {facts.suppressed}")
-    tasks: list[Action] = []
-    for _ in range(len(steps) + 1):
+    done: list[Action] = []
+    for _ in range(2 * len(steps) + 2):  # a loop at save has a wait, so this is never reached
         if at.current_step >= len(steps):
-            return Decision(_complete(at, now), "completed", tuple(tasks))
+            return Decision(_complete(at, now), "completed", tuple(done))
         step = steps[at.current_step]
-        if step.type == StepType.WAIT:
-            at = after_waits(at, steps, facts.rules, at.last_step_at or now)
-            if at.next_run_at is None or at.next_run_at > now:
-                return Decision(
-                    at, "completed" if at.next_run_at is None else "waiting", tuple(tasks)
-                )
-        elif step.type == StepType.TASK:
-            due = now + timedelta(days=int(step.config.get("due_in_days", 0)))
-            tasks.append(CreateTask(step, due))
-            at = replace(at, current_step=at.current_step + 1, last_step_at=now)
-        elif step.type == StepType.EMAIL:
+        if step.type == StepType.EMAIL:
             decided = _email(at, step, steps, facts, now, rng)
-            return replace(decided, actions=(*tasks, *decided.actions))
-        else:  # condition and webhook steps arrive with the richer step logic
-            return Decision(_pause(at, f"unsupported_step: {step.type}"), "paused", tuple(tasks))
-    return Decision(at, "waiting", tuple(tasks))
+            return replace(decided, actions=(*done, *decided.actions))
+        walked = _walk(at, step, steps, facts, now, done)
+        if isinstance(walked, Decision):
+            return walked
+        at = walked
+    return Decision(_pause(at, "step_loop: the steps loop without waiting"), "paused", tuple(done))
+
+
+def _walk(
+    at: Position, step: Step, steps: Sequence[Step], facts: Facts, now: datetime,
+    done: list[Action],
+) -> Decision | Position:  # fmt: skip
+    """A step that sends no email: where the enrollment goes on from, or where it stops."""
+    if step.type == StepType.WAIT:
+        at = after_waits(at, steps, facts.rules, at.last_step_at or now)
+        if at.next_run_at is None:
+            return Decision(at, "completed", tuple(done))
+        return Decision(at, "waiting", tuple(done)) if at.next_run_at > now else at
+    if step.type == StepType.TASK:
+        return _task(at, step, facts, now, done)
+    if step.type == StepType.CONDITION:
+        return _condition(at, step, steps, facts, now, done)
+    return Decision(_pause(at, f"unsupported_step: {step.type}"), "paused", tuple(done))
+
+
+def _task(
+    at: Position, step: Step, facts: Facts, now: datetime, done: list[Action]
+) -> Decision | Position:
+    """Create the step's task and go on; a task that holds keeps the enrollment here until
+    it is completed (which wakes the enrollment) or its timeout passes."""
+    held = facts.tasks.get(step.id)
+    if held is None or (at.last_step_at is not None and held.created_at < at.last_step_at):
+        done.append(CreateTask(step, now + timedelta(days=int(step.config.get("due_in_days", 0)))))
+        if not step.config.get("wait_until_done"):
+            return _next(at, now)
+        return Decision(replace(at, next_run_at=_timeout(step, now, facts)), "waiting", tuple(done))
+    if held.status == TaskStatus.COMPLETED:
+        return _next(at, held.completed_at or now)
+    timeout = _timeout(step, held.created_at, facts)
+    if timeout is None or now < timeout:
+        return Decision(replace(at, next_run_at=timeout), "waiting", tuple(done))
+    if step.config.get("on_timeout", "continue") == "pause":
+        return Decision(_pause(at, "task_timeout"), "paused", tuple(done))
+    return _next(at, now)
+
+
+def _timeout(step: Step, since: datetime, facts: Facts) -> datetime | None:
+    days = int(step.config.get("timeout_business_days") or 0)
+    return add_wait(since, facts.rules, business_days=days) if days else None
+
+
+def _condition(
+    at: Position, step: Step, steps: Sequence[Step], facts: Facts, now: datetime,
+    done: list[Action],
+) -> Decision | Position:  # fmt: skip
+    """Decide the rules and follow the branch; while the answer is not known, wait here until
+    it will be (an open, click or reply wakes the enrollment sooner)."""
+    found = evaluate(step.config["rules"], facts.engagement, facts.lead_values, now)
+    if found.result is None:
+        recheck = min(found.recheck_at or now + CONDITION_RECHECK, now + CONDITION_RECHECK)
+        return Decision(replace(at, next_run_at=recheck), "waiting_condition", tuple(done))
+    branch = "if_true" if found.result else "if_false"
+    try:
+        target = target_index(steps, at.current_step, step.config.get(branch, "next"))
+    except KeyError:
+        return Decision(_pause(at, f"condition_target_missing: {branch}"), "paused", tuple(done))
+    done.append(RecordCondition(step, at.current_step, found.result, branch, found.seen))
+    if target is None:
+        return Decision(_complete(at, now), "completed", tuple(done))
+    return replace(at, current_step=target, last_step_at=now)
+
+
+def _next(at: Position, when: datetime) -> Position:
+    return replace(at, current_step=at.current_step + 1, last_step_at=when)
 
 
 def _email(
@@ -170,7 +271,7 @@ def _email(
     rng: random.Random,
 ) -> Decision:  # fmt: skip
     latest, attempt = facts.latest, 1
-    if latest is not None and latest.step_position == at.current_step:
+    if latest is not None and _same_step(latest, step, at.current_step):
         if latest.status == ExecutionStatus.SENT:  # sent, but the advance was lost: catch up
             return Decision(
                 after_send(at, steps, facts.rules, latest.completed_at or now), "caught_up"
@@ -193,6 +294,14 @@ def _email(
         later = with_jitter(opening, facts.rules, facts.jitter_minutes, rng)
         return Decision(replace(at, next_run_at=later), "deferred_window")
     return Decision(at, "email", (SendEmail(step, at.current_step, attempt, mailbox.id),))
+
+
+def _same_step(latest: LastAttempt, step: Step, position: int) -> bool:
+    """Whether the latest execution was this step's: by id (a reorder moves positions), by
+    position for executions older than step ids."""
+    if latest.step_id is not None:
+        return latest.step_id == step.id
+    return latest.step_position == position
 
 
 def choose_sender(facts: Facts, step: Step) -> MailboxView | None:

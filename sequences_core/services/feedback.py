@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, text, update
 
 from sequences_core.db.bulk import json_rows, recordset, uuid_array
+from sequences_core.db.dispatch_sql import WAKE_BY_ENROLLMENTS
 from sequences_core.db.models import (
     Lead,
     Mailbox,
@@ -155,7 +156,21 @@ def store_events(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> set[str]:
     if not rows:
         return set()
     params = {"rows": json_rows(rows), "prefetch": PREFETCH_WINDOW}
-    return set(uow.session.scalars(_STORE_EVENTS, params))
+    new = set(uow.session.scalars(_STORE_EVENTS, params))
+    _wake(uow, [r for r in rows if r.get("dedupe_key") in new])
+    return new
+
+
+def _wake(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
+    """A new reply wakes its enrollment if it waits at a condition (opens and clicks come
+    through the pixel's writer, which wakes them the same way)."""
+    replies = [r for r in rows if r["type"] == EventType.REPLY and r.get("enrollment_id")]
+    if replies:
+        uow.session.execute(
+            WAKE_BY_ENROLLMENTS,
+            {"enrollments": uuid_array(r["enrollment_id"] for r in replies),
+             "at": min(r["occurred_at"] for r in replies)},
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sequences_core.db.models import SequenceEnrollment, SequenceStep
 from sequences_core.db.repository import as_uuid, get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import InvalidInput
+from sequences_core.rules.step_graph import check_graph
 from sequences_core.schemas import keep_stored_secrets, validate_step_config
 from sequences_core.services.templates import get_template
 
@@ -43,6 +44,22 @@ def _shift_enrollments(uow: UnitOfWork, template_id: uuid.UUID, *, after: int, b
         )
         .values(current_step=SequenceEnrollment.current_step + by)
     )
+
+
+def _check_graph(uow: UnitOfWork, template_id: uuid.UUID, edited: uuid.UUID | None) -> None:
+    """Refuse a change that leaves a branch pointing nowhere or a loop without a wait; the
+    error names the step (as `config.<branch>` when it is the step being edited)."""
+    uow.session.flush()
+    steps = uow.session.scalars(
+        select(SequenceStep)
+        .where(SequenceStep.template_id == template_id)
+        .order_by(SequenceStep.position)
+    )
+    report = check_graph(list(steps))
+    if report.errors:
+        own = f"steps.{edited}."
+        fields = {k.removeprefix(own) if edited else k: v for k, v in report.errors.items()}
+        raise InvalidInput("The steps would not form a sequence the engine can run", fields)
 
 
 def add_step(
@@ -80,6 +97,7 @@ def add_step(
     )
     uow.session.add(step)
     uow.session.flush()
+    _check_graph(uow, template.id, step.id)
     uow.commit()
     return step
 
@@ -99,7 +117,7 @@ def update_step(
     step.config = validate_step_config(kind, keep_stored_secrets(kind, config, stored))
     step.type = kind
     step.version += 1  # the renderer caches compiled templates per step version
-    uow.session.flush()
+    _check_graph(uow, step.template_id, step.id)
     uow.commit()
     return step
 
@@ -116,6 +134,7 @@ def delete_step(uow: UnitOfWork, org_id: uuid.UUID, step_id: uuid.UUID | str) ->
         .values(position=SequenceStep.position - 1)
     )
     _shift_enrollments(uow, template_id, after=position, by=-1)
+    _check_graph(uow, template_id, None)
     uow.commit()
 
 
@@ -135,6 +154,6 @@ def reorder_steps(
         )
     for position, ident in enumerate(wanted):
         steps[ident].position = position  # the unique constraint is deferred to commit
-    uow.session.flush()
+    _check_graph(uow, next(iter(steps.values())).template_id, None)
     uow.commit()
     return [steps[i] for i in wanted]

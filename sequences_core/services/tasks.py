@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from sequences_core.clock import utcnow
 from sequences_core.db.models import CrmTask
@@ -38,5 +38,19 @@ def set_task_status(
     if task.status != status:
         task.status = status.value
         task.completed_at = utcnow() if status == TaskStatus.COMPLETED else None
+        if task.completed_at is not None and task.enrollment_id is not None:
+            uow.session.execute(
+                _WAKE_HOLDER, {"enrollment": task.enrollment_id, "step": task.step_id,
+                               "now": task.completed_at},
+            )  # fmt: skip
     uow.commit()
     return task
+
+
+# A completed task wakes the enrollment holding at its step (the next cycle moves it on).
+_WAKE_HOLDER = text("""
+UPDATE sequence_enrollments e SET next_run_at = :now, updated_at = now()
+FROM sequence_steps s
+WHERE e.id = :enrollment AND e.status = 'active' AND s.id = :step
+  AND s.template_id = e.template_id AND s.position = e.current_step
+""")

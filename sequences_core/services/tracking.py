@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import text
 
 from sequences_core.db.bulk import BATCH_IDS, json_rows, recordset, uuid_array
+from sequences_core.db.dispatch_sql import WAKE_BY_EXECUTIONS
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.engagement import PREFETCH_WINDOW, classify_agent, network_reason, truncate_ip
 
@@ -113,5 +114,7 @@ def record_hits(uow: UnitOfWork, hits: Sequence[Hit], geo: GeoLookup | None = No
     clicked = list({hit.execution_id for hit in hits if hit.kind == "click"})
     if clicked:
         uow.session.execute(_SAME_SECOND, {"executions": clicked})
+    earliest = min(hit.occurred_at for hit in hits)
+    uow.session.execute(WAKE_BY_EXECUTIONS, {"executions": params["ids"], "at": earliest})
     uow.commit()
     return int(recorded)

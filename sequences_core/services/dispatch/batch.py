@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
@@ -19,7 +20,7 @@ from sqlalchemy import Select, Table, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
-from sequences_core.db.bulk import among, json_rows
+from sequences_core.db.bulk import among, json_rows, uuid_array
 from sequences_core.db.models import (
     Lead,
     Mailbox,
@@ -32,6 +33,8 @@ from sequences_core.db.models import (
     table_of,
 )
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.rules.conditions import Engaged, Engagement, Sent
+from sequences_core.rules.decide import HeldTask
 from sequences_core.schemas import TemplateSettings
 
 T = TypeVar("T")
@@ -55,6 +58,7 @@ class DueEnrollment:
     stopped_reason: str | None
     thread_message_id: str | None
     thread_subject: str | None
+    awaiting_engagement: bool
 
 
 class LeadRow(NamedTuple):
@@ -72,9 +76,10 @@ class LeadRow(NamedTuple):
 
 
 class LatestExecution(NamedTuple):
-    """An enrollment's latest execution: highest position, then highest attempt."""
+    """An enrollment's latest email or webhook execution: highest position, then attempt."""
 
     enrollment_id: uuid.UUID
+    step_id: uuid.UUID | None
     step_position: int
     attempt: int
     status: str
@@ -94,6 +99,8 @@ class Batch:
     default_mailbox: dict[uuid.UUID, Mailbox]
     suppressed: dict[tuple[uuid.UUID, str], str]
     latest: dict[uuid.UUID, LatestExecution]
+    engagement: dict[uuid.UUID, Engagement]  # for enrollments whose template has conditions
+    tasks: dict[uuid.UUID, dict[uuid.UUID, HeldTask]]  # enrollment -> step -> its latest task
 
 
 def _select(cls: type[Any], table: Table) -> Select[Any]:
@@ -155,7 +162,7 @@ def load_batch(uow: UnitOfWork, ids: list[uuid.UUID]) -> Batch:
     }
     executions = table_of(SequenceStepExecution)
     newest_first = _select(LatestExecution, executions).where(
-        among(executions.c.enrollment_id, ids)
+        among(executions.c.enrollment_id, ids), executions.c.step_type.in_(("email", "webhook"))
     ).order_by(
         executions.c.enrollment_id, executions.c.step_position.desc(), executions.c.attempt.desc()
     )  # fmt: skip
@@ -169,4 +176,61 @@ def load_batch(uow: UnitOfWork, ids: list[uuid.UUID]) -> Batch:
     return Batch(
         enrollments, leads, templates, settings, steps, orgs, mailboxes, default_mailbox,
         suppressed, latest,
+        _engagement(s, _using(enrollments, steps, lambda step: step.type == "condition")),
+        _tasks(s, _using(enrollments, steps, _holds)),
     )  # fmt: skip
+
+
+def _holds(step: SequenceStep) -> bool:
+    return step.type == "task" and bool(step.config.get("wait_until_done"))
+
+
+def _using(
+    enrollments: list[DueEnrollment], steps: dict[uuid.UUID, list[SequenceStep]],
+    kind: Callable[[SequenceStep], bool],
+) -> list[uuid.UUID]:  # fmt: skip
+    """The enrollments whose template has such a step: only they need the facts about it."""
+    templates = {t for t, found in steps.items() if any(kind(step) for step in found)}
+    return [e.id for e in enrollments if e.template_id in templates]
+
+
+def _engagement(s: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Engagement]:
+    """Each enrollment's sent emails and people's opens, clicks and replies (machines left
+    out), for its conditions."""
+    if not ids:
+        return {}
+    sent: dict[uuid.UUID, list[Sent]] = defaultdict(list)
+    events: dict[uuid.UUID, list[Engaged]] = defaultdict(list)
+    for enrollment, step, at in s.execute(_SENT, {"ids": uuid_array(ids)}):
+        sent[enrollment].append(Sent(step, at))
+    for enrollment, kind, step, at in s.execute(_ENGAGED, {"ids": uuid_array(ids)}):
+        events[enrollment].append(Engaged(kind, step, at))
+    return {i: Engagement(tuple(sent[i]), tuple(events[i])) for i in ids}
+
+
+def _tasks(s: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, HeldTask]]:
+    found: dict[uuid.UUID, dict[uuid.UUID, HeldTask]] = defaultdict(dict)
+    if ids:
+        for enrollment, step, status, created, completed in s.execute(
+            _HELD_TASKS, {"ids": uuid_array(ids)}
+        ):
+            found[enrollment][step] = HeldTask(status, created, completed)
+    return found
+
+
+_SENT = text("""
+SELECT enrollment_id, step_id, completed_at FROM sequence_step_executions
+WHERE enrollment_id = ANY(CAST(:ids AS uuid[])) AND status = 'sent' AND step_type = 'email'
+""")
+_ENGAGED = text("""
+SELECT ev.enrollment_id, ev.type, x.step_id, ev.occurred_at
+FROM sequence_email_events ev LEFT JOIN sequence_step_executions x ON x.id = ev.execution_id
+WHERE ev.enrollment_id = ANY(CAST(:ids AS uuid[])) AND ev.type IN ('open', 'click', 'reply')
+  AND NOT ev.bot
+""")
+_HELD_TASKS = text("""
+SELECT DISTINCT ON (enrollment_id, step_id) enrollment_id, step_id, status, created_at,
+       completed_at
+FROM crm_tasks WHERE enrollment_id = ANY(CAST(:ids AS uuid[])) AND step_id IS NOT NULL
+ORDER BY enrollment_id, step_id, created_at DESC
+""")

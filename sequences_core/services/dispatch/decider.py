@@ -27,6 +27,7 @@ from sequences_core.enums import (
 from sequences_core.ids import new_id
 from sequences_core.limits import CounterKey, next_day_start
 from sequences_core.render import MissingVariable, lead_variables
+from sequences_core.rules.conditions import Engagement
 from sequences_core.rules.decide import (
     CreateTask,
     Decision,
@@ -34,13 +35,14 @@ from sequences_core.rules.decide import (
     LastAttempt,
     MailboxView,
     Position,
+    RecordCondition,
     SendEmail,
     Step,
     decide,
 )
 from sequences_core.rules.sending import LIMIT_JITTER_MINUTES, counter_keys, send_rules
 from sequences_core.schedule import SendRules, next_allowed_instant, with_jitter
-from sequences_core.schemas import TemplateSettings
+from sequences_core.schemas import LEAD_FIELDS, TemplateSettings
 from sequences_core.senders import OutgoingEmail
 from sequences_core.services.dispatch.batch import Batch, DueEnrollment, LeadRow
 from sequences_core.services.dispatch.context import CycleSummary, DispatchContext
@@ -66,6 +68,13 @@ class Pending:
     outgoing: OutgoingEmail
     steps: list[Step]
     rules: SendRules
+
+
+def _values(lead: LeadRow) -> dict[str, Any]:
+    """A lead as field rules name it: its fields, and `custom_fields.<key>`."""
+    values: dict[str, Any] = {name: getattr(lead, name) for name in LEAD_FIELDS}
+    values.update({f"custom_fields.{k}": v for k, v in lead.custom_fields.items()})
+    return values
 
 
 def choose_mailbox(
@@ -130,24 +139,49 @@ class BatchDecider:
             org_paused=bool(org.paused_reason), mailboxes=self._senders(org.id),
             enrollment_mailbox=e.mailbox_id, default_mailbox=self._default_sender(org.id),
             latest=LastAttempt(*latest[1:]) if latest is not None else None,
+            engagement=b.engagement.get(e.id) or Engagement(), lead_values=_values(lead),
+            tasks=b.tasks.get(e.id, {}),
         )  # fmt: skip
         at = Position(
             e.status, e.current_step, e.next_run_at, e.last_step_at, e.completed_at,
-            e.paused_reason, e.stopped_reason,
+            e.paused_reason, e.stopped_reason, e.awaiting_engagement,
         )  # fmt: skip
         decision = decide(at, steps, facts, self.now, self.ctx.rng)
         self._apply(e, decision)
         for action in decision.actions:
             if isinstance(action, CreateTask):
                 self.task(e, action, lead)
+            elif isinstance(action, RecordCondition):
+                self.condition(e, action)
             else:
                 self.email(e, action, lead, org, settings, rules)
+
+    def condition(self, e: DueEnrollment, action: RecordCondition) -> None:
+        """A decided condition, kept as a `completed` execution with what decided it."""
+        step, execution_id = self.batch_steps[action.step.id], new_id()
+        detail = {"result": action.result, "branch": action.branch,
+                  "target": action.step.config.get(action.branch, "next"),
+                  "seen": list(action.seen)}  # fmt: skip
+        self.executions.append(
+            self._execution_row(
+                e,
+                step,
+                execution_id,
+                1,
+                ExecutionStatus.COMPLETED,
+                position=action.position,
+                idempotency_key=f"{e.id}:{action.position}:condition:{execution_id}",
+                completed_at=self.now,
+                detail=detail,
+            )
+        )
 
     def _apply(self, e: DueEnrollment, decision: Decision) -> None:
         p = decision.position
         e.status, e.current_step, e.next_run_at = p.status, p.current_step, p.next_run_at
         e.last_step_at, e.completed_at = p.last_step_at, p.completed_at
         e.paused_reason, e.stopped_reason = p.paused_reason, p.stopped_reason
+        e.awaiting_engagement = p.awaiting_engagement
         counted = _COUNTED.get(decision.outcome)
         if counted:
             setattr(self.summary, counted, getattr(self.summary, counted) + 1)
@@ -282,18 +316,21 @@ class BatchDecider:
         execution_id: uuid.UUID,
         attempt: int,
         status: ExecutionStatus,
+        position: int | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
+        position = e.current_step if position is None else position
         return {
             "id": execution_id,
             "organization_id": e.organization_id,
             "enrollment_id": e.id,
             "step_id": step.id,
-            "step_position": e.current_step,
+            "step_version": step.version,
+            "step_position": position,
             "step_type": step.type,
             "attempt": attempt,
             "status": status.value,
-            "idempotency_key": f"{e.id}:{e.current_step}:{attempt}",
+            "idempotency_key": f"{e.id}:{position}:{attempt}",
             "scheduled_at": e.next_run_at,
             "attempted_at": self.now,
             "provider": self.ctx.sender.name,
@@ -302,6 +339,8 @@ class BatchDecider:
             "lease_expires_at": None,
             "subject": None,
             "message_id_header": None,
+            "completed_at": None,
+            "detail": None,
             **extra,
         }
 
