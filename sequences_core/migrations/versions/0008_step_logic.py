@@ -8,7 +8,7 @@ enrollments waiting at a condition for the lead to act
   window is still open, so an open, click or reply for it wakes it at once (one index-free
   flag checked by primary key where those events are written).
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-04 19:00:00
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0009"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
