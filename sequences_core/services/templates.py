@@ -13,7 +13,13 @@ from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import LIVE_ENROLLMENT_STATUSES, EnrollmentStatus
 from sequences_core.errors import InvalidInput, NotFound
 from sequences_core.pagination import Page, contains_pattern, paginate
-from sequences_core.schemas import TemplateCreate, TemplateSettings, TemplateUpdate
+from sequences_core.schemas import (
+    TemplateCreate,
+    TemplateSettings,
+    TemplateUpdate,
+    template_settings,
+)
+from sequences_core.services.retime import follow_new_rules, rules_changed
 
 
 def create_template(uow: UnitOfWork, org_id: uuid.UUID, data: TemplateCreate) -> SequenceTemplate:
@@ -49,7 +55,10 @@ def get_template(
 def update_template(
     uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID | str, data: TemplateUpdate
 ) -> SequenceTemplate:
-    template = get_template(uow, org_id, template_id)
+    """Change the fields given. New send rules (window, days, weekends, holidays, zone) also
+    move the enrollments the old window had deferred (`retime`), in the same transaction."""
+    template = get_template(uow, org_id, template_id, for_update=True)
+    old = template_settings(template.settings)
     for name in data.model_fields_set:
         value = getattr(data, name)
         if name == "name" and value is None:
@@ -59,6 +68,9 @@ def update_template(
         elif name == "settings":
             value = (value or TemplateSettings()).model_dump(mode="json")
         setattr(template, name, value)
+    new = template_settings(template.settings)
+    if rules_changed(old, new):
+        follow_new_rules(uow, template, old, new, utcnow())
     uow.session.flush()
     uow.commit()
     return template
