@@ -512,8 +512,8 @@ _MASKED = " Answers show `********` in its place; sent back on an update, it kee
 
 
 class WebhookConfig(Strict):
-    """Call an HTTP endpoint. Not run by the dispatcher yet: an enrollment that reaches this
-    step pauses with `unsupported_step: webhook`."""
+    """Call an HTTP endpoint with the enrollment and the lead, signed, retried with the same
+    `Idempotency-Key` (docs/webhooks.md); then `on_failure` applies."""
 
     url: HttpUrl = Field(
         description="The http(s) URL to call. Each call resolves its host and refuses "

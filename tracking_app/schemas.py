@@ -136,6 +136,8 @@ CYCLE_DOCS = FieldDocs(
             "tasks_created": "Manual tasks created by task steps.",
             "reconciled": "Sends left unfinished by an earlier cycle, settled first.",
             "batches": "Batches the cycle ran.",
+            "webhooks_called": "Webhook steps whose endpoint answered 2xx.",
+            "webhooks_failed": "Webhook attempts that failed (retried later or given up).",
         },
         FeedbackSummary: {
             "events": "Feedback events read (SES events, inbound mail).",

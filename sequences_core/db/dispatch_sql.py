@@ -115,3 +115,20 @@ WAKE_BY_ENROLLMENTS = text("""
 UPDATE sequence_enrollments e SET next_run_at = LEAST(e.next_run_at, :at), updated_at = now()
 WHERE e.id = ANY(CAST(:enrollments AS uuid[])) AND e.awaiting_engagement AND e.status = 'active'
 """)
+
+# Webhook attempts: settled with what the receiver answered, counted from the first attempt,
+# and an enrollment paused when its step gives up.
+FINISH_WEBHOOKS = text(f"""
+UPDATE sequence_step_executions x SET status = v.status, completed_at = :now, error = v.error,
+    detail = v.detail
+FROM {recordset({"id": "uuid", "status": "text", "error": "text", "detail": "jsonb"})}
+WHERE x.id {BATCH_IDS} AND x.id = v.id
+""")
+FIRST_ATTEMPT = text("""
+SELECT min(attempted_at) FROM sequence_step_executions
+WHERE enrollment_id = :enrollment AND step_id = :step
+""")
+PAUSE = text("""
+UPDATE sequence_enrollments SET status = 'paused', paused_reason = :reason, next_run_at = NULL,
+    updated_at = now() WHERE id = :id AND status = 'active'
+""")

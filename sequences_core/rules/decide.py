@@ -143,10 +143,17 @@ class SendEmail:
     mailbox_id: uuid.UUID
 
 
-Action = CreateTask | SendEmail | RecordCondition
+@dataclass(frozen=True, slots=True)
+class CallWebhook:
+    step: Step
+    position: int
+    attempt: int
+
+
+Action = CreateTask | SendEmail | RecordCondition | CallWebhook
 Outcome = Literal[
-    "email", "waiting", "waiting_condition", "caught_up", "deferred_window", "deferred_paused",
-    "in_flight", "paused", "stopped", "completed",
+    "email", "webhook", "waiting", "waiting_condition", "caught_up", "deferred_window",
+    "deferred_paused", "in_flight", "paused", "stopped", "completed",
 ]  # fmt: skip
 
 
@@ -188,8 +195,9 @@ def _decide(
         if at.current_step >= len(steps):
             return Decision(_complete(at, now), "completed", tuple(done))
         step = steps[at.current_step]
-        if step.type == StepType.EMAIL:
-            decided = _email(at, step, steps, facts, now, rng)
+        if step.type in (StepType.EMAIL, StepType.WEBHOOK):
+            send = _email if step.type == StepType.EMAIL else _webhook
+            decided = send(at, step, steps, facts, now, rng)
             return replace(decided, actions=(*done, *decided.actions))
         walked = _walk(at, step, steps, facts, now, done)
         if isinstance(walked, Decision):
@@ -294,6 +302,25 @@ def _email(
         later = with_jitter(opening, facts.rules, facts.jitter_minutes, rng)
         return Decision(replace(at, next_run_at=later), "deferred_window")
     return Decision(at, "email", (SendEmail(step, at.current_step, attempt, mailbox.id),))
+
+
+def _webhook(
+    at: Position, step: Step, steps: Sequence[Step], facts: Facts, now: datetime,
+    rng: random.Random,
+) -> Decision:  # fmt: skip
+    """Call the step's endpoint. A failed attempt that is here again is a retry (the record
+    of a failure already moved on or paused what may not be retried); an attempt a crash
+    cut off is tried again too: every attempt carries the same Idempotency-Key."""
+    latest, attempt = facts.latest, 1
+    if latest is not None and _same_step(latest, step, at.current_step):
+        if latest.status in (ExecutionStatus.COMPLETED, ExecutionStatus.SENT):
+            caught_up = after_send(at, steps, facts.rules, latest.completed_at or now)
+            return Decision(caught_up, "caught_up")
+        if latest.status in (ExecutionStatus.SENDING, ExecutionStatus.PENDING):
+            again = max(latest.lease_expires_at or now, now) + timedelta(seconds=1)
+            return Decision(replace(at, next_run_at=again), "in_flight")
+        attempt = latest.attempt + 1
+    return Decision(at, "webhook", (CallWebhook(step, at.current_step, attempt),))
 
 
 def _same_step(latest: LastAttempt, step: Step, position: int) -> bool:

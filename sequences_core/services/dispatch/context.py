@@ -49,6 +49,8 @@ class CycleSummary:
     tasks_created: int = 0
     reconciled: int = 0
     batches: int = 0
+    webhooks_called: int = 0
+    webhooks_failed: int = 0
 
     def add(self, other: CycleSummary) -> None:
         for name in self.__dataclass_fields__:

@@ -29,6 +29,7 @@ from sequences_core.limits import CounterKey, next_day_start
 from sequences_core.render import MissingVariable, lead_variables
 from sequences_core.rules.conditions import Engagement
 from sequences_core.rules.decide import (
+    CallWebhook,
     CreateTask,
     Decision,
     Facts,
@@ -44,6 +45,7 @@ from sequences_core.rules.sending import LIMIT_JITTER_MINUTES, counter_keys, sen
 from sequences_core.schedule import SendRules, next_allowed_instant, with_jitter
 from sequences_core.schemas import LEAD_FIELDS, TemplateSettings
 from sequences_core.senders import OutgoingEmail
+from sequences_core.services.dispatch import webhook_steps
 from sequences_core.services.dispatch.batch import Batch, DueEnrollment, LeadRow
 from sequences_core.services.dispatch.context import CycleSummary, DispatchContext
 from sequences_core.template_sandbox import RenderFailed
@@ -105,6 +107,7 @@ class BatchDecider:
         self.candidates: list[tuple[DueEnrollment, Pending]] = []
         self.executions: list[dict[str, Any]] = []
         self.tasks: list[dict[str, Any]] = []
+        self.calls: list[webhook_steps.PendingCall] = []
         # A batch holds few distinct places and mailboxes: compute each once, not per email.
         self._rules: dict[tuple[uuid.UUID, str | None, str | None], SendRules] = {}
         self._keys: dict[tuple[uuid.UUID, uuid.UUID], tuple[CounterKey, ...]] = {}
@@ -153,8 +156,58 @@ class BatchDecider:
                 self.task(e, action, lead)
             elif isinstance(action, RecordCondition):
                 self.condition(e, action)
+            elif isinstance(action, CallWebhook):
+                self.webhook(e, action, lead, org, rules)
             else:
                 self.email(e, action, lead, org, settings, rules)
+
+    def webhook(
+        self, e: DueEnrollment, action: CallWebhook, lead: LeadRow, org: Organization,
+        rules: SendRules,
+    ) -> None:  # fmt: skip
+        """Prepare the call; its execution goes `sending` in the batch's commit, before it
+        starts. A body that cannot be made fails the attempt and pauses the enrollment."""
+        step, execution_id = self.batch_steps[action.step.id], new_id()
+        try:
+            config, call = webhook_steps.prepare_call(
+                self.ctx.renderer, step, e, lead, org, execution_id, action.attempt
+            )
+        except (MissingVariable, RenderFailed, ValueError, webhook_steps.NotCallable) as failed:
+            why = str(failed) if isinstance(failed, MissingVariable) else f"render_error: {failed}"
+            self.executions.append(
+                self._execution_row(
+                    e, step, execution_id, action.attempt, ExecutionStatus.FAILED, error=why[:1000]
+                )
+            )
+            e.status, e.paused_reason, e.next_run_at = EnrollmentStatus.PAUSED.value, why, None
+            self.summary.paused += 1
+            return
+        lease = webhook_steps.lease_deadline(self.now, self.ctx.lease)
+        self.executions.append(
+            self._execution_row(
+                e,
+                step,
+                execution_id,
+                action.attempt,
+                ExecutionStatus.SENDING,
+                provider="webhook",
+                lease_expires_at=lease,
+            )
+        )
+        e.next_run_at = lease + timedelta(seconds=1)
+        self.calls.append(
+            webhook_steps.PendingCall(
+                execution_id,
+                e.id,
+                step.id,
+                action.position,
+                action.attempt,
+                config,
+                call,
+                self._steps(e.template_id),
+                rules,
+            )
+        )
 
     def condition(self, e: DueEnrollment, action: RecordCondition) -> None:
         """A decided condition, kept as a `completed` execution with what decided it."""

@@ -28,6 +28,7 @@ from sequences_core.db.models import (
 )
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.runtime.collector import collector
+from sequences_core.services.dispatch import webhook_steps
 from sequences_core.services.dispatch.batch import load_batch
 from sequences_core.services.dispatch.context import CycleSummary, DispatchContext, DispatchScope
 from sequences_core.services.dispatch.decider import BatchDecider, Pending
@@ -112,16 +113,24 @@ def plan_shards(uow: UnitOfWork, now: datetime, shards: int) -> list[Shard]:
 def send_batch(
     ctx: DispatchContext, uow_factory: Callable[[], UnitOfWork], decider: BatchDecider
 ) -> CycleSummary:
-    """Commit a decided batch, send it, record what happened (the cycle's second thread)."""
+    """Commit a decided batch, send it, record what happened (the cycle's second thread).
+
+    Webhook calls start first and run beside the emails, never holding them up; their
+    answers are collected after the emails are recorded."""
     try:
         ready = commit_decisions(decider)
     finally:
         decider.uow.close()
     summary = decider.summary
+    calls = webhook_steps.start(decider.calls) if decider.calls else None
     if ready:
         results = ctx.sender.send_batch([p.outgoing for p in ready])
         with uow_factory() as record:
             summary.add(record_sends(record, ctx.now(), ready, results))
+    if calls is not None:
+        answers = calls.results()
+        with uow_factory() as record:
+            summary.add(webhook_steps.record_calls(record, ctx.now(), decider.calls, answers))
     return summary
 
 

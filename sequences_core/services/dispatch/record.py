@@ -25,6 +25,7 @@ from sequences_core.enums import (
     EnrollmentStatus,
     EventType,
     ExecutionStatus,
+    StepType,
 )
 from sequences_core.limits import CounterKey
 from sequences_core.rules.decide import (
@@ -130,8 +131,12 @@ def reconcile_stale_sends(uow: UnitOfWork, sender: Sender, now: datetime) -> Cyc
         )
     )
     for execution in stale:
-        answer = sender.lookup(execution.id)
+        summary.reconciled += 1
         execution.completed_at = now
+        if execution.step_type == StepType.WEBHOOK:
+            _interrupted_call(uow, execution, now)
+            continue
+        answer = sender.lookup(execution.id)
         if answer.outcome == Outcome.SENT:
             execution.status = ExecutionStatus.SENT.value
             execution.provider_message_id = answer.provider_message_id
@@ -159,6 +164,23 @@ def reconcile_stale_sends(uow: UnitOfWork, sender: Sender, now: datetime) -> Cyc
         else:
             execution.status = ExecutionStatus.UNKNOWN.value
             execution.error = "delivery unknown after a crash; not resent (check the provider)"
-        summary.reconciled += 1
     uow.commit()
     return summary
+
+
+INTERRUPTED_RETRY = timedelta(minutes=5)
+
+
+def _interrupted_call(uow: UnitOfWork, execution: SequenceStepExecution, now: datetime) -> None:
+    """A webhook call a crash cut off may or may not have reached its receiver. It is tried
+    again, not in this cycle but a few minutes on, with the same Idempotency-Key, which lets
+    the receiver take the two as one."""
+    execution.status = ExecutionStatus.FAILED.value
+    execution.error = "interrupted by a stopped dispatcher; retried with the same Idempotency-Key"
+    uow.session.execute(
+        update(SequenceEnrollment)
+        .where(
+            SequenceEnrollment.id == execution.enrollment_id, SequenceEnrollment.status == "active"
+        )
+        .values(next_run_at=now + INTERRUPTED_RETRY)
+    )
