@@ -210,3 +210,34 @@ def test_a_task_that_holds_wakes_its_enrollment_when_completed(world, tmp_path):
     clock.advance(timedelta(minutes=1))
     assert cycle().sent == 1
     assert len(acme.get(f"{API}/tasks").json["items"]) == 1  # the task is not made again
+
+
+def test_edits_never_strand_an_enrollment(world, clean_db, tmp_path):
+    """Reordering keeps each enrollment on its step; deleting its step moves it on to the step
+    that takes its place; a sent email is never sent again."""
+    _app, acme, clock, cycle = world
+    acme.post(f"{API}/mailboxes", {"from_email": "dana@acme.example"})
+    template = acme.post(f"{API}/templates", {"name": "Edits", "settings": ALWAYS_OPEN}).json["id"]
+    a = step(acme, template, "email", {"subject": "A", "html": "<p>a</p>"})
+    wait = step(acme, template, "wait", {"days": 2})
+    b = step(acme, template, "email", {"subject": "B", "html": "<p>b</p>"})
+    c = step(acme, template, "email", {"subject": "C", "html": "<p>c</p>"})
+    enrol(acme, template, "edit@lead.example")
+    cycle()  # A went; the enrollment is on B, due after the wait
+
+    def position() -> int:
+        [e] = acme.get(f"{API}/enrollments").json["items"]
+        return e["current_step"]
+
+    assert position() == 2
+    moved = acme.post(f"{API}/steps/reorder", {"template_id": template,
+                                               "step_ids": [a, c, wait, b]})  # fmt: skip
+    assert moved.status_code == 200 and position() == 3  # still on B, which moved
+    assert acme.delete(f"{API}/steps/{c}").status_code == 200
+    assert position() == 2  # a step before it went: still on B
+    clock.advance(timedelta(days=2, minutes=1))
+    cycle()
+    cycle()
+    assert subjects(tmp_path / "outbox")["edit@lead.example"] == ["A", "B"]  # C is behind it
+    [e] = acme.get(f"{API}/enrollments").json["items"]
+    assert e["status"] == "completed"

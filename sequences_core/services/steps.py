@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from sequences_core.db.models import SequenceEnrollment, SequenceStep
 from sequences_core.db.repository import as_uuid, get_owned
@@ -123,7 +123,8 @@ def update_step(
 
 
 def delete_step(uow: UnitOfWork, org_id: uuid.UUID, step_id: uuid.UUID | str) -> None:
-    """Remove a step; enrollments past it keep their place in what follows."""
+    """Remove a step; enrollments past it keep their place in what follows, and an enrollment
+    on it goes on with the step that takes its place (past the last step: it completes)."""
     step = get_owned(uow.session, SequenceStep, org_id, step_id, what="step", for_update=True)
     template_id, position = step.template_id, step.position
     uow.session.delete(step)
@@ -152,8 +153,33 @@ def reorder_steps(
             "Reorder must list every step of the template exactly once",
             {"step_ids": f"expected the {len(steps)} step ids of this template, each once"},
         )
+    before = {s.position: s.id for s in steps.values()}
     for position, ident in enumerate(wanted):
         steps[ident].position = position  # the unique constraint is deferred to commit
-    _check_graph(uow, next(iter(steps.values())).template_id, None)
+    template_id = next(iter(steps.values())).template_id
+    _keep_enrollments_on_their_step(uow, template_id, before, {i: p for p, i in enumerate(wanted)})
+    _check_graph(uow, template_id, None)
     uow.commit()
     return [steps[i] for i in wanted]
+
+
+def _keep_enrollments_on_their_step(
+    uow: UnitOfWork, template_id: uuid.UUID, before: dict[int, uuid.UUID],
+    after: dict[uuid.UUID, int],
+) -> None:  # fmt: skip
+    """A reorder moves steps, not enrollments: each live enrollment stays on the step it was
+    on, wherever that step now stands (a sent email is never sent again: its execution is
+    matched by step id)."""
+    moves = {old: after[ident] for old, ident in before.items() if after[ident] != old}
+    if moves:
+        uow.session.execute(
+            _MOVE_ENROLLMENTS,
+            {"template": template_id, "old": list(moves), "new": list(moves.values())},
+        )
+
+
+_MOVE_ENROLLMENTS = text("""
+UPDATE sequence_enrollments e SET current_step = m.new, updated_at = now()
+FROM unnest(CAST(:old AS int[]), CAST(:new AS int[])) AS m(old, new)
+WHERE e.template_id = :template AND e.current_step = m.old AND e.status IN ('active', 'paused')
+""")

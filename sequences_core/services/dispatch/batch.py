@@ -76,7 +76,8 @@ class LeadRow(NamedTuple):
 
 
 class LatestExecution(NamedTuple):
-    """An enrollment's latest email or webhook execution: highest position, then attempt."""
+    """An enrollment's latest email or webhook attempt: the newest (positions move when
+    steps are reordered; the step id says whose it was)."""
 
     enrollment_id: uuid.UUID
     step_id: uuid.UUID | None
@@ -161,11 +162,17 @@ def load_batch(uow: UnitOfWork, ids: list[uuid.UUID]) -> Batch:
         )
     }
     executions = table_of(SequenceStepExecution)
-    newest_first = _select(LatestExecution, executions).where(
-        among(executions.c.enrollment_id, ids), executions.c.step_type.in_(("email", "webhook"))
-    ).order_by(
-        executions.c.enrollment_id, executions.c.step_position.desc(), executions.c.attempt.desc()
-    )  # fmt: skip
+    newest_first = (
+        _select(LatestExecution, executions)
+        .where(
+            among(executions.c.enrollment_id, ids), executions.c.step_type.in_(("email", "webhook"))
+        )
+        .order_by(
+            executions.c.enrollment_id,
+            executions.c.attempted_at.desc().nulls_last(),
+            executions.c.attempt.desc(),
+        )
+    )
     latest = {  # one row per enrollment
         row.enrollment_id: row
         for row in _plain(
