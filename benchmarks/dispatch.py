@@ -25,13 +25,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from sqlalchemy import text
 
 from benchmarks.harness import Timer, report, scratch_engine
-from sequences_core.compose import Thread, compose_email
-from sequences_core.config import Settings
 from sequences_core.db.dispatch_sql import CLAIM
 from sequences_core.db.models import Mailbox, SequenceStep
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.ids import new_id
-from sequences_core.render import Renderer
+from sequences_core.rules.compose import Thread, compose_email
+from sequences_core.rules.render import Renderer
+from sequences_core.rules.tokens import Tokens
+from sequences_core.runtime.config import Settings
+from sequences_core.runtime.wiring import build_sender
 from sequences_core.schemas import LeadIn, TemplateCreate, TemplateSettings
 from sequences_core.senders import Outcome, OutgoingEmail, SendResult
 from sequences_core.services.dispatch import DispatchContext, dispatch_due
@@ -41,8 +43,6 @@ from sequences_core.services.leads import upsert_leads
 from sequences_core.services.organizations import create_organization
 from sequences_core.services.steps import add_step
 from sequences_core.services.templates import create_template
-from sequences_core.tokens import Tokens
-from sequences_core.wiring import build_sender
 
 N_ENGINE = int(os.environ.get("BENCH_DISPATCH_N", "100000"))
 N_SES = int(os.environ.get("BENCH_SES_N", "5000"))
@@ -321,7 +321,7 @@ def main() -> None:
 
 
 def _free_port() -> int:
-    from sequences_core.embedded_db import free_port
+    from sequences_core.devstack.embedded_db import free_port
 
     return free_port()
 

@@ -17,9 +17,9 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
-from sequences_core import migrate
+from sequences_core.db import migrate
 from sequences_core.db.engine import build_engine
-from sequences_core.embedded_db import EmbeddedPostgres, free_port, recreate_database
+from sequences_core.devstack.embedded_db import EmbeddedPostgres, free_port, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

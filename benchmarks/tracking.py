@@ -31,9 +31,9 @@ from sqlalchemy import Engine, text
 from benchmarks.dispatch import ALWAYS, NullSender, seed
 from benchmarks.harness import ROOT, report, scratch_engine
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.embedded_db import free_port
+from sequences_core.devstack.embedded_db import free_port
+from sequences_core.rules.tokens import Tokens
 from sequences_core.services.dispatch import DispatchContext, dispatch_due
-from sequences_core.tokens import Tokens
 
 SECONDS = int(os.environ.get("BENCH_TRACKING_SECONDS", "20"))
 ROUNDS = 10  # bare and ours alternate, SECONDS / ROUNDS each: noise hits both alike

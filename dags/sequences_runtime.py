@@ -19,8 +19,8 @@ from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.providers.postgres.hooks.postgres import PostgresHook
 from airflow.sdk import Variable
 
-from sequences_core.config import Settings
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.runtime.config import Settings
 from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.ingest import Feeds
 
@@ -54,12 +54,12 @@ class Runtime:
 
     @cached_property
     def uow(self) -> Callable[[], UnitOfWork]:
-        from sequences_core.wiring import uow_factory
+        from sequences_core.runtime.wiring import uow_factory
 
         return uow_factory(self.settings)
 
     def dispatch_context(self, batch_size: int = 500) -> DispatchContext:
-        from sequences_core.wiring import build_sender, dispatch_context
+        from sequences_core.runtime.wiring import build_sender, dispatch_context
 
         session = self.aws_session if self.settings.sender == "ses" else None
         sender = build_sender(self.settings, session)
@@ -73,7 +73,7 @@ class Runtime:
         return apply_feedback(self.uow, self.feeds(), utcnow).as_dict()
 
     def feeds(self) -> Feeds:
-        from sequences_core.wiring import build_feeds
+        from sequences_core.runtime.wiring import build_feeds
 
         needs_aws = self.settings.ses_events_queue_url or self.settings.inbound_bucket
         return build_feeds(self.settings, self.aws_session if needs_aws else None)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from sequences_core.email_address import Email
+from sequences_core.rules.email_address import Email
 from sequences_core.schemas import Strict, Timezone, one_line
 from sequences_core.webhooks.guard import MAX_ALLOW_ENTRIES, check_allow_entry
 

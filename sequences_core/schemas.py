@@ -35,10 +35,10 @@ from pydantic import (
     model_validator,
 )
 
-from sequences_core.email_address import Email
 from sequences_core.enums import StepType, TemplateCategory
 from sequences_core.errors import InvalidInput
-from sequences_core.template_sandbox import (
+from sequences_core.rules.email_address import Email
+from sequences_core.rules.template_sandbox import (
     BUILT_IN_VARIABLES,
     GLOBALS,
     JINJA_NAMES,

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
-from sequences_core.config import Settings
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.runtime.config import Settings
 from sequences_core.senders.outbox import OutboxSender
 from sequences_core.services.organizations import create_organization
 from tracking_app import create_app

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from sequences_core import migrate
+from sequences_core.db import migrate
 from sequences_core.db.engine import build_engine, normalise_url
 from sequences_core.db.models import Base
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.embedded_db import EmbeddedPostgres, free_port, recreate_database
+from sequences_core.devstack.embedded_db import EmbeddedPostgres, free_port, recreate_database
 from sequences_core.services.organizations import create_organization
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from sequences_core.cli import main as sequences_cli
-from sequences_core.config import Settings
+from sequences_core.runtime.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.airflow.yml").read_text())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sequences_core.config import Settings
+from sequences_core.runtime.config import Settings
 
 
 def test_seed_variables_are_honoured_as_fallbacks():

@@ -27,8 +27,8 @@ from sequences_core.db.models import (
     SequenceEnrollment,
     SequenceStepExecution,
 )
+from sequences_core.rules.schedule import is_allowed, next_allowed_instant
 from sequences_core.rules.sending import send_rules
-from sequences_core.schedule import is_allowed, next_allowed_instant
 from sequences_core.schemas import LeadIn, template_settings
 from tests.test_dispatch import email_step, enrol, mailbox, sequence
 from tests.test_feedback_e2e import reply, ses_event, sns

@@ -26,8 +26,8 @@ from sequences_core.rules.decide import (
     after_send,
     decide,
 )
+from sequences_core.rules.schedule import SendRules, is_allowed
 from sequences_core.rules.step_graph import check_graph
-from sequences_core.schedule import SendRules, is_allowed
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=UTC)  # a Wednesday
 ALWAYS = SendRules(ZoneInfo("UTC"), time(0), time(23, 59, 59), frozenset(range(1, 8)), None)

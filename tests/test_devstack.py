@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from sequences_core.db.models import Lead, Organization, SequenceEnrollment
-from sequences_core.devstack import READY_LINE
-from sequences_core.embedded_db import EmbeddedPostgres, free_port
+from sequences_core.devstack.embedded_db import EmbeddedPostgres, free_port
+from sequences_core.devstack.stack import READY_LINE
 from sequences_core.services.demo import seed_demo
 
 

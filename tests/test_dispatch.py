@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 import holidays
 from sqlalchemy import func, select, text
 
-from sequences_core.config import Settings
 from sequences_core.db.models import (
     Lead,
     Mailbox,
@@ -27,6 +26,9 @@ from sequences_core.db.models import (
     Suppression,
 )
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.rules.tokens import Tokens
+from sequences_core.runtime.config import Settings
+from sequences_core.runtime.wiring import build_sender
 from sequences_core.schemas import LeadIn, TemplateCreate
 from sequences_core.senders import Outcome, SendResult
 from sequences_core.senders.outbox import OutboxSender
@@ -36,8 +38,6 @@ from sequences_core.services.enrollments import bulk_enroll
 from sequences_core.services.leads import upsert_leads
 from sequences_core.services.steps import add_step
 from sequences_core.services.templates import create_template
-from sequences_core.tokens import Tokens
-from sequences_core.wiring import build_sender
 from tests.conftest import FakeClock
 
 ALWAYS = {

@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from sequences_core.email_address import Email
+from sequences_core.rules.email_address import Email
 
 REFERENCE: TypeAdapter[str] = TypeAdapter(EmailStr)
 FAST: TypeAdapter[str] = TypeAdapter(Email)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from sequences_core.engagement import classify_agent, machine_reason, network_reason, truncate_ip
+from sequences_core.rules.engagement import (
+    classify_agent,
+    machine_reason,
+    network_reason,
+    truncate_ip,
+)
 
 PEOPLE = [
     ("Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)", "Outlook",

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from sqlalchemy import select
 
-from sequences_core.config import Settings
 from sequences_core.db.models import (
     FeedbackDeadLetter,
     Lead,
@@ -19,12 +18,13 @@ from sequences_core.db.models import (
     SequenceStepExecution,
     Suppression,
 )
+from sequences_core.rules.tokens import Tokens
+from sequences_core.runtime.config import Settings
+from sequences_core.runtime.wiring import build_feeds, build_sender
 from sequences_core.schemas import LeadIn
 from sequences_core.services.cycle import run_cycle
 from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.ingest import run_feedback_cycle
-from sequences_core.tokens import Tokens
-from sequences_core.wiring import build_feeds, build_sender
 from tests.conftest import FakeClock
 from tests.test_dispatch import ALWAYS, email_step, enrol, mailbox, sequence
 

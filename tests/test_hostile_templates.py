@@ -12,11 +12,11 @@ from sqlalchemy import select, text
 
 from sequences_core.db.models import SequenceEnrollment, SequenceStepExecution
 from sequences_core.errors import InvalidInput
-from sequences_core.render import Renderer
+from sequences_core.rules.render import Renderer
+from sequences_core.rules.template_sandbox import RenderFailed, check_template
 from sequences_core.schemas import LeadIn, validate_step_config
 from sequences_core.services.cycle import run_cycle
 from sequences_core.services.organizations import create_organization
-from sequences_core.template_sandbox import RenderFailed, check_template
 from tests.conftest import FakeClock
 from tests.test_dispatch import ALWAYS, context, email_step, enrol, mailbox, sequence
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from sequences_core.db.models import InboundObject, SequenceEnrollment
-from sequences_core.embedded_db import free_port
+from sequences_core.devstack.embedded_db import free_port
 from sequences_core.feeds.imap import ImapSettings, parse_imap_url, read_imap
 from sequences_core.schemas import LeadIn
 from tests.conftest import FakeClock

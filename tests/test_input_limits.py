@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from sequences_core.compose import Thread, compose_email
 from sequences_core.db.models import Lead, SequenceEnrollment
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.render import Renderer
+from sequences_core.rules.compose import Thread, compose_email
+from sequences_core.rules.render import Renderer
+from sequences_core.rules.template_sandbox import BUILT_IN_VARIABLES
+from sequences_core.rules.tokens import Tokens
 from sequences_core.schemas import MAX_CUSTOM_BYTES, LeadIn, TemplateSettings, custom_fields_size
 from sequences_core.services.lead_import import import_leads_csv
 from sequences_core.services.leads import upsert_leads
-from sequences_core.template_sandbox import BUILT_IN_VARIABLES
-from sequences_core.tokens import Tokens
 from tests.api_support import ALWAYS_OPEN, API, sequence
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sequences_core.db.models import Lead
-from sequences_core.lead_csv import CsvFatal, RowError, read_leads
+from sequences_core.rules.lead_csv import CsvFatal, RowError, read_leads
 from sequences_core.services.lead_import import import_leads_csv
 
 MESSY = (

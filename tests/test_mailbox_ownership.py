@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from sequences_core.db.models import Mailbox, SenderDomain
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.embedded_db import free_port
+from sequences_core.devstack.embedded_db import free_port
 from sequences_core.senders.ses import SesIdentityCheck
 from sequences_core.services.mailboxes import claim_sender_domain
 from tests.api_support import API, settings, tenant

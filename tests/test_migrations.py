@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from sequences_core import migrate
+from sequences_core.db import migrate
 from sequences_core.db.engine import build_engine
 from sequences_core.db.models import Base
 from sequences_core.db.uow import UnitOfWork

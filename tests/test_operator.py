@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sequences_core.db.models import Suppression
-from sequences_core.limits import warmup_limit
+from sequences_core.rules.limits import warmup_limit
 from sequences_core.schemas import LeadIn
 from sequences_core.services.cycle import run_cycle
 from sequences_core.services.mailboxes import resume_mailbox

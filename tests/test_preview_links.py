@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sequences_core.clock import utcnow
 from sequences_core.db.models import SequenceEmailEvent, SequenceEnrollment, Suppression
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.rules.tokens import Tokens
 from sequences_core.services.feedback import apply_inbound
-from sequences_core.tokens import Tokens
 from tests.api_support import ALWAYS_OPEN, API, SECRET, sequence
 
 ONE_CLICK = {

@@ -11,14 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 
-from sequences_core.render import (
+from sequences_core.rules.render import (
     MissingVariable,
     Renderer,
     TrackingLinks,
     add_tracking,
     lead_variables,
 )
-from sequences_core.tokens import OPEN_TOKEN_CHARS, Click, Tokens, Unsubscribe
+from sequences_core.rules.tokens import OPEN_TOKEN_CHARS, Click, Tokens, Unsubscribe
 from tests.gil import holds_the_gil
 
 STEP = uuid.uuid4()
@@ -62,7 +62,7 @@ def test_html_escapes_lead_data_but_subject_does_not():
 
 
 def test_sandbox_blocks_attribute_escape():
-    from sequences_core.template_sandbox import RenderFailed
+    from sequences_core.rules.template_sandbox import RenderFailed
 
     with pytest.raises(RenderFailed, match="unsafe"):
         render({"subject": "x", "html": "{{ ''.__class__.__mro__ }}"}, {})

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from sequences_core.schedule import (
+from sequences_core.rules.schedule import (
     SendRules,
     add_wait,
     explain,

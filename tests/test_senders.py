@@ -17,14 +17,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from sequences_core.config import Settings
-from sequences_core.embedded_db import free_port
-from sequences_core.rate import RateLimiter
+from sequences_core.devstack.embedded_db import free_port
+from sequences_core.rules.rate import RateLimiter
+from sequences_core.runtime.config import Settings
+from sequences_core.runtime.wiring import build_sender
 from sequences_core.senders import Outcome, OutgoingEmail
 from sequences_core.senders.processes import ProcessPoolSender
 from sequences_core.senders.ses import SesSender, client_config
 from sequences_core.senders.smtp import SmtpSender, SmtpSettings
-from sequences_core.wiring import build_sender
 
 
 def outgoing(to: str = "ann@lead.example", sender: str = "dana@sender.example") -> OutgoingEmail:
@@ -257,8 +257,9 @@ def test_a_send_worker_imports_neither_sqlalchemy_nor_the_services():
 
     code = (
         "import sys, sequences_core.senders.processes, sequences_core.senders.ses,"
-        " sequences_core.config; print(sorted(m for m in sys.modules"
-        " if m.startswith(('sqlalchemy', 'sequences_core.services', 'sequences_core.wiring'))))"
+        " sequences_core.runtime.config; print(sorted(m for m in sys.modules"
+        " if m.startswith(('sqlalchemy', 'sequences_core.services',"
+        " 'sequences_core.runtime.wiring'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout

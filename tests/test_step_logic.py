@@ -13,10 +13,10 @@ from sqlalchemy import select, text
 
 from sequences_core.db.models import SequenceEnrollment, SequenceStepExecution
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.rules.tokens import Tokens
 from sequences_core.senders.outbox import OutboxSender
 from sequences_core.services.cycle import run_cycle
 from sequences_core.services.dispatch import DispatchContext
-from sequences_core.tokens import Tokens
 from tests.api_support import ALWAYS_OPEN, API, SECRET, build_app, tenant
 from tests.conftest import FakeClock
 from tests.test_tracking_endpoints import _links, _local

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import text
 
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.embedded_db import free_port
+from sequences_core.devstack.embedded_db import free_port
 from sequences_core.services.organizations import create_organization
 from tests.api_support import ALWAYS_OPEN, SECRET
 

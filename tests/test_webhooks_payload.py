@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from sequences_core.render import MissingVariable, Renderer
-from sequences_core.template_sandbox import RenderFailed
+from sequences_core.rules.render import MissingVariable, Renderer
+from sequences_core.rules.template_sandbox import RenderFailed
 from sequences_core.webhooks.payload import BodyNotJson, StepRun, build_body
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 
-from sequences_core.config import Settings
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.rules.tokens import Tokens
+from sequences_core.runtime.config import Settings
 from sequences_core.services.tracking import GeoLookup
-from sequences_core.tokens import Tokens
 from tracking_app import errors
 from tracking_app.state import AppState, close_unit
 
@@ -52,7 +52,7 @@ def create_app(
 ) -> Flask:
     settings = settings or Settings.from_env()
     if uow_factory is None:
-        from sequences_core.wiring import uow_factory as build_factory
+        from sequences_core.runtime.wiring import uow_factory as build_factory
 
         uow_factory = build_factory(settings)
     geo_db = os.environ.get("SEQUENCES_GEOIP_DB")

@@ -14,7 +14,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from sequences_core.engagement import machine_reason
+from sequences_core.rules.engagement import machine_reason
 from sequences_core.services.tracking import Hit
 
 log = logging.getLogger(__name__)

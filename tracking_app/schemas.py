@@ -26,7 +26,6 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-from sequences_core.email_address import Email
 from sequences_core.enums import (
     CounterScope,
     EnrollmentStatus,
@@ -37,6 +36,7 @@ from sequences_core.enums import (
     TaskStatus,
     TemplateCategory,
 )
+from sequences_core.rules.email_address import Email
 from sequences_core.schemas import STEP_CONFIGS, LeadIn, mask_step_config, nested_deeper_than
 from sequences_core.services.dispatch import CycleSummary
 from sequences_core.services.enrollments import StatusAction

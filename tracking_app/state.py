@@ -12,12 +12,13 @@ from typing import Any
 
 from flask import current_app, g, request
 
-from sequences_core import api_keys
 from sequences_core.clock import utcnow
-from sequences_core.config import Settings
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.feedback.sns import CertFetcher
-from sequences_core.rate import RateLimiter
+from sequences_core.rules import api_keys
+from sequences_core.rules.rate import RateLimiter
+from sequences_core.rules.tokens import Tokens
+from sequences_core.runtime.config import Settings
 from sequences_core.senders import Sender
 from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.ingest import Feeds
@@ -25,7 +26,6 @@ from sequences_core.services.mailboxes import IdentityCheck
 from sequences_core.services.organizations import KEY_USE_RESOLUTION, touch_api_key
 from sequences_core.services.organizations import authenticate as authenticate_key
 from sequences_core.services.tracking import GeoLookup, Hit, record_hits
-from sequences_core.tokens import Tokens
 from tracking_app.errors import TooManyRequests, Unauthorized
 from tracking_app.hit_buffer import HitBuffer
 
@@ -83,7 +83,7 @@ class AppState:
         """Built on first use: the sender's clients and pools are made once per worker."""
         with self._lock:
             if self._dispatch is None:
-                from sequences_core.wiring import dispatch_context
+                from sequences_core.runtime.wiring import dispatch_context
 
                 sender = self.sender_factory() if self.sender_factory else None
                 self._dispatch = dispatch_context(self.settings, sender)
@@ -94,7 +94,7 @@ class AppState:
         per worker, on first use."""
         with self._lock:
             if self._identity_check is None:
-                from sequences_core.wiring import identity_check
+                from sequences_core.runtime.wiring import identity_check
 
                 self._identity_check = identity_check(self.settings)
             return self._identity_check
@@ -103,7 +103,7 @@ class AppState:
         """The feedback feeds a cycle reads first; built on first use, once per worker."""
         with self._lock:
             if self._feeds is None:
-                from sequences_core.wiring import build_feeds
+                from sequences_core.runtime.wiring import build_feeds
 
                 self._feeds = (
                     self.feeds_factory() if self.feeds_factory else build_feeds(self.settings)

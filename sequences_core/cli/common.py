@@ -18,8 +18,8 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from sequences_core.config import Settings
     from sequences_core.db.uow import UnitOfWork
+    from sequences_core.runtime.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,7 +58,7 @@ def _fail(message: str, fields: dict[str, str] | None = None) -> None:
 
 
 def settings() -> Settings:
-    from sequences_core.config import Settings
+    from sequences_core.runtime.config import Settings
 
     try:
         return Settings.from_env()
@@ -67,7 +67,7 @@ def settings() -> Settings:
 
 
 def uow() -> UnitOfWork:
-    from sequences_core.wiring import uow_factory
+    from sequences_core.runtime.wiring import uow_factory
 
     return uow_factory(settings())()
 

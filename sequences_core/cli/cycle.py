@@ -10,7 +10,7 @@ import click
 from sequences_core.cli.common import console, friendly_errors, print_summary, settings, uow
 
 if TYPE_CHECKING:
-    from sequences_core.config import Settings
+    from sequences_core.runtime.config import Settings
 
 
 @click.command("demo")
@@ -19,9 +19,9 @@ def demo() -> None:
     """Seed a demo organization, mailbox, template and 50 leads (idempotent)."""
     from rich.table import Table
 
-    from sequences_core import migrate
+    from sequences_core.db import migrate
+    from sequences_core.runtime.wiring import database_url, engine_for
     from sequences_core.services.demo import seed_demo
-    from sequences_core.wiring import database_url, engine_for
 
     config = settings()
     migrate.upgrade(engine_for(database_url(config)))
@@ -49,9 +49,9 @@ def demo() -> None:
 def tick(org_id: str | None, batch_size: int, as_json: bool) -> None:
     """Run one cycle now, outside Airflow: feedback, then dispatch."""
     from sequences_core.db.repository import as_uuid
+    from sequences_core.runtime.wiring import build_feeds, dispatch_context, uow_factory
     from sequences_core.services.cycle import run_cycle
     from sequences_core.services.dispatch import DispatchScope
-    from sequences_core.wiring import build_feeds, dispatch_context, uow_factory
 
     config = settings()
     ctx = dispatch_context(config, batch_size=batch_size)
@@ -62,8 +62,8 @@ def tick(org_id: str | None, batch_size: int, as_json: bool) -> None:
 
 def _feedback_cycle(config: Settings) -> dict[str, int]:
     from sequences_core.clock import utcnow
+    from sequences_core.runtime.wiring import build_feeds, uow_factory
     from sequences_core.services.ingest import run_feedback_cycle
-    from sequences_core.wiring import build_feeds, uow_factory
 
     feeds = build_feeds(config)
     if not feeds.configured:

@@ -16,8 +16,8 @@ def db() -> None:
 @friendly_errors
 def db_upgrade() -> None:
     """Apply every migration (safe to run again)."""
-    from sequences_core import migrate
-    from sequences_core.wiring import database_url, engine_for
+    from sequences_core.db import migrate
+    from sequences_core.runtime.wiring import database_url, engine_for
 
     migrate.upgrade(engine_for(database_url(settings())))
     console().print("database is at the latest schema")
@@ -28,8 +28,8 @@ def db_upgrade() -> None:
 @friendly_errors
 def db_downgrade(revision: str) -> None:
     """Roll the schema back to REVISION ('base' for empty)."""
-    from sequences_core import migrate
-    from sequences_core.wiring import database_url, engine_for
+    from sequences_core.db import migrate
+    from sequences_core.runtime.wiring import database_url, engine_for
 
     migrate.downgrade(engine_for(database_url(settings())), revision)
     console().print(f"database downgraded to {revision}")
@@ -39,6 +39,6 @@ def db_downgrade(revision: str) -> None:
 @friendly_errors
 def db_url() -> None:
     """Print the database URL in use."""
-    from sequences_core.wiring import database_url
+    from sequences_core.runtime.wiring import database_url
 
     click.echo(database_url(settings()))

@@ -17,7 +17,7 @@ def dev() -> None:
 @dev.command("up")
 def dev_up() -> None:
     """Start everything, print URLs and logins, and stop it all on Ctrl-C."""
-    from sequences_core.devstack import run_stack
+    from sequences_core.devstack.stack import run_stack
 
     sys.exit(run_stack(settings()))
 
@@ -25,6 +25,6 @@ def dev_up() -> None:
 @dev.command("stop")
 def dev_stop() -> None:
     """Stop the embedded PostgreSQL if it is running."""
-    from sequences_core.wiring import embedded_server
+    from sequences_core.runtime.wiring import embedded_server
 
     embedded_server(settings()).stop()

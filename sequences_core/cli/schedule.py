@@ -144,7 +144,7 @@ def _given(ctx: click.Context, name: str) -> bool:
 def _explain_rules(
     zone: str, window: str, days: str, country: str | None, instant: datetime, as_json: bool
 ) -> None:
-    from sequences_core.schedule import SendRules, explain
+    from sequences_core.rules.schedule import SendRules, explain
 
     start, end = _parse_window(window)
     rules = SendRules(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sequences_core.limits import CounterKey
+from sequences_core.rules.limits import CounterKey
 
 _ENSURE = text(
     "INSERT INTO send_counters (organization_id, scope, scope_id, day, sent)"

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from sequences_core.feedback import patterns
-from sequences_core.html_text import text_from_html
+from sequences_core.rules.html_text import text_from_html
 
 
 class Kind(StrEnum):

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from sequences_core.email_address import Email
+from sequences_core.rules.email_address import Email
 
 _EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the connection handed in by `sequences_core.migrate`."""
+"""Alembic environment: runs against the connection handed in by `sequences_core.db.migrate`."""
 
 from __future__ import annotations
 

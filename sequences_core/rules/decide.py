@@ -26,14 +26,14 @@ from sequences_core.enums import (
     TaskStatus,
 )
 from sequences_core.rules.conditions import Engagement, evaluate
-from sequences_core.rules.step_graph import target_index
-from sequences_core.schedule import (
+from sequences_core.rules.schedule import (
     SendRules,
     add_wait,
     is_allowed,
     next_allowed_instant,
     with_jitter,
 )
+from sequences_core.rules.step_graph import target_index
 
 MAX_SEND_ATTEMPTS = 5
 PAUSED_MAILBOX_RETRY = timedelta(hours=1)

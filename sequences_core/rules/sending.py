@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sequences_core.enums import CounterScope
-from sequences_core.limits import CounterKey, local_day, warmup_limit
-from sequences_core.schedule import SendRules
+from sequences_core.rules.limits import CounterKey, local_day, warmup_limit
+from sequences_core.rules.schedule import SendRules
 from sequences_core.schemas import TemplateSettings
 
 if TYPE_CHECKING:  # read for their attributes only: rows or plain values serve as well
-    from sequences_core.compose import Recipient
     from sequences_core.db.models import Mailbox, Organization
+    from sequences_core.rules.compose import Recipient
 
 # An email deferred by a spent daily limit goes within this many minutes of the refilled
 # limit's first window opening, so a day's deferred emails do not all go at one instant.

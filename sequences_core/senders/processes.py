@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sequences_core.senders import OutgoingEmail, SendResult
 
 if TYPE_CHECKING:
-    from sequences_core.config import Settings
+    from sequences_core.runtime.config import Settings
     from sequences_core.senders.ses import SesSender
 
 _worker: SesSender | None = None  # the worker process's own sender

@@ -23,11 +23,11 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from sequences_core.rate import RateLimiter
+from sequences_core.rules.rate import RateLimiter
 from sequences_core.senders import Outcome, OutgoingEmail, SendResult
 
 if TYPE_CHECKING:
-    from sequences_core.config import Settings
+    from sequences_core.runtime.config import Settings
 
 RETRYABLE_CODES = {
     "Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException",

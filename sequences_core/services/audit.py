@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 
 from sequences_core.db.models import AuditEntry
+from sequences_core.db.pagination import Page, paginate
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.pagination import Page, paginate
 
 
 def record(

@@ -16,11 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sequences_core.clock import utcnow
 from sequences_core.db.bulk import uuid_array
 from sequences_core.db.models import Mailbox, SequenceEnrollment, SequenceStep
+from sequences_core.db.pagination import Page, contains_pattern, paginate
 from sequences_core.db.repository import as_uuid, get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import LIVE_ENROLLMENT_STATUSES, EnrollmentStatus
 from sequences_core.errors import Conflict, InvalidInput
-from sequences_core.pagination import Page, contains_pattern, paginate
 from sequences_core.services.leads import get_lead
 from sequences_core.services.templates import get_template
 

@@ -30,7 +30,6 @@ from sequences_core.db.models import (
     Suppression,
 )
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.engagement import PREFETCH_WINDOW
 from sequences_core.enums import (
     LIVE_ENROLLMENT_STATUSES,
     EnrollmentStatus,
@@ -39,7 +38,8 @@ from sequences_core.enums import (
     SuppressionReason,
 )
 from sequences_core.feedback.classify import Classification, Kind, classify
-from sequences_core.schedule import next_allowed_instant
+from sequences_core.rules.engagement import PREFETCH_WINDOW
+from sequences_core.rules.schedule import next_allowed_instant
 from sequences_core.schemas import TemplateSettings
 from sequences_core.services.tracking import KEEPS_FULL_IP, WITHIN_PREFETCH
 

@@ -11,7 +11,7 @@ from sequences_core.db.models import Organization
 from sequences_core.db.repository import as_uuid
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import NotFound
-from sequences_core.lead_csv import ParsedRow, RowError, read_leads
+from sequences_core.rules.lead_csv import ParsedRow, RowError, read_leads
 from sequences_core.services.leads import OVER_LIMITS, UpsertResult, upsert_leads
 
 CHUNK = 5_000

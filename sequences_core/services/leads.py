@@ -12,10 +12,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sequences_core.db.models import Lead, SequenceEmailEvent
+from sequences_core.db.pagination import Page, contains_pattern, paginate
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import Conflict, InvalidInput
-from sequences_core.pagination import Page, contains_pattern, paginate
 from sequences_core.schemas import (
     MAX_CUSTOM_BYTES,
     MAX_CUSTOM_FIELDS,

@@ -22,8 +22,8 @@ from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import MailboxStatus
 from sequences_core.errors import Conflict
-from sequences_core.limits import local_day, warmup_limit
 from sequences_core.operator_schemas import MailboxUpdate
+from sequences_core.rules.limits import local_day, warmup_limit
 from sequences_core.schemas import MailboxCreate
 from sequences_core.services import audit
 

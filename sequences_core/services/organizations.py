@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from sequences_core import api_keys
 from sequences_core.clock import utcnow
 from sequences_core.db.models import ApiKey, Organization
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import Conflict, InvalidInput, NotFound
 from sequences_core.operator_schemas import OrganizationUpdate
+from sequences_core.rules import api_keys
 from sequences_core.schemas import check_timezone
 from sequences_core.services import audit
 

@@ -14,20 +14,20 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from sequences_core.compose import ComposeContext, Composed, Thread, compose_email
 from sequences_core.db.models import Lead, Mailbox, SequenceStep, Suppression
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import StepType
 from sequences_core.errors import Conflict, InvalidInput
 from sequences_core.ids import new_id
-from sequences_core.render import MissingVariable
+from sequences_core.rules.compose import ComposeContext, Composed, Thread, compose_email
+from sequences_core.rules.render import MissingVariable
+from sequences_core.rules.template_sandbox import RenderFailed
 from sequences_core.schemas import TemplateSettings, template_settings
 from sequences_core.senders import Outcome, OutgoingEmail, Sender
 from sequences_core.services.leads import get_lead
 from sequences_core.services.mailboxes import mailbox_domains
 from sequences_core.services.steps import list_steps
 from sequences_core.services.templates import get_template
-from sequences_core.template_sandbox import RenderFailed
 
 
 @dataclass(frozen=True)

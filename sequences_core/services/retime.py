@@ -25,8 +25,8 @@ from sequences_core.db.bulk import BATCH_IDS, batch_params, recordset
 from sequences_core.db.models import Lead, Organization, SequenceStep, SequenceTemplate
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import StepType
+from sequences_core.rules.schedule import SendRules, is_allowed, next_allowed_instant, with_jitter
 from sequences_core.rules.sending import send_rules
-from sequences_core.schedule import SendRules, is_allowed, next_allowed_instant, with_jitter
 from sequences_core.schemas import TemplateSettings
 
 _DEFERRED = text("""

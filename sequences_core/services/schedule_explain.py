@@ -30,10 +30,10 @@ from sequences_core.enums import (
     MailboxStatus,
     StepType,
 )
-from sequences_core.limits import CounterKey, next_day_start
 from sequences_core.rules.decide import Position, Step, after_waits
+from sequences_core.rules.limits import CounterKey, next_day_start
+from sequences_core.rules.schedule import SendRules, SkippedDay, explain, holiday_name, is_allowed
 from sequences_core.rules.sending import LIMIT_JITTER_MINUTES, counter_keys, lead_zone, send_rules
-from sequences_core.schedule import SendRules, SkippedDay, explain, holiday_name, is_allowed
 from sequences_core.services.dispatch.batch import Batch, DueEnrollment, load_batch
 from sequences_core.services.dispatch.decider import choose_mailbox
 

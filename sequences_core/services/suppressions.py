@@ -7,11 +7,11 @@ import uuid
 from sqlalchemy import func, select
 
 from sequences_core.db.models import Lead, Suppression
+from sequences_core.db.pagination import Page, contains_pattern, paginate
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import EnrollmentStatus, SuppressionReason
 from sequences_core.errors import Conflict
-from sequences_core.pagination import Page, contains_pattern, paginate
 from sequences_core.services import audit
 from sequences_core.services.feedback import stop_lead, suppress
 

@@ -8,10 +8,10 @@ from sqlalchemy import select, text
 
 from sequences_core.clock import utcnow
 from sequences_core.db.models import CrmTask
+from sequences_core.db.pagination import Page, paginate
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import TaskStatus
-from sequences_core.pagination import Page, paginate
 
 
 def list_tasks(

@@ -8,11 +8,11 @@ from sqlalchemy import or_, select, update
 
 from sequences_core.clock import utcnow
 from sequences_core.db.models import SequenceEnrollment, SequenceTemplate
+from sequences_core.db.pagination import Page, contains_pattern, paginate
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import LIVE_ENROLLMENT_STATUSES, EnrollmentStatus
 from sequences_core.errors import InvalidInput, NotFound
-from sequences_core.pagination import Page, contains_pattern, paginate
 from sequences_core.schemas import (
     TemplateCreate,
     TemplateSettings,

@@ -19,7 +19,12 @@ from sqlalchemy import text
 from sequences_core.db.bulk import BATCH_IDS, json_rows, recordset, uuid_array
 from sequences_core.db.dispatch_sql import WAKE_BY_EXECUTIONS
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.engagement import PREFETCH_WINDOW, classify_agent, network_reason, truncate_ip
+from sequences_core.rules.engagement import (
+    PREFETCH_WINDOW,
+    classify_agent,
+    network_reason,
+    truncate_ip,
+)
 
 GeoLookup = Callable[[str], dict[str, Any] | None]
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sequences_core.render import Renderer, lead_variables
+from sequences_core.rules.render import Renderer, lead_variables
 
 EVENT = "sequence.step"
 # The lead's variables in a template, as in an email (`compose.lead_fields`), besides

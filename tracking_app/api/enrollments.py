@@ -7,8 +7,8 @@ from typing import Any
 
 from sequences_core.clock import utcnow
 from sequences_core.db.models import SequenceEnrollment
+from sequences_core.db.pagination import Page
 from sequences_core.errors import InvalidInput
-from sequences_core.pagination import Page
 from sequences_core.schemas import LeadIn
 from sequences_core.services import enrollments as service
 from sequences_core.services.leads import OVER_LIMITS, upsert_leads

@@ -7,8 +7,8 @@ from typing import Any
 from flask import request
 
 from sequences_core.db.models import Lead
-from sequences_core.lead_csv import CsvFatal
-from sequences_core.pagination import Page
+from sequences_core.db.pagination import Page
+from sequences_core.rules.lead_csv import CsvFatal
 from sequences_core.schemas import LeadIn, LeadUpdate
 from sequences_core.services import leads as service
 from sequences_core.services.lead_import import import_leads_csv

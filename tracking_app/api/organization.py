@@ -7,8 +7,8 @@ from typing import Any
 
 from sequences_core.clock import utcnow
 from sequences_core.db.models import AuditEntry, Organization
+from sequences_core.db.pagination import Page
 from sequences_core.operator_schemas import OrganizationUpdate
-from sequences_core.pagination import Page
 from sequences_core.services import audit, reputation
 from sequences_core.services import organizations as service
 from sequences_core.services.reputation import Standing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sequences_core.db.models import Suppression
-from sequences_core.pagination import Page
+from sequences_core.db.pagination import Page
 from sequences_core.services import suppressions as service
 from tracking_app.api import bp
 from tracking_app.operator_schemas import SuppressionRemovedOut, SuppressionRemoveQuery

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sequences_core.db.models import CrmTask
-from sequences_core.pagination import Page
+from sequences_core.db.pagination import Page
 from sequences_core.services import tasks as service
 from tracking_app.api import bp
 from tracking_app.registry import API

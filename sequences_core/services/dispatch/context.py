@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sequences_core.render import Renderer
+from sequences_core.rules.render import Renderer
+from sequences_core.rules.tokens import Tokens
 from sequences_core.senders import Sender
-from sequences_core.tokens import Tokens
 
 
 @dataclass(frozen=True)

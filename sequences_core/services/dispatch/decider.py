@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sequences_core.compose import Thread, compose_email, lead_fields
 from sequences_core.db import counters
 from sequences_core.db.models import Mailbox, Organization, SequenceStep
 from sequences_core.db.uow import UnitOfWork
@@ -25,8 +24,7 @@ from sequences_core.enums import (
     MailboxStatus,
 )
 from sequences_core.ids import new_id
-from sequences_core.limits import CounterKey, next_day_start
-from sequences_core.render import MissingVariable, lead_variables
+from sequences_core.rules.compose import Thread, compose_email, lead_fields
 from sequences_core.rules.conditions import Engagement
 from sequences_core.rules.decide import (
     CallWebhook,
@@ -41,14 +39,16 @@ from sequences_core.rules.decide import (
     Step,
     decide,
 )
+from sequences_core.rules.limits import CounterKey, next_day_start
+from sequences_core.rules.render import MissingVariable, lead_variables
+from sequences_core.rules.schedule import SendRules, next_allowed_instant, with_jitter
 from sequences_core.rules.sending import LIMIT_JITTER_MINUTES, counter_keys, send_rules
-from sequences_core.schedule import SendRules, next_allowed_instant, with_jitter
+from sequences_core.rules.template_sandbox import RenderFailed
 from sequences_core.schemas import LEAD_FIELDS, TemplateSettings
 from sequences_core.senders import OutgoingEmail
 from sequences_core.services.dispatch import webhook_steps
 from sequences_core.services.dispatch.batch import Batch, DueEnrollment, LeadRow
 from sequences_core.services.dispatch.context import CycleSummary, DispatchContext
-from sequences_core.template_sandbox import RenderFailed
 
 log = logging.getLogger(__name__)
 

@@ -27,12 +27,12 @@ from sequences_core.enums import (
     ExecutionStatus,
     StepType,
 )
-from sequences_core.limits import CounterKey
 from sequences_core.rules.decide import (
     Position,
     after_send,
 )
-from sequences_core.schedule import next_allowed_instant
+from sequences_core.rules.limits import CounterKey
+from sequences_core.rules.schedule import next_allowed_instant
 from sequences_core.senders import Outcome, Sender, SendResult
 from sequences_core.services.dispatch.context import CycleSummary
 from sequences_core.services.dispatch.decider import Pending

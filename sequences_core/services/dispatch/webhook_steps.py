@@ -26,9 +26,9 @@ from sequences_core.db.bulk import batch_params
 from sequences_core.db.models import Organization, SequenceStep
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import EnrollmentStatus, ExecutionStatus
-from sequences_core.render import Renderer
 from sequences_core.rules.decide import Position, Step, after_send
-from sequences_core.schedule import SendRules
+from sequences_core.rules.render import Renderer
+from sequences_core.rules.schedule import SendRules
 from sequences_core.schemas import WebhookConfig
 from sequences_core.services.dispatch.batch import LeadRow
 from sequences_core.services.dispatch.context import CycleSummary

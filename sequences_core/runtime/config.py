@@ -11,7 +11,7 @@ SENDERS = ("ses", "smtp", "outbox")
 
 
 def _project_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -11,17 +11,17 @@ from typing import Any
 from sqlalchemy import Engine
 
 from sequences_core.clock import utcnow
-from sequences_core.config import Settings
 from sequences_core.db.engine import build_engine
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.embedded_db import EmbeddedPostgres
+from sequences_core.devstack.embedded_db import EmbeddedPostgres
 from sequences_core.feeds.imap import parse_imap_url
+from sequences_core.rules.tokens import Tokens
+from sequences_core.runtime.config import Settings
 from sequences_core.senders import Sender
 from sequences_core.senders.outbox import OutboxSender
 from sequences_core.services.dispatch import DispatchContext
 from sequences_core.services.ingest import Feeds
 from sequences_core.services.mailboxes import IdentityCheck
-from sequences_core.tokens import Tokens
 
 DATABASE = "sequences"
 

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, text
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Serialises concurrent upgrades (two workers starting together must not race).
 LOCK_KEY = 0x5E0_0E_5
 

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout
 HOST, PORT = "127.0.0.1", 8080
 ADMIN = "admin"
 SES_POOL_SLOTS = 4

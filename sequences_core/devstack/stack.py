@@ -23,16 +23,16 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
-from sequences_core import migrate
-from sequences_core.config import Settings
+from sequences_core.db import migrate
 from sequences_core.db.engine import build_engine
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.devstack_airflow import LocalAirflow, airflow_env, start_airflow
-from sequences_core.devstack_aws import LocalAws, start_local_aws
-from sequences_core.embedded_db import EmbeddedPostgres
+from sequences_core.devstack.embedded_db import EmbeddedPostgres
+from sequences_core.devstack.local_airflow import LocalAirflow, airflow_env, start_airflow
+from sequences_core.devstack.local_aws import LocalAws, start_local_aws
+from sequences_core.runtime.config import Settings
+from sequences_core.runtime.wiring import DATABASE, build_feeds, dispatch_context, embedded_server
 from sequences_core.services.cycle import run_cycle
 from sequences_core.services.demo import seed_demo
-from sequences_core.wiring import DATABASE, build_feeds, dispatch_context, embedded_server
 
 READY_LINE = "sequences stack is up"
 DEMO_FROM = "demo@sequences.example"
@@ -66,7 +66,7 @@ TRACKING_BIND = "127.0.0.1:5050"
 def _start_tracking_app(settings: Settings, url: str) -> tuple[subprocess.Popen[bytes], str]:
     """gunicorn serving tracking_app, waited for until /healthz answers."""
     bind = os.environ.get("SEQUENCES_TRACKING_BIND", TRACKING_BIND)
-    conf = Path(__file__).resolve().parent.parent / "tracking_app" / "gunicorn_conf.py"
+    conf = Path(__file__).resolve().parents[2] / "tracking_app" / "gunicorn_conf.py"
     env = {**os.environ, "SEQUENCES_DATABASE_URL": url, "SEQUENCES_TRACKING_BIND": bind,
            "SEQUENCES_VAR_DIR": str(settings.var_dir)}  # fmt: skip
     log = (settings.var_dir / "tracking-app.log").open("ab")

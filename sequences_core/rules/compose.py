@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sequences_core.db.models import Mailbox, SequenceStep
-from sequences_core.mime import Envelope, build_mime, message_id_for
-from sequences_core.render import Renderer, TrackingLinks, add_tracking, lead_variables
+from sequences_core.rules.mime import Envelope, build_mime, message_id_for
+from sequences_core.rules.render import Renderer, TrackingLinks, add_tracking, lead_variables
+from sequences_core.rules.tokens import Tokens
 from sequences_core.schemas import TemplateSettings
-from sequences_core.tokens import Tokens
 
 VERP_PLACEHOLDER = "{execution}"
 

@@ -19,9 +19,13 @@ from urllib.parse import urlencode
 
 from jinja2 import StrictUndefined, Template, UndefinedError
 
-from sequences_core.html_text import text_from_html
-from sequences_core.template_sandbox import SandboxEnvironment, compile_bounded, render_bounded
-from sequences_core.tokens import Tokens
+from sequences_core.rules.html_text import text_from_html
+from sequences_core.rules.template_sandbox import (
+    SandboxEnvironment,
+    compile_bounded,
+    render_bounded,
+)
+from sequences_core.rules.tokens import Tokens
 
 
 class MissingVariable(Exception):

@@ -1,0 +1,1 @@
+"""The development stack behind `make run`: embedded PostgreSQL, moto, gunicorn, Airflow."""
