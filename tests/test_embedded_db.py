@@ -19,13 +19,13 @@ from typing import Any
 import psycopg
 import pytest
 
+from sequences_core.devstack import embedded_db
 from sequences_core.devstack.embedded_db import (
     EmbeddedPostgres,
     adopt_orphaned_tree,
     free_port,
     machine_lock,
 )
-from sequences_core.devstack import embedded_db
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="creates and deletes a system user, which needs root"
