@@ -279,7 +279,7 @@ def _email(
     rng: random.Random,
 ) -> Decision:  # fmt: skip
     latest, attempt = facts.latest, 1
-    if latest is not None and _same_step(latest, step, at.current_step):
+    if latest is not None and same_step(latest, step.id, at.current_step):
         if latest.status == ExecutionStatus.SENT:  # sent, but the advance was lost: catch up
             return Decision(
                 after_send(at, steps, facts.rules, latest.completed_at or now), "caught_up"
@@ -312,7 +312,7 @@ def _webhook(
     of a failure already moved on or paused what may not be retried); an attempt a crash
     cut off is tried again too: every attempt carries the same Idempotency-Key."""
     latest, attempt = facts.latest, 1
-    if latest is not None and _same_step(latest, step, at.current_step):
+    if latest is not None and same_step(latest, step.id, at.current_step):
         if latest.status in (ExecutionStatus.COMPLETED, ExecutionStatus.SENT):
             caught_up = after_send(at, steps, facts.rules, latest.completed_at or now)
             return Decision(caught_up, "caught_up")
@@ -323,11 +323,11 @@ def _webhook(
     return Decision(at, "webhook", (CallWebhook(step, at.current_step, attempt),))
 
 
-def _same_step(latest: LastAttempt, step: Step, position: int) -> bool:
+def same_step(latest: LastAttempt, step_id: uuid.UUID, position: int) -> bool:
     """Whether the latest execution was this step's: by id (a reorder moves positions), by
     position for executions older than step ids."""
     if latest.step_id is not None:
-        return latest.step_id == step.id
+        return latest.step_id == step_id
     return latest.step_position == position
 
 

@@ -30,7 +30,7 @@ from sequences_core.enums import (
     MailboxStatus,
     StepType,
 )
-from sequences_core.rules.decide import Position, Step, after_waits
+from sequences_core.rules.decide import Position, Step, after_waits, same_step
 from sequences_core.rules.limits import CounterKey, next_day_start
 from sequences_core.rules.schedule import SendRules, SkippedDay, explain, holiday_name, is_allowed
 from sequences_core.rules.sending import LIMIT_JITTER_MINUTES, counter_keys, lead_zone, send_rules
@@ -303,7 +303,7 @@ class _Replay:
     def _mailbox(self, step: SequenceStep) -> Mailbox | None:
         """The checks between the claim and the window: an unsettled send, the mailbox, the org."""
         latest = self.batch.latest.get(self.e.id)
-        if latest is not None and latest.step_position == step.position:
+        if latest is not None and same_step(latest, step.id, step.position):
             if latest.status in (ExecutionStatus.SENDING, ExecutionStatus.PENDING):
                 lease = latest.lease_expires_at
                 message = f"a send of step {step.position} is in flight; reconciliation settles it"

@@ -12,8 +12,9 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from sequences_core.rules.compose import Recipient
 from sequences_core.rules.render import Renderer, lead_variables
 
 EVENT = "sequence.step"
@@ -31,29 +32,6 @@ class BodyNotJson(Exception):
         self.reason = reason
 
 
-class WebhookLead(Protocol):
-    """A lead as the payload reads it: the ORM `Lead` or the dispatcher's row."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def email(self) -> str: ...
-    @property
-    def first_name(self) -> str | None: ...
-    @property
-    def last_name(self) -> str | None: ...
-    @property
-    def company(self) -> str | None: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def timezone(self) -> str | None: ...
-    @property
-    def country(self) -> str | None: ...
-    @property
-    def custom_fields(self) -> dict[str, Any]: ...
-
-
 @dataclass(frozen=True)
 class StepRun:
     """Where a call comes from: the ids a receiver reads, and the attempt (1 is the first)."""
@@ -69,7 +47,7 @@ class StepRun:
 
 def build_body(
     run: StepRun,
-    lead: WebhookLead,
+    lead: Recipient,
     body_template: str | None,
     renderer: Renderer,
     extra_variables: Mapping[str, Any] | None = None,
@@ -100,7 +78,7 @@ def build_body(
     return encode(payload)
 
 
-def lead_fields(lead: WebhookLead) -> dict[str, Any]:
+def lead_fields(lead: Recipient) -> dict[str, Any]:
     return {
         "email": lead.email,
         "first_name": lead.first_name,

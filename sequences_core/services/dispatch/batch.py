@@ -34,10 +34,11 @@ from sequences_core.db.models import (
 )
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.rules.conditions import Engaged, Engagement, Sent
-from sequences_core.rules.decide import HeldTask
+from sequences_core.rules.decide import HeldTask, LastAttempt
 from sequences_core.schemas import TemplateSettings
 
 T = TypeVar("T")
+STEP_SENDS = ("email", "webhook")  # the step types whose attempts the rules look back at
 
 
 @dataclass(slots=True)
@@ -75,19 +76,6 @@ class LeadRow(NamedTuple):
     custom_fields: dict[str, Any]
 
 
-class LatestExecution(NamedTuple):
-    """An enrollment's latest email or webhook attempt: the newest (positions move when
-    steps are reordered; the step id says whose it was)."""
-
-    enrollment_id: uuid.UUID
-    step_id: uuid.UUID | None
-    step_position: int
-    attempt: int
-    status: str
-    completed_at: datetime | None
-    lease_expires_at: datetime | None
-
-
 @dataclass
 class Batch:
     enrollments: list[DueEnrollment]  # in claim order: next_run_at, then id
@@ -99,7 +87,7 @@ class Batch:
     mailboxes: dict[uuid.UUID, Mailbox]
     default_mailbox: dict[uuid.UUID, Mailbox]
     suppressed: dict[tuple[uuid.UUID, str], str]
-    latest: dict[uuid.UUID, LatestExecution]
+    latest: dict[uuid.UUID, LastAttempt]  # the newest email or webhook attempt
     engagement: dict[uuid.UUID, Engagement]  # for enrollments whose template has conditions
     tasks: dict[uuid.UUID, dict[uuid.UUID, HeldTask]]  # enrollment -> step -> its latest task
 
@@ -162,11 +150,10 @@ def load_batch(uow: UnitOfWork, ids: list[uuid.UUID]) -> Batch:
         )
     }
     executions = table_of(SequenceStepExecution)
+    # The newest attempt (positions move when steps are reordered; its step id says whose).
     newest_first = (
-        _select(LatestExecution, executions)
-        .where(
-            among(executions.c.enrollment_id, ids), executions.c.step_type.in_(("email", "webhook"))
-        )
+        select(executions.c.enrollment_id, *_select(LastAttempt, executions).selected_columns)
+        .where(among(executions.c.enrollment_id, ids), executions.c.step_type.in_(STEP_SENDS))
         .order_by(
             executions.c.enrollment_id,
             executions.c.attempted_at.desc().nulls_last(),
@@ -174,10 +161,8 @@ def load_batch(uow: UnitOfWork, ids: list[uuid.UUID]) -> Batch:
         )
     )
     latest = {  # one row per enrollment
-        row.enrollment_id: row
-        for row in _plain(
-            s, LatestExecution, newest_first.ext(distinct_on(executions.c.enrollment_id))
-        )
+        row[0]: LastAttempt(*row[1:])
+        for row in s.execute(newest_first.ext(distinct_on(executions.c.enrollment_id)))
     }
     settings = {t.id: TemplateSettings.model_validate(t.settings) for t in templates.values()}
     return Batch(

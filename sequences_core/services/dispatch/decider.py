@@ -31,7 +31,6 @@ from sequences_core.rules.decide import (
     CreateTask,
     Decision,
     Facts,
-    LastAttempt,
     MailboxView,
     Position,
     RecordCondition,
@@ -134,14 +133,13 @@ class BatchDecider:
         settings, org = b.settings[template.id], b.orgs[e.organization_id]
         rules = self._send_rules(template.id, settings, lead, org)
         steps = self._steps(template.id)
-        latest = b.latest.get(e.id)
         facts = Facts(
             rules=rules, jitter_minutes=settings.jitter_minutes, lead_status=lead.status,
             suppressed=b.suppressed.get((e.organization_id, lead.email.lower())),
             template_deleted=template.deleted_at is not None,
             org_paused=bool(org.paused_reason), mailboxes=self._senders(org.id),
             enrollment_mailbox=e.mailbox_id, default_mailbox=self._default_sender(org.id),
-            latest=LastAttempt(*latest[1:]) if latest is not None else None,
+            latest=b.latest.get(e.id),
             engagement=b.engagement.get(e.id) or Engagement(), lead_values=_values(lead),
             tasks=b.tasks.get(e.id, {}),
         )  # fmt: skip
