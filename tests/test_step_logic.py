@@ -176,8 +176,17 @@ def test_a_reorder_keeps_branch_targets_and_loops_without_waits_are_refused(worl
     order = [ids["a"], ids["cond"], ids["yes"], ids["no"], ids["end"]]
     moved = acme.post(f"{API}/steps/reorder", {"template_id": ids["template"], "step_ids": order})
     assert moved.status_code == 200, moved.json
-    listed = acme.get(f"{API}/steps?template_id={ids['template']}").json["items"]
-    assert next(s for s in listed if s["id"] == ids["cond"])["config"]["if_true"] == ids["yes"]
+    listed = acme.get(f"{API}/steps?template_id={ids['template']}").json
+    found = next(s for s in listed["items"] if s["id"] == ids["cond"])
+    assert found["config"]["if_true"] == ids["yes"] and listed["warnings"] == []
+    skip = {"rules": {"all": [{"event": "opened"}]}, "if_true": "end", "if_false": "end"}
+    acme.put(f"{API}/steps/{ids['end']}", {"config": skip})
+    acme.put(f"{API}/steps/{ids['cond']}", {"config": {**found["config"], "if_false": "end",
+                                                        "if_true": "end"}})  # fmt: skip
+    warned = acme.get(f"{API}/steps?template_id={ids['template']}").json["warnings"]
+    assert warned and all("not reached" in w for w in warned)
+    acme.put(f"{API}/steps/{ids['cond']}", {"config": found["config"]})
+    acme.put(f"{API}/steps/{ids['end']}", {"config": END})
     enrol(acme, ids["template"], "co@lead.example", company="Acme")
     cycle()
     cycle()

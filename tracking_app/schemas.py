@@ -383,6 +383,11 @@ class StepSaved(StepOut):
 
 class StepList(Out):
     items: list[StepOut] = Field(description="The steps, in order.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the graph of steps may not mean: a step no path from the first "
+        "reaches (a branch skips it). Errors are refused when steps are saved.",
+    )
 
 
 class Deleted(Out):

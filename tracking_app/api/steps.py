@@ -6,6 +6,7 @@ from typing import Any
 
 from sequences_core.db.models import SequenceStep
 from sequences_core.enums import StepType
+from sequences_core.rules.step_graph import check_graph
 from sequences_core.services import steps as service
 from tracking_app.api import bp
 from tracking_app.registry import API
@@ -26,8 +27,9 @@ TAG = "steps"
 
 @API.route(bp, "/steps", "GET", tag=TAG, query=StepsQuery, response=StepList, errors=(404,))
 def list_steps(query: StepsQuery) -> dict[str, Any]:
-    """A template's steps in order."""
-    return {"items": service.list_steps(unit(), org(), query.template_id)}
+    """A template's steps in order, with warnings about their graph (a step no path reaches)."""
+    steps = service.list_steps(unit(), org(), query.template_id)
+    return {"items": steps, "warnings": check_graph(steps).warnings}
 
 
 def _saved(step: SequenceStep, sent: dict[str, Any]) -> dict[str, Any]:
@@ -79,5 +81,9 @@ def delete_step(step_id: str) -> dict[str, Any]:
     bp, "/steps/reorder", "POST", tag=TAG, body=StepReorder, response=StepList, errors=(404,)
 )
 def reorder_steps(body: StepReorder) -> dict[str, Any]:
-    """Set the order of a template's steps: list every step id once."""
-    return {"items": service.reorder_steps(unit(), org(), body.template_id, list(body.step_ids))}
+    """Set the order of a template's steps: list every step id once.
+
+    Each live enrollment stays on the step it was on; a branch keeps its target (by id).
+    """
+    steps = service.reorder_steps(unit(), org(), body.template_id, list(body.step_ids))
+    return {"items": steps, "warnings": check_graph(steps).warnings}
