@@ -1,11 +1,12 @@
 """What one enrollment does now: a pure function over plain values.
 
 `decide` walks the enrollment's steps from where it stands: it stops it (deleted template,
-inactive or suppressed lead), passes waits and tasks, and ends at the first thing it cannot
-do alone: an email to send (rendered, limited and sent by the dispatcher), a time to come
-back (a wait, a closed window, a paused mailbox), a pause, or the end of the sequence. It
+inactive or suppressed lead), passes waits, tasks and decided conditions (following their
+branch), and ends at the first thing it cannot do alone: an email or a webhook call (made by
+the dispatcher), a time to come back (a wait, a closed window, a paused mailbox, a condition
+whose answer is not known yet, a task that holds), a pause, or the end of the sequence. It
 reads no database and sends nothing; the dispatcher loads the facts, applies the decision
-and performs its actions. `after_send` is where an enrollment stands once its email went.
+and performs its actions. `after_send` is where an enrollment stands once its step went.
 """
 
 from __future__ import annotations
