@@ -16,10 +16,13 @@ from sqlalchemy import select
 
 from sequences_core.db.models import InboundObject, SequenceEnrollment
 from sequences_core.devstack.embedded_db import free_port
-from sequences_core.feeds.imap import ImapSettings, parse_imap_url, read_imap
+from sequences_core.feeds.imap import ImapFeed, ImapSettings, parse_imap_url
 from sequences_core.schemas import LeadIn
+from sequences_core.services.feed_apply import INBOUND_MAIL, apply_feed
+from sequences_core.services.ingest import Feeds, run_feedback_cycle
 from tests.conftest import FakeClock
 from tests.test_dispatch import ALWAYS, email_step, enrol, mailbox, sequence
+from tests.test_feeds import MALFORMED, dead_letters, enrol_repliers, paused, reply_from
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 CONFIG = """
@@ -110,14 +113,35 @@ def test_replies_in_an_imap_inbox_are_applied_once(uow, org_id, new_uow, imap_se
             b"\r\nHappy to talk, call me.\r\n"
         ),
     )
-    summary = read_imap(imap_server, new_uow, FakeClock(now))
+    summary = apply_feed(new_uow, ImapFeed(imap_server), INBOUND_MAIL, FakeClock(now))
     assert summary.replies == 1
-    assert read_imap(imap_server, new_uow, FakeClock(now)).events == 0  # already applied
+    again = apply_feed(new_uow, ImapFeed(imap_server), INBOUND_MAIL, FakeClock(now))
+    assert again.events == 0  # already applied
     with new_uow() as check:
         enrollment = check.session.scalars(select(SequenceEnrollment)).one()
         keys = check.session.scalars(select(InboundObject.key)).all()
     assert (enrollment.status, enrollment.paused_reason) == ("paused", "replied")
     assert len(keys) == 1 and keys[0].startswith("dana@127.0.0.1/INBOX/")
+
+
+def test_a_malformed_message_in_imap_is_dead_lettered_once_and_the_rest_apply(
+    uow, org_id, new_uow, imap_server
+):
+    """It used to fail the whole feedback cycle, and every cycle after it."""
+    enrol_repliers(uow, org_id, ["ann", "bob"])
+    for raw in (reply_from("ann"), MALFORMED, reply_from("bob")):
+        deliver(imap_server, raw)
+    feeds, clock = Feeds(imap=imap_server), FakeClock(datetime(2027, 3, 1, 12, tzinfo=UTC))
+
+    first = run_feedback_cycle(new_uow, feeds, clock)
+    again = run_feedback_cycle(new_uow, feeds, clock)
+
+    assert (first.replies, first.dead_letters) == (2, 1)
+    assert not any(again.as_dict().values())
+    [(source, reference, reason)] = dead_letters(new_uow)
+    assert (source, reference.rsplit("/", 1)[1]) == ("imap", "2")  # the second UID
+    assert reason.startswith("IndexError")
+    assert paused(new_uow) == 2
 
 
 def test_imap_url_parsing_names_the_variable():

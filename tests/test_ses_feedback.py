@@ -247,7 +247,8 @@ def test_the_queue_keeps_messages_until_their_batch_is_committed(uow, org_id, ne
     next drain applies it exactly once."""
     import boto3
 
-    from sequences_core.feeds.sqs import drain_ses_queue
+    from sequences_core.feeds.sqs import SqsFeed
+    from sequences_core.services.feed_apply import SES_EVENTS, apply_feed
 
     sent = _sent(uow, org_id, [f"q{i}" for i in range(12)])
     sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=moto_server)
@@ -262,16 +263,16 @@ def test_the_queue_keeps_messages_until_their_batch_is_committed(uow, org_id, ne
         def commit(self) -> None:
             raise RuntimeError("connection lost at commit")
 
-    engine = uow.engine
+    engine, feed = uow.engine, SqsFeed(sqs, queue, wait_seconds=0)
     with pytest.raises(RuntimeError, match="at commit"):
-        drain_ses_queue(sqs, queue, lambda: FailingCommit(engine), lambda: NOW, wait_seconds=0)
+        apply_feed(lambda: FailingCommit(engine), feed, SES_EVENTS, lambda: NOW)
     with new_uow() as check:
         assert check.session.scalars(select(Suppression)).all() == []
     # (With no visibility timeout one drain can receive a message twice: the dedupe key
     # makes the second a duplicate.)
-    summary = drain_ses_queue(sqs, queue, new_uow, lambda: NOW, wait_seconds=0)
+    summary = apply_feed(new_uow, feed, SES_EVENTS, lambda: NOW)
     assert (summary.events, summary.hard_bounces) == (12, 12)
-    again = drain_ses_queue(sqs, queue, new_uow, lambda: NOW, wait_seconds=0)
+    again = apply_feed(new_uow, feed, SES_EVENTS, lambda: NOW)
     assert (again.events, again.duplicates) == (0, 0)  # deleted once committed
     with new_uow() as check:
         assert len(check.session.scalars(select(Suppression)).all()) == 12

@@ -1,8 +1,8 @@
-"""Read replies from an IMAP mailbox (stdlib imaplib), for teams not on SES inbound.
+"""Replies in an IMAP mailbox (stdlib imaplib), for teams not on SES inbound.
 
-Messages are identified by UIDVALIDITY and UID, and recorded in inbound_objects once applied,
-so a rerun (or a crash between apply and record) never applies one twice; nothing is deleted
-or flagged on the server.
+Messages are keyed by UIDVALIDITY and UID; nothing is deleted or flagged on the server (the
+folder may be a person's inbox), so the service records each key once applied and `seen`
+skips it before it is fetched again.
 """
 
 from __future__ import annotations
@@ -10,19 +10,11 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import re
-from collections.abc import Callable
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import unquote
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-from sequences_core.db.models import InboundObject, table_of
-from sequences_core.db.uow import UnitOfWork
-from sequences_core.services.feedback import FeedbackSummary, apply_inbound, tally
-
-SOURCE = "imap"
+from sequences_core.feeds.base import FeedMessage, Seen
 
 
 @dataclass(frozen=True)
@@ -41,57 +33,42 @@ def _connect(settings: ImapSettings) -> imaplib.IMAP4:
     return imaplib.IMAP4(settings.host, settings.port, timeout=30)
 
 
-def read_imap(
-    settings: ImapSettings,
-    uow_factory: Callable[[], UnitOfWork],
-    now: Callable[[], datetime],
-) -> FeedbackSummary:
-    summary = FeedbackSummary()
-    conn = _connect(settings)
-    try:
-        conn.login(settings.username, settings.password)
-        status, data = conn.select(settings.folder, readonly=True)
-        if status != "OK":
-            raise RuntimeError(f"cannot open IMAP folder {settings.folder!r}: {data!r}")
-        response = conn.response("UIDVALIDITY")[1]
-        validity = (response[0] or b"0").decode() if response and response[0] else "0"
-        _, found = conn.uid("SEARCH", "ALL")
-        uids = (found[0] or b"").split()
-        prefix = f"{settings.username}@{settings.host}/{settings.folder}/{validity}/"
-        keys = {prefix + uid: uid for uid in (raw_uid.decode() for raw_uid in uids)}
-        with uow_factory() as uow:
-            done = set(
-                uow.session.scalars(
-                    select(InboundObject.key).where(
-                        InboundObject.source == SOURCE, InboundObject.key.in_(list(keys))
-                    )
-                )
-            )
-        for key, uid in keys.items():
-            if key in done:
-                continue
-            _, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = next((p[1] for p in parts if isinstance(p, tuple)), b"")
-            with uow_factory() as uow:
-                result = apply_inbound(uow, raw, now(), f"imap://{key}")
-                uow.session.execute(
-                    pg_insert(table_of(InboundObject)).on_conflict_do_nothing(),
-                    [
-                        {
-                            "source": SOURCE,
-                            "key": key,
-                            "organization_id": result.organization_id,
-                            "classification": result.classification.kind.value,
-                            "reason": result.classification.reason,
-                        }
-                    ],
-                )
-                uow.commit()
-            tally(summary, result)
-    finally:
-        with contextlib.suppress(imaplib.IMAP4.error, OSError):
-            conn.logout()
-    return summary
+def _open_folder(conn: imaplib.IMAP4, settings: ImapSettings) -> str:
+    """Log in, select the folder read-only; its UIDVALIDITY (a new one renumbers every UID)."""
+    conn.login(settings.username, settings.password)
+    status, data = conn.select(settings.folder, readonly=True)
+    if status != "OK":
+        raise RuntimeError(f"cannot open IMAP folder {settings.folder!r}: {data!r}")
+    response = conn.response("UIDVALIDITY")[1]
+    return (response[0] or b"0").decode() if response and response[0] else "0"
+
+
+@dataclass(frozen=True)
+class ImapFeed:
+    settings: ImapSettings
+    source: str = "imap"
+    keeps_messages: bool = True
+
+    def messages(self, seen: Seen) -> Generator[FeedMessage, None, None]:
+        settings = self.settings
+        conn = _connect(settings)
+        try:
+            validity = _open_folder(conn, settings)
+            _, found = conn.uid("SEARCH", "ALL")
+            prefix = f"{settings.username}@{settings.host}/{settings.folder}/{validity}/"
+            keys = {prefix + uid.decode(): uid.decode() for uid in (found[0] or b"").split()}
+            done = seen(list(keys)) if keys else set()
+            for key, uid in keys.items():
+                if key not in done:
+                    _, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+                    body = next((p[1] for p in parts if isinstance(p, tuple)), b"")
+                    yield FeedMessage(key=key, body=body, uri=f"imap://{key}")
+        finally:
+            with contextlib.suppress(imaplib.IMAP4.error, OSError):
+                conn.logout()
+
+    def ack(self, messages: Sequence[FeedMessage]) -> None:
+        """Nothing to do on the server: the recorded key is the acknowledgement."""
 
 
 def parse_imap_url(url: str) -> ImapSettings:

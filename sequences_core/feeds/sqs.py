@@ -1,72 +1,50 @@
-"""Drain SES events from SQS: batch receive, apply in one transaction, delete only after commit."""
+"""SES events from SQS: received ten at a time, deleted only once the service has committed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
-
-from sequences_core.db.models import FeedbackDeadLetter, table_of
-from sequences_core.db.uow import UnitOfWork
-from sequences_core.feedback.ses_events import MalformedEvent, SesEvent, parse_ses_event
-from sequences_core.services.feedback import FeedbackSummary
-from sequences_core.services.ses_feedback import apply_ses_events
+from sequences_core.feeds.base import FeedMessage, Seen
 
 RECEIVES_PER_COMMIT = 20  # 200 messages per transaction: batched writes, bounded redelivery
+MESSAGES_PER_COMMIT = RECEIVES_PER_COMMIT * 10
 
 
-def drain_ses_queue(
-    client: Any,
-    queue_url: str,
-    uow_factory: Callable[[], UnitOfWork],
-    now: Callable[[], datetime],
-    *,
-    wait_seconds: int = 1,
-    max_messages: int = 100_000,
-) -> FeedbackSummary:
-    summary = FeedbackSummary()
-    handled = 0
-    while handled < max_messages:
-        messages: list[dict[str, Any]] = []
-        for _ in range(RECEIVES_PER_COMMIT):
-            received = client.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+@dataclass(frozen=True)
+class SqsFeed:
+    client: Any
+    queue_url: str
+    wait_seconds: int = 1
+    max_messages: int = 100_000  # a queue refilled as fast as it drains still ends the cycle
+    source: str = "sqs"
+    keeps_messages: bool = False  # deleted on ack; a redelivered one is caught by dedupe_key
+
+    def messages(self, seen: Seen) -> Generator[FeedMessage, None, None]:
+        """Until a receive comes back empty; `seen` is not asked: nothing here is recorded."""
+        handed = 0
+        while handed < self.max_messages:
+            received = self.client.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=self.wait_seconds
             ).get("Messages", [])
-            messages += received
-            if len(received) < 10:
-                break
-        if not messages:
-            break
-        events: list[SesEvent] = []
-        dead: list[dict[str, Any]] = []
-        for message in messages:
-            try:
-                events.append(parse_ses_event(message.get("Body", "")))
-            except MalformedEvent as err:
-                dead.append(
-                    {
-                        "organization_id": None,
-                        "source": "sqs",
-                        "reference": message.get("MessageId"),
-                        "reason": str(err),
-                        "body": str(message.get("Body", ""))[:1_000_000],
-                    }
+            if not received:
+                return
+            for message in received:
+                yield FeedMessage(
+                    key=message["MessageId"],
+                    body=str(message.get("Body", "")).encode(),
+                    uri=f"sqs://{message['MessageId']}",
+                    receipt=message["ReceiptHandle"],
                 )
-        with uow_factory() as uow:
-            summary.add(apply_ses_events(uow, events, now()))
-            if dead:
-                uow.session.execute(insert(table_of(FeedbackDeadLetter)), dead)
-            uow.commit()
-        summary.dead_letters += len(dead)
-        for start in range(0, len(messages), 10):  # only now is it safe to forget them
-            client.delete_message_batch(
-                QueueUrl=queue_url,
+            handed += len(received)
+
+    def ack(self, messages: Sequence[FeedMessage]) -> None:
+        for start in range(0, len(messages), 10):
+            self.client.delete_message_batch(
+                QueueUrl=self.queue_url,
                 Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    {"Id": str(i), "ReceiptHandle": m.receipt}
                     for i, m in enumerate(messages[start : start + 10])
                 ],
             )
-        handled += len(messages)
-    return summary

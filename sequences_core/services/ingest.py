@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.feeds.imap import ImapSettings, read_imap
-from sequences_core.feeds.s3 import read_inbound_bucket
-from sequences_core.feeds.sqs import drain_ses_queue
+from sequences_core.feeds.base import Feed
+from sequences_core.feeds.imap import ImapFeed, ImapSettings
+from sequences_core.feeds.s3 import S3Feed
+from sequences_core.feeds.sqs import SqsFeed
+from sequences_core.services.feed_apply import INBOUND_MAIL, SES_EVENTS, Payload, apply_feed
 from sequences_core.services.feedback import FeedbackSummary
 from sequences_core.services.reputation import guard_reputation
 
@@ -30,17 +32,24 @@ class Feeds:
     def configured(self) -> bool:
         return bool(self.queue_url or self.bucket or self.imap)
 
+    def readers(self) -> list[tuple[Feed, Payload]]:
+        """The configured feeds in cycle order, each with what its messages are."""
+        found: list[tuple[Feed, Payload]] = []
+        if self.sqs is not None and self.queue_url:
+            found.append((SqsFeed(self.sqs, self.queue_url), SES_EVENTS))
+        if self.s3 is not None and self.bucket:
+            found.append((S3Feed(self.s3, self.bucket, self.prefix), INBOUND_MAIL))
+        if self.imap is not None:
+            found.append((ImapFeed(self.imap), INBOUND_MAIL))
+        return found
+
 
 def run_feedback_cycle(
     uow_factory: Callable[[], UnitOfWork], feeds: Feeds, now: Callable[[], datetime]
 ) -> FeedbackSummary:
     summary = FeedbackSummary()
-    if feeds.sqs is not None and feeds.queue_url:
-        summary.add(drain_ses_queue(feeds.sqs, feeds.queue_url, uow_factory, now))
-    if feeds.s3 is not None and feeds.bucket:
-        summary.add(read_inbound_bucket(feeds.s3, feeds.bucket, feeds.prefix, uow_factory, now))
-    if feeds.imap is not None:
-        summary.add(read_imap(feeds.imap, uow_factory, now))
+    for feed, payload in feeds.readers():
+        summary.add(apply_feed(uow_factory, feed, payload, now))
     with uow_factory() as uow:
         summary.paused_for_reputation += len(guard_reputation(uow, now()))
     return summary
