@@ -29,7 +29,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy sequences_core tracking_app
+	$(BIN)/mypy sequences_core tracking_app plugins
 
 system-deps:
 	@missing=; for entry in $(SYSTEM_PACKAGES); do \

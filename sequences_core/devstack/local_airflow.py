@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]  # the checkout
 HOST, PORT = "127.0.0.1", 8080
 ADMIN = "admin"
 SES_POOL_SLOTS = 4
+# Where Airflow shows plugins/sequences_plugin.py's page, inside its own frame and navigation.
+SEQUENCES_UI_PATH = "/plugin/sequences"
 
 
 @dataclass

@@ -27,7 +27,12 @@ from sequences_core.db import migrate
 from sequences_core.db.engine import build_engine
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.devstack.embedded_db import EmbeddedPostgres
-from sequences_core.devstack.local_airflow import LocalAirflow, airflow_env, start_airflow
+from sequences_core.devstack.local_airflow import (
+    SEQUENCES_UI_PATH,
+    LocalAirflow,
+    airflow_env,
+    start_airflow,
+)
 from sequences_core.devstack.local_aws import LocalAws, start_local_aws
 from sequences_core.runtime.config import Settings
 from sequences_core.runtime.wiring import DATABASE, build_feeds, dispatch_context, embedded_server
@@ -171,6 +176,7 @@ def run_stack(settings: Settings) -> int:
         if airflow is not None:
             table.add_row("Airflow", airflow.url)
             table.add_row("Airflow login", f"{airflow.username} / {airflow.password}")
+            table.add_row("Sequences UI", f"{airflow.url}{SEQUENCES_UI_PATH}")
         table.add_row("demo organization", str(seed.organization_id))
         table.add_row("demo API key", api_key)
         table.add_row("demo template", f"{seed.template_id} ({seed.leads} leads)")

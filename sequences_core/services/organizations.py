@@ -149,6 +149,13 @@ def revoke_api_key(
     return key
 
 
+def list_organizations(uow: UnitOfWork) -> list[Organization]:
+    """Every organization of the deployment, by name: what an operator may work in."""
+    return list(
+        uow.session.scalars(select(Organization).order_by(Organization.name, Organization.id))
+    )
+
+
 def get_organization(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
     found = uow.session.get(Organization, org_id)
     if found is None:

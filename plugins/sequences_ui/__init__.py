@@ -1,0 +1,1 @@
+"""Server-rendered pages of the Sequences UI, mounted by Airflow's API server (see app.py)."""
