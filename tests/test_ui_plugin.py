@@ -3,7 +3,10 @@ the template list escapes what users typed and shows what the list promises."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +41,21 @@ def test_the_plugin_puts_sequences_in_airflows_navigation():
     assert not any(app["url_prefix"].startswith(p) for p in RESERVED_URL_PREFIXES)
 
 
+def test_importing_the_plugin_imports_nothing_heavy():
+    """Every task run imports it (Airflow loads plugins for macros)."""
+    probe = (
+        "import sys, airflow.plugins_manager; before = set(sys.modules); "
+        "import sequences_plugin; print(sorted(set(sys.modules) - before))"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'plugins'}{os.pathsep}{ROOT}"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    new = done.stdout.strip().splitlines()[-1]
+    for heavy in ("fastapi", "jinja2", "sequences_core", "airflow.api_fastapi", "sqlalchemy"):
+        assert f"'{heavy}" not in new, (heavy, new)
+
+
 def test_compose_api_server_loads_the_same_plugin_folder():
     compose = yaml.safe_load((ROOT / "docker-compose.airflow.yml").read_text())
     env = compose["x-airflow"]["environment"]
@@ -58,7 +76,7 @@ def _routes() -> list[tuple[str, str]]:
     [entry] = plugin_class().fastapi_apps
     found = [
         (method, entry["url_prefix"] + re.sub(r"\{[^}]+\}", "x", route.path))
-        for route in entry["app"].routes
+        for route in entry["app"].app.routes
         if isinstance(route, APIRoute)
         for method in sorted(route.methods)
     ]
@@ -85,7 +103,7 @@ def signed_in(clean_db, monkeypatch):
     monkeypatch.setattr(ui, "units", lambda: lambda: UnitOfWork(clean_db))
     root = mounted_app()
     [entry] = plugin_class().fastapi_apps
-    app = entry["app"]
+    app = entry["app"].app
     users = {"name": "alice"}
     app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(
         username=users["name"], role="admin"

@@ -32,7 +32,6 @@ from sequences_core.services.organizations import list_organizations
 from sequences_core.services.template_overview import SORTS, template_overview
 from sequences_ui import organization_choice
 
-URL_PREFIX = "/sequences"
 HERE = Path(__file__).resolve().parent
 STATIC = {"sequences.css": "text/css; charset=utf-8"}  # the only files /static serves
 # Framed by Airflow's own pages only; no script, style or image from anywhere but here.
@@ -111,7 +110,7 @@ async def _security_headers(
 
 
 def create_app() -> FastAPI:
-    """Airflow mounts this at URL_PREFIX; tests mount it the same way."""
+    """The pages' app: `mount.LazyApp` builds it in the API server, on the first request."""
     app = FastAPI(
         title="Sequences UI",
         dependencies=[Depends(requires_access_view(AccessView.PLUGINS))],
