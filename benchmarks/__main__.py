@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from benchmarks import bulk_enroll, cli_startup, dispatch, ingest, tracking
+from benchmarks import bulk_enroll, cli_startup, dispatch, ingest, standin, tracking
 
 if __name__ == "__main__":  # worker processes (spawned) import this module again
-    for bench in (cli_startup, bulk_enroll, dispatch, ingest, tracking):
+    for bench in (cli_startup, bulk_enroll, dispatch, standin, ingest, tracking):
         bench.main()

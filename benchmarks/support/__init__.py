@@ -1,0 +1,1 @@
+"""Stand-ins for the services benchmarks and chaos runs drive our engine against."""
