@@ -242,3 +242,4 @@ def test_a_failure_is_a_page_without_a_trace(signed_in, monkeypatch):
     page = client.get("/sequences/")
     assert page.status_code == 500
     assert "Something went wrong" in page.text and "secret detail" not in page.text
+    assert "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]

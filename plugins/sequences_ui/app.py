@@ -124,7 +124,9 @@ def create_app() -> FastAPI:
     async def _failed(request: Request, error: Exception) -> HTMLResponse:
         """A page, never a stack trace; the trace goes to the API server's log."""
         log.exception("Sequences UI: %s %s failed", request.method, request.url.path)
-        return render("error.html", 500, base=request.scope.get("root_path", ""))
+        page = render("error.html", 500, base=request.scope.get("root_path", ""))
+        page.headers["Content-Security-Policy"] = CSP  # answered outside the middleware
+        return page
 
     @app.get("/", response_class=HTMLResponse, name="sequences")
     def sequences(
