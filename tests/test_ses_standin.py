@@ -7,6 +7,7 @@ import base64
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -170,6 +171,27 @@ def test_latency_is_added_to_every_answer(tmp_path: Path) -> None:
         start = time.perf_counter()
         assert ses.send_one(email(0)).outcome == Outcome.SENT
         assert time.perf_counter() - start >= 0.15
+
+
+def test_stopping_ends_requests_in_flight_at_once(tmp_path: Path) -> None:
+    """A client mid-request hears the connection close (unknown), not silence until its
+    read timeout; stopping waits for nothing but the journal."""
+    record = tmp_path / "ses.jsonl"
+    standin = SesStandin(record, faults=Faults(latency_ms=5_000))
+    standin.start()
+    ses = sender(standin)
+    results: list[SendResult] = []
+    client_thread = threading.Thread(target=lambda: results.extend(ses.send_batch([email(0)])))
+    client_thread.start()
+    deadline = time.monotonic() + 10
+    while standin.stats()["requests"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    start = time.perf_counter()
+    standin.stop()
+    client_thread.join(10)
+    assert time.perf_counter() - start < 3
+    assert [r.outcome for r in results] == [Outcome.UNKNOWN]
+    assert read_records(record) == []
 
 
 def _mixed_run(tmp_path: Path, seed: int) -> tuple[list[SendResult], list[tuple[Any, ...]]]:

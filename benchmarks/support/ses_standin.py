@@ -188,10 +188,12 @@ class _Journal:
                     await loop.run_in_executor(self._thread, self._write, data)
                 except OSError as err:
                     for waiter in waiters:
-                        waiter.set_exception(err)
+                        if not waiter.done():  # done: cancelled, its request abandoned
+                            waiter.set_exception(err)
                     continue
                 for waiter in waiters:
-                    waiter.set_result(None)
+                    if not waiter.done():
+                        waiter.set_result(None)
         finally:
             self._flusher = None
 
@@ -221,9 +223,11 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
+        self.standin._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        self.standin._connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -321,6 +325,7 @@ class SesStandin:
         self._journal: _Journal | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[_Connection] = set()
 
     @property
     def endpoint(self) -> str:
@@ -339,8 +344,17 @@ class SesStandin:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:
+        """Stop listening, end open connections (a client waiting on one hears it closed, not
+        nothing until its timeout), and let the journal's last lines reach the disk."""
         assert self._server is not None and self._journal is not None
         self._server.close()
+        workers = [c.worker for c in self._connections if c.worker is not None]
+        for connection in list(self._connections):
+            if connection.transport is not None:
+                connection.transport.abort()
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
         await self._journal.close()
 
     def start(self) -> str:
