@@ -487,3 +487,22 @@ def test_the_cli_still_explains_rules_given_by_hand():
     )
     assert result.exit_code == 0, result.output
     assert "2026-12-28 09:00:00 CET" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("step", "code"),
+    [
+        (("condition", {"rules": {"all": [{"event": "opened"}]}}), ReasonCode.CONDITION),
+        (("webhook", {"url": "https://crm.example/hook", "secret": "s" * 20}), ReasonCode.WEBHOOK),
+        (("task", {"title": "Call", "wait_until_done": True}), ReasonCode.TASK_HOLDS),
+    ],
+)
+def test_a_step_before_the_email_that_decides_when_it_goes_is_named(
+    uow, org_id, new_uow, step, code
+):
+    now = utc(2026, 12, 15, 10)
+    mailbox(uow, org_id)
+    steps = [step, ("email", {"subject": "Hi", "html": "<p>Hi</p>"})]
+    enrollment = enrolled(uow, org_id, lead("c@lead.example"), now, steps=steps, **ALWAYS)
+    schedule = explained(new_uow, org_id, enrollment, now)
+    assert codes(schedule) == [code] and "step 0" in schedule.reasons[0].message

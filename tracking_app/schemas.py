@@ -548,7 +548,8 @@ class ScheduleReasonOut(Out):
     code: ReasonCode = Field(
         description="Why: the enrollment is `not_active`; `template_deleted`, `lead_not_active` "
         "or `suppressed` (the next cycle stops it); `sequence_ends` (no email left); "
-        "`unsupported_step`; `scheduled` or `wait` (not due yet); `in_flight` or "
+        "`condition`, `webhook` or `task_holds` (a step before the email decides when it goes); "
+        "`scheduled` or `wait` (not due yet); `in_flight` or "
         "`delivery_unknown` (a send not settled); `no_mailbox`, `mailbox_paused`, "
         "`organization_paused`; `outside_window`, `weekend`, `not_send_day`, `holiday` (the "
         "lead's calendar); `daily_limit`."

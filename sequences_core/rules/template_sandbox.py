@@ -25,6 +25,7 @@ from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError, nodes, pass_eval_context
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.filters import do_replace
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_VALUE = 1_000_000  # characters of a string, items of a list, made inside one render
@@ -287,7 +288,7 @@ def _replace(eval_ctx: Any, value: Any, old: Any, new: Any, count: int | None = 
     worst = len(text) + (len(text) // max(len(old_s), 1) + 1) * len(new_s)
     if worst > MAX_VALUE:
         raise RenderFailed(f"filter replace could grow past {MAX_VALUE:,} characters")
-    return _REPLACE(eval_ctx, value, old, new, count)
+    return do_replace(eval_ctx, value, old, new, count)
 
 
 class _CheckedConcat(CodeGenerator):
@@ -358,7 +359,6 @@ def _too_big_product(left: Any, right: Any) -> bool:
 
 
 _CHECKER = ImmutableSandboxedEnvironment()  # parses only: the source as the author wrote it
-_REPLACE = ImmutableSandboxedEnvironment().filters["replace"]
 
 
 def render_bounded(

@@ -46,13 +46,13 @@ def _slug(uow: UnitOfWork, name: str, wanted: str | None) -> str:
     return slug
 
 
-def issue_api_key(uow: UnitOfWork, org_id: uuid.UUID, name: str = "default") -> str:
+def issue_api_key(uow: UnitOfWork, org_id: uuid.UUID, name: str = "default") -> tuple[ApiKey, str]:
+    """The stored key and its plaintext (never stored)."""
     key = api_keys.generate()
-    uow.session.add(
-        ApiKey(organization_id=org_id, name=name, prefix=key.prefix, key_hash=key.key_hash)
-    )
+    row = ApiKey(organization_id=org_id, name=name, prefix=key.prefix, key_hash=key.key_hash)
+    uow.session.add(row)
     uow.session.flush()
-    return key.plaintext
+    return row, key.plaintext
 
 
 def create_organization(
@@ -68,7 +68,7 @@ def create_organization(
     org = Organization(name=name, slug=_slug(uow, name, slug), timezone=timezone)
     uow.session.add(org)
     uow.session.flush()
-    plaintext = issue_api_key(uow, org.id)
+    _, plaintext = issue_api_key(uow, org.id)
     uow.commit()
     return CreatedOrganization(organization=org, api_key=plaintext)
 
@@ -128,10 +128,7 @@ def create_api_key(uow: UnitOfWork, org_id: uuid.UUID, name: str, actor: str) ->
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("Bad name", {"name": "must be 1 to 200 characters"})
-    plaintext = issue_api_key(uow, org_id, name)
-    key = uow.session.scalars(
-        select(ApiKey).where(ApiKey.prefix == api_keys.prefix_of(plaintext))
-    ).one()
+    key, plaintext = issue_api_key(uow, org_id, name)
     audit.record(uow, org_id, actor, "api_key.create", ("api_key", key.id), details={"name": name})
     uow.commit()
     return key, plaintext

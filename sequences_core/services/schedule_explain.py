@@ -44,7 +44,9 @@ class ReasonCode(StrEnum):
     LEAD_NOT_ACTIVE = "lead_not_active"
     SUPPRESSED = "suppressed"
     SEQUENCE_ENDS = "sequence_ends"
-    UNSUPPORTED_STEP = "unsupported_step"
+    CONDITION = "condition"
+    WEBHOOK = "webhook"
+    TASK_HOLDS = "task_holds"
     SCHEDULED = "scheduled"
     WAIT = "wait"
     IN_FLIGHT = "in_flight"
@@ -150,6 +152,22 @@ _SCOPE_NAMES = {
 }
 _STOPS = "the next cycle stops the enrollment"
 _PAUSES = "the next cycle pauses the enrollment"
+# Steps whose outcome decides when (or which) email comes next: the explanation stops there.
+_BEFORE_THE_EMAIL: dict[str, tuple[ReasonCode, str]] = {
+    StepType.CONDITION: (
+        ReasonCode.CONDITION,
+        "step {n} is a condition: its branch decides the next email (at the next cycle, or"
+        " when its window closes or the lead acts)",
+    ),
+    StepType.WEBHOOK: (
+        ReasonCode.WEBHOOK,
+        "step {n} calls a webhook first; what follows goes once it is answered",
+    ),
+    StepType.TASK: (
+        ReasonCode.TASK_HOLDS,
+        "step {n} is a task that holds the enrollment until it is completed (or times out)",
+    ),
+}
 
 
 class _Replay:
@@ -290,13 +308,13 @@ class _Replay:
                     message = f"wait step {step.position} ({wait}) runs until {until}"
                     self._add(Reason(ReasonCode.WAIT, message, until=until))
                     at = e.next_run_at
-            elif step.type == StepType.TASK:
+            elif step.type == StepType.TASK and not step.config.get("wait_until_done"):
                 e.current_step, e.last_step_at = e.current_step + 1, at
             elif step.type == StepType.EMAIL:
                 return step, at
             else:
-                message = f"step {step.position} is a {step.type} step: {_PAUSES}"
-                self._add(Reason(ReasonCode.UNSUPPORTED_STEP, message))
+                code, words = _BEFORE_THE_EMAIL[step.type]
+                self._add(Reason(code, words.format(n=step.position)))
                 return None
         return None
 

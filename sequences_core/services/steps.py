@@ -58,7 +58,7 @@ def _check_graph(uow: UnitOfWork, template_id: uuid.UUID, edited: uuid.UUID | No
     report = check_graph(list(steps))
     if report.errors:
         own = f"steps.{edited}."
-        fields = {k.removeprefix(own) if edited else k: v for k, v in report.errors.items()}
+        fields = {k.removeprefix(own): v for k, v in report.errors.items()}
         raise InvalidInput("The steps would not form a sequence the engine can run", fields)
 
 

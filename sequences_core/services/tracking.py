@@ -110,8 +110,9 @@ def record_hits(uow: UnitOfWork, hits: Sequence[Hit], geo: GeoLookup | None = No
     """Store a batch of hits in one transaction; return how many were recorded."""
     if not hits:
         return 0
+    rows = [_row(hit, geo) for hit in hits]
     params = {
-        "rows": json_rows([_row(hit, geo) for hit in hits]),
+        "rows": json_rows(rows),
         "ids": uuid_array({hit.execution_id for hit in hits}),
         "prefetch": PREFETCH_WINDOW,
     }
@@ -119,7 +120,10 @@ def record_hits(uow: UnitOfWork, hits: Sequence[Hit], geo: GeoLookup | None = No
     clicked = list({hit.execution_id for hit in hits if hit.kind == "click"})
     if clicked:
         uow.session.execute(_SAME_SECOND, {"executions": clicked})
-    earliest = min(hit.occurred_at for hit in hits)
-    uow.session.execute(WAKE_BY_EXECUTIONS, {"executions": params["ids"], "at": earliest})
+    people = [hit for hit, row in zip(hits, rows, strict=True) if not row["bot"]]
+    if people:  # machines decide no condition: they wake nothing
+        wake = {"executions": uuid_array({h.execution_id for h in people}),
+                "at": min(h.occurred_at for h in people)}  # fmt: skip
+        uow.session.execute(WAKE_BY_EXECUTIONS, wake)
     uow.commit()
     return int(recorded)

@@ -25,7 +25,6 @@ from sequences_core.enums import (
 )
 from sequences_core.ids import new_id
 from sequences_core.rules.compose import Thread, compose_email, lead_fields
-from sequences_core.rules.conditions import Engagement
 from sequences_core.rules.decide import (
     CallWebhook,
     CreateTask,
@@ -71,6 +70,9 @@ class Pending:
     rules: SendRules
 
 
+_NO_TASKS: dict[uuid.UUID, Any] = {}
+
+
 def _values(lead: LeadRow) -> dict[str, Any]:
     """A lead as field rules name it: its fields, and `custom_fields.<key>`."""
     values: dict[str, Any] = {name: getattr(lead, name) for name in LEAD_FIELDS}
@@ -91,10 +93,7 @@ def choose_mailbox(
 
 
 # The summary's count for each outcome of the rules (emails are counted when they are sent).
-_COUNTED = {
-    "deferred_window": "deferred_window", "deferred_paused": "deferred_paused",
-    "paused": "paused", "stopped": "stopped", "completed": "completed",
-}  # fmt: skip
+_COUNTED = frozenset({"deferred_window", "deferred_paused", "paused", "stopped", "completed"})
 
 
 class BatchDecider:
@@ -140,8 +139,7 @@ class BatchDecider:
             org_paused=bool(org.paused_reason), mailboxes=self._senders(org.id),
             enrollment_mailbox=e.mailbox_id, default_mailbox=self._default_sender(org.id),
             latest=b.latest.get(e.id),
-            engagement=b.engagement.get(e.id) or Engagement(), lead_values=_values(lead),
-            tasks=b.tasks.get(e.id, {}),
+            **self._condition_facts(e, lead), tasks=b.tasks.get(e.id, _NO_TASKS),
         )  # fmt: skip
         at = Position(
             e.status, e.current_step, e.next_run_at, e.last_step_at, e.completed_at,
@@ -171,14 +169,7 @@ class BatchDecider:
                 self.ctx.renderer, step, e, lead, org, execution_id, action.attempt
             )
         except (MissingVariable, RenderFailed, ValueError, webhook_steps.NotCallable) as failed:
-            why = str(failed) if isinstance(failed, MissingVariable) else f"render_error: {failed}"
-            self.executions.append(
-                self._execution_row(
-                    e, step, execution_id, action.attempt, ExecutionStatus.FAILED, error=why[:1000]
-                )
-            )
-            e.status, e.paused_reason, e.next_run_at = EnrollmentStatus.PAUSED.value, why, None
-            self.summary.paused += 1
+            self._fail_attempt(e, step, execution_id, action.attempt, failed)
             return
         lease = webhook_steps.lease_deadline(self.now, self.ctx.lease)
         self.executions.append(
@@ -227,15 +218,37 @@ class BatchDecider:
             )
         )
 
+    def _condition_facts(self, e: DueEnrollment, lead: LeadRow) -> dict[str, Any]:
+        """What conditions read, built only for enrollments whose template has conditions
+        (the batch loaded their engagement): the per-email path pays nothing otherwise."""
+        found = self.batch.engagement.get(e.id)
+        if found is None:
+            return {}
+        return {"engagement": found, "lead_values": _values(lead)}
+
+    def _fail_attempt(
+        self, e: DueEnrollment, step: SequenceStep, execution_id: uuid.UUID, attempt: int,
+        failed: Exception,
+    ) -> None:  # fmt: skip
+        """An email or call that could not be made for this lead: its execution fails with
+        the reason and the enrollment pauses on it; nothing else in the batch is touched."""
+        why = str(failed) if isinstance(failed, MissingVariable) else f"render_error: {failed}"
+        row = self._execution_row(
+            e, step, execution_id, attempt, ExecutionStatus.FAILED, error=why[:1000]
+        )
+        self.executions.append(row)
+        e.status, e.paused_reason, e.next_run_at = EnrollmentStatus.PAUSED.value, why, None
+        self.summary.paused += 1
+
     def _apply(self, e: DueEnrollment, decision: Decision) -> None:
         p = decision.position
         e.status, e.current_step, e.next_run_at = p.status, p.current_step, p.next_run_at
         e.last_step_at, e.completed_at = p.last_step_at, p.completed_at
         e.paused_reason, e.stopped_reason = p.paused_reason, p.stopped_reason
         e.awaiting_engagement = p.awaiting_engagement
-        counted = _COUNTED.get(decision.outcome)
-        if counted:
-            setattr(self.summary, counted, getattr(self.summary, counted) + 1)
+        if decision.outcome in _COUNTED:
+            name = decision.outcome
+            setattr(self.summary, name, getattr(self.summary, name) + 1)
 
     def task(self, e: DueEnrollment, action: CreateTask, lead: LeadRow) -> None:
         step, config = self.batch_steps[action.step.id], action.step.config
@@ -286,14 +299,7 @@ class BatchDecider:
                 now=self.now,
             )
         except (MissingVariable, RenderFailed) as failed:
-            why = str(failed) if isinstance(failed, MissingVariable) else f"render_error: {failed}"
-            self.executions.append(
-                self._execution_row(
-                    e, step, execution_id, action.attempt, ExecutionStatus.FAILED, error=why
-                )
-            )
-            e.status, e.paused_reason, e.next_run_at = EnrollmentStatus.PAUSED.value, why, None
-            self.summary.paused += 1
+            self._fail_attempt(e, step, execution_id, action.attempt, failed)
             return
         envelope = composed.envelope
         pending = Pending(

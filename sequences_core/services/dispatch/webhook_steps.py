@@ -32,6 +32,7 @@ from sequences_core.rules.schedule import SendRules
 from sequences_core.schemas import WebhookConfig
 from sequences_core.services.dispatch.batch import LeadRow
 from sequences_core.services.dispatch.context import CycleSummary
+from sequences_core.services.organizations import organization_field
 
 if TYPE_CHECKING:
     from sequences_core.webhooks.client import Delivery, WebhookCall
@@ -75,7 +76,7 @@ def prepare_call(
     config = WebhookConfig.model_validate(step.config)
     run = StepRun(org.id, e.template_id, step.id, step.version, e.id, execution_id, attempt)
     body = build_body(run, lead, config.body, renderer)
-    allow = AllowList.parse(org.settings.get("webhook_allow", []))
+    allow = AllowList.parse(organization_field(org, "webhook_allow"))
     key = f"{e.id}:{step.id}"
     call = call_for_step(config, body=body, idempotency_key=key, attempt=attempt, allow=allow)
     return config, call
