@@ -4,6 +4,7 @@ the sender when a crash left them `sending` past their lease.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -27,12 +28,9 @@ from sequences_core.enums import (
     ExecutionStatus,
     StepType,
 )
-from sequences_core.rules.decide import (
-    Position,
-    after_send,
-)
+from sequences_core.rules.decide import Position, Step, after_send
 from sequences_core.rules.limits import CounterKey
-from sequences_core.rules.schedule import next_allowed_instant
+from sequences_core.rules.schedule import SendRules, next_allowed_instant
 from sequences_core.senders import Outcome, Sender, SendResult
 from sequences_core.services.dispatch.context import CycleSummary
 from sequences_core.services.dispatch.decider import Pending
@@ -69,21 +67,10 @@ def record_sends(
                     "lead": p.lead_id,
                 }
             )
-            sent = Position(EnrollmentStatus.ACTIVE.value, p.step_position, None, None)
-            progress = after_send(sent, p.steps, p.rules, now)
-            summary.completed += progress.status == EnrollmentStatus.COMPLETED
-            writes[sql.ADVANCE].append(
-                {
-                    "id": p.enrollment_id,
-                    "position": p.step_position,
-                    "message_id": p.message_id,
-                    "subject": p.subject,
-                    "current_step": progress.current_step,
-                    "status": progress.status,
-                    "next_run_at": progress.next_run_at,
-                    "completed_at": progress.completed_at,
-                }
-            )
+            moved = advance_row(p.enrollment_id, p.step_position, p.steps, p.rules, now,
+                                message_id=p.message_id, subject=p.subject)  # fmt: skip
+            summary.completed += moved["status"] == EnrollmentStatus.COMPLETED
+            writes[sql.ADVANCE].append(moved)
         elif result.outcome == Outcome.UNKNOWN:
             row["status"] = ExecutionStatus.UNKNOWN.value
             summary.unknown += 1
@@ -114,6 +101,21 @@ def record_sends(
     counters.release(uow.session, releases)
     uow.commit()
     return summary
+
+
+def advance_row(
+    enrollment_id: uuid.UUID, position: int, steps: Sequence[Step], rules: SendRules,
+    now: datetime, *, message_id: str | None = None, subject: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """One row of `sql.ADVANCE`: where an enrollment stands once its step at `position` went
+    at `now`, computed without loading it (the statement's guards let a pause win)."""
+    sent = Position(EnrollmentStatus.ACTIVE.value, position, None, None)
+    there = after_send(sent, steps, rules, now)
+    return {
+        "id": enrollment_id, "position": position, "message_id": message_id,
+        "subject": subject, "current_step": there.current_step, "status": there.status,
+        "next_run_at": there.next_run_at, "completed_at": there.completed_at,
+    }  # fmt: skip
 
 
 def reconcile_stale_sends(uow: UnitOfWork, sender: Sender, now: datetime) -> CycleSummary:

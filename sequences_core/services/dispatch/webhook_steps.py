@@ -25,13 +25,14 @@ from sequences_core.db import dispatch_sql as sql
 from sequences_core.db.bulk import batch_params
 from sequences_core.db.models import Organization, SequenceStep
 from sequences_core.db.uow import UnitOfWork
-from sequences_core.enums import EnrollmentStatus, ExecutionStatus
-from sequences_core.rules.decide import Position, Step, after_send
+from sequences_core.enums import ExecutionStatus
+from sequences_core.rules.decide import Step
 from sequences_core.rules.render import Renderer
 from sequences_core.rules.schedule import SendRules
 from sequences_core.schemas import WebhookConfig
 from sequences_core.services.dispatch.batch import LeadRow
 from sequences_core.services.dispatch.context import CycleSummary
+from sequences_core.services.dispatch.record import advance_row
 from sequences_core.services.organizations import organization_field
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ def record_calls(
     summary = CycleSummary()
     by_key = {p.call.idempotency_key: p for p in calls}
     finished: list[dict[str, Any]] = []
+    advanced: list[dict[str, Any]] = []
     for delivery in results:
         p = by_key[delivery.call.idempotency_key]
         ok = delivery.outcome == "success"
@@ -108,14 +110,18 @@ def record_calls(
         summary.webhooks_called += ok
         summary.webhooks_failed += not ok
         if ok:
-            _advance(uow, p, now)
+            advanced.append(_advance(p, now))
         elif delivery.outcome == "retryable" and _may_retry(uow, p, now, delivery.retry_in):
             retry = {"id": p.enrollment_id, "next_run_at": now + _delay(delivery)}
             uow.session.execute(sql.RETRY_LATER, retry)
+        elif p.config.on_failure == "continue":
+            advanced.append(_advance(p, now))
         else:
-            _give_up(uow, p, now, delivery.reason, summary)
+            _pause(uow, p, delivery.reason, summary)
     if finished:
         uow.session.execute(sql.FINISH_WEBHOOKS, {"now": now, **batch_params(finished)})
+    if advanced:
+        uow.session.execute(sql.ADVANCE, {"sent_at": now, **batch_params(advanced)})
     uow.commit()
     return summary
 
@@ -148,22 +154,12 @@ def _may_retry(uow: UnitOfWork, p: PendingCall, now: datetime, retry_in: float |
     return next_try <= (first or now) + timedelta(hours=p.config.max_hours)
 
 
-def _advance(uow: UnitOfWork, p: PendingCall, now: datetime) -> None:
+def _advance(p: PendingCall, now: datetime) -> dict[str, Any]:
     """Past the webhook step, as an email's record moves past an email."""
-    there = after_send(Position(EnrollmentStatus.ACTIVE.value, p.position, None, None),
-                       p.steps, p.rules, now)  # fmt: skip
-    row = {"id": p.enrollment_id, "position": p.position, "message_id": None, "subject": None,
-           "current_step": there.current_step, "status": there.status,
-           "next_run_at": there.next_run_at, "completed_at": there.completed_at}  # fmt: skip
-    uow.session.execute(sql.ADVANCE, {"sent_at": now, **batch_params([row])})
+    return advance_row(p.enrollment_id, p.position, p.steps, p.rules, now)
 
 
-def _give_up(
-    uow: UnitOfWork, p: PendingCall, now: datetime, reason: str, summary: CycleSummary
-) -> None:
-    if p.config.on_failure == "continue":
-        _advance(uow, p, now)
-        return
+def _pause(uow: UnitOfWork, p: PendingCall, reason: str, summary: CycleSummary) -> None:
     uow.session.execute(
         sql.PAUSE, {"id": p.enrollment_id, "reason": f"webhook_failed: {reason}"[:500]}
     )
