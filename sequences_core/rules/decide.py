@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sequences_core.enums import (
     EnrollmentStatus,
@@ -36,6 +36,7 @@ from sequences_core.rules.schedule import (
 )
 from sequences_core.rules.step_graph import target_index
 
+M = TypeVar("M")
 MAX_SEND_ATTEMPTS = 5
 PAUSED_MAILBOX_RETRY = timedelta(hours=1)
 # A condition still open is looked at again by this time at the latest, even if no event
@@ -333,13 +334,21 @@ def same_step(latest: LastAttempt, step_id: uuid.UUID, position: int) -> bool:
 
 
 def choose_sender(facts: Facts, step: Step) -> MailboxView | None:
-    """The enrollment's mailbox, else the step's, else the organization's first."""
-    for ident in (facts.enrollment_mailbox, step.config.get("mailbox_id")):
+    return choose(facts.mailboxes, facts.enrollment_mailbox, step.config, facts.default_mailbox)
+
+
+def choose(
+    own: Mapping[uuid.UUID, M], enrollment_mailbox: uuid.UUID | None,
+    step_config: Mapping[str, Any], default: M | None,
+) -> M | None:  # fmt: skip
+    """The enrollment's mailbox, else the step's, else the organization's first: among the
+    organization's own (`own`), whatever form the caller holds them in."""
+    for ident in (enrollment_mailbox, step_config.get("mailbox_id")):
         if ident is not None:
-            found = facts.mailboxes.get(uuid.UUID(str(ident)))
+            found = own.get(uuid.UUID(str(ident)))
             if found is not None:
                 return found
-    return facts.default_mailbox
+    return default
 
 
 def after_waits(at: Position, steps: Sequence[Step], rules: SendRules, since: datetime) -> Position:

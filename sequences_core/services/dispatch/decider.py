@@ -35,6 +35,7 @@ from sequences_core.rules.decide import (
     RecordCondition,
     SendEmail,
     Step,
+    choose,
     decide,
 )
 from sequences_core.rules.limits import CounterKey, next_day_start
@@ -83,13 +84,9 @@ def _values(lead: LeadRow) -> dict[str, Any]:
 def choose_mailbox(
     batch: Batch, e: DueEnrollment, step: SequenceStep, org: Organization
 ) -> Mailbox | None:
-    """The enrollment's mailbox, else the step's, else the org's first (its own only)."""
-    for ident in (e.mailbox_id, step.config.get("mailbox_id")):
-        if ident is not None:
-            mailbox = batch.mailboxes.get(uuid.UUID(str(ident)))
-            if mailbox is not None and mailbox.organization_id == org.id:
-                return mailbox
-    return batch.default_mailbox.get(org.id)
+    """The mailbox row the rules' `choose` picks (the schedule explanation reads the row)."""
+    own = {m.id: m for m in batch.mailboxes.values() if m.organization_id == org.id}
+    return choose(own, e.mailbox_id, step.config, batch.default_mailbox.get(org.id))
 
 
 # The summary's count for each outcome of the rules (emails are counted when they are sent).
