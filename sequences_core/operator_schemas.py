@@ -52,7 +52,15 @@ class Warmup(Strict):
         return self
 
 
-class MailboxUpdate(Strict):
+class Patch(Strict):
+    """A partial update: only the fields the request names change."""
+
+    def changes(self) -> dict[str, Any]:
+        """What the request named, as stored (JSON values: a warm-up as its object)."""
+        return self.model_dump(mode="json", include=self.model_fields_set)
+
+
+class MailboxUpdate(Patch):
     from_name: Annotated[str, Field(max_length=200)] | None = Field(
         None, description="The sender's display name (`null` clears it)."
     )
@@ -71,12 +79,8 @@ class MailboxUpdate(Strict):
     def _kept(cls, value: Any) -> Any:
         return kept(value)
 
-    def changes(self) -> dict[str, Any]:
-        """Only what the request named, as stored (the warm-up as its JSON object)."""
-        return self.model_dump(mode="json", include=self.model_fields_set)
 
-
-class OrganizationUpdate(Strict):
+class OrganizationUpdate(Patch):
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
         None, description="The organization's name."
     )
@@ -109,6 +113,3 @@ class OrganizationUpdate(Strict):
     @classmethod
     def _once_each(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
-
-    def changes(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", include=self.model_fields_set)

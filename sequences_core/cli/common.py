@@ -131,5 +131,9 @@ def org_option(fn: F) -> F:
     return click.option("--org", "org", required=True, help="organization id")(fn)
 
 
+def reason_option(fn: F) -> F:
+    return click.option("--reason", required=True, help="why: kept in the audit log")(fn)
+
+
 def json_option(fn: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="machine-readable output")(fn)

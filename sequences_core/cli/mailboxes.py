@@ -6,7 +6,15 @@ from typing import Any
 
 import click
 
-from sequences_core.cli.common import actor, emit, friendly_errors, json_option, org_id, org_option
+from sequences_core.cli.common import (
+    actor,
+    emit,
+    friendly_errors,
+    json_option,
+    org_id,
+    org_option,
+    reason_option,
+)
 from sequences_core.cli.common import uow as new_uow
 
 
@@ -87,7 +95,7 @@ def _warmup(text: str) -> dict[str, str] | None:
 @mailboxes.command("pause")
 @org_option
 @click.argument("mailbox_id")
-@click.option("--reason", required=True, help="why: kept in the audit log")
+@reason_option
 @json_option
 @friendly_errors
 def mailboxes_pause(org: str, mailbox_id: str, reason: str, as_json: bool) -> None:
@@ -101,7 +109,7 @@ def mailboxes_pause(org: str, mailbox_id: str, reason: str, as_json: bool) -> No
 @mailboxes.command("resume")
 @org_option
 @click.argument("mailbox_id")
-@click.option("--reason", required=True, help="why: kept in the audit log")
+@reason_option
 @json_option
 @friendly_errors
 def mailboxes_resume(org: str, mailbox_id: str, reason: str, as_json: bool) -> None:

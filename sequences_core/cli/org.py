@@ -6,7 +6,15 @@ from typing import Any
 
 import click
 
-from sequences_core.cli.common import actor, emit, friendly_errors, json_option, org_id, org_option
+from sequences_core.cli.common import (
+    actor,
+    emit,
+    friendly_errors,
+    json_option,
+    org_id,
+    org_option,
+    reason_option,
+)
 from sequences_core.cli.common import uow as new_uow
 
 
@@ -88,7 +96,7 @@ def org_settings(
 
 @org.command("pause")
 @org_option
-@click.option("--reason", required=True, help="why: kept in the audit log")
+@reason_option
 @json_option
 @friendly_errors
 def org_pause(org: str, reason: str, as_json: bool) -> None:
@@ -101,7 +109,7 @@ def org_pause(org: str, reason: str, as_json: bool) -> None:
 
 @org.command("resume")
 @org_option
-@click.option("--reason", required=True, help="why: kept in the audit log")
+@reason_option
 @json_option
 @friendly_errors
 def org_resume(org: str, reason: str, as_json: bool) -> None:
