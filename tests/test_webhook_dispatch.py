@@ -171,3 +171,63 @@ def test_a_dispatcher_killed_mid_call_is_reconciled_not_duplicated(clean_db, db_
     assert [(x.attempt, x.status) for x in tried] == [(1, "failed"), (2, "completed")]
     assert "interrupted" in tried[0].error
     assert len(rx.keys) == 2 and rx.keys[0] == rx.keys[1]
+
+
+class Slow:
+    """A receiver that answers 200 after a pause, noting when it answered."""
+
+    def __init__(self, pause: float) -> None:
+        self.answered: list[float] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(pause)
+                outer.answered.append(time.time())
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_slow_receiver_holds_up_no_email_batch(clean_db, tmp_path):
+    """The webhook's batch goes first; the emails claimed after it are sent while the
+    receiver still thinks, not after its answer."""
+    rx = Slow(pause=3.0)
+    try:
+        clock, _cycle = setup(clean_db, tmp_path, rx.url)
+        app = build_app(clean_db, tmp_path)
+        rival = tenant(clean_db, app.test_client(), "Rival")
+        app.extensions["sequences"].hits.close()
+        rival.post(f"{API}/mailboxes", {"from_email": "r@rival.example"})
+        template = rival.post(f"{API}/templates", {"name": "T", "settings": ALWAYS_OPEN}).json
+        rival.post(f"{API}/steps", {"template_id": template["id"], "type": "email",
+                                    "config": {"subject": "Hi", "html": "<p>x</p>"}})  # fmt: skip
+        for i in range(3):
+            lead = rival.post(f"{API}/leads", {"email": f"r{i}@lead.example"}).json
+            rival.post(f"{API}/enrollments", {"template_id": template["id"], "lead_id": lead["id"]})
+        with clean_db.begin() as conn:  # the webhook's enrollment is claimed first
+            conn.execute(text("UPDATE sequence_enrollments SET next_run_at = now() - interval "
+                              "'1 hour' WHERE lead_id IN (SELECT id FROM leads WHERE email = "
+                              "'l@lead.example')"))  # fmt: skip
+        outbox = OutboxSender(tmp_path / "outbox")
+        ctx = DispatchContext(sender=outbox, tokens=Tokens(SECRET), batch_size=1,
+                              public_url="https://track.example", now=clock)  # fmt: skip
+        summary = run_cycle(lambda: UnitOfWork(clean_db), ctx).dispatch
+    finally:
+        rx.close()
+    assert summary.webhooks_called == 1
+    rivals = [p for p in (tmp_path / "outbox").glob("*.eml") if "@lead.example" in p.read_text()
+              and "To: r" in p.read_text()]  # fmt: skip
+    assert len(rivals) == 3 and max(p.stat().st_mtime for p in rivals) < rx.answered[0]

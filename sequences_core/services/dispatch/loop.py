@@ -110,13 +110,17 @@ def plan_shards(uow: UnitOfWork, now: datetime, shards: int) -> list[Shard]:
     return [Shard(int(index), shards, int(due)) for index, due in rows]
 
 
+# A batch's emails recorded, and what records its webhook answers (None: it made no call).
+Sent = tuple[CycleSummary, Callable[[], CycleSummary] | None]
+
+
 def send_batch(
     ctx: DispatchContext, uow_factory: Callable[[], UnitOfWork], decider: BatchDecider
-) -> CycleSummary:
+) -> Sent:
     """Commit a decided batch, send it, record what happened (the cycle's second thread).
 
-    Webhook calls start first and run beside the emails, never holding them up; their
-    answers are collected after the emails are recorded."""
+    Webhook calls start first and run beside the emails; what records their answers is
+    handed back, to run apart from the emails, so a slow receiver holds up no batch."""
     try:
         ready = commit_decisions(decider)
     finally:
@@ -127,11 +131,15 @@ def send_batch(
         results = ctx.sender.send_batch([p.outgoing for p in ready])
         with uow_factory() as record:
             summary.add(record_sends(record, ctx.now(), ready, results))
-    if calls is not None:
+    if calls is None:
+        return summary, None
+
+    def record_answers() -> CycleSummary:
         answers = calls.results()
         with uow_factory() as record:
-            summary.add(webhook_steps.record_calls(record, ctx.now(), decider.calls, answers))
-    return summary
+            return webhook_steps.record_calls(record, ctx.now(), decider.calls, answers)
+
+    return summary, record_answers
 
 
 def dispatch_due(
@@ -152,17 +160,26 @@ def dispatch_due(
     """
     scope = scope or DispatchScope()
     summary = CycleSummary()
+    answers: list[Future[CycleSummary]] = []
     with (
         collector.during_a_cycle(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-send") as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-record") as recorder,
     ):
-        in_flight: Future[CycleSummary] | None = None
+
+        def settle(done: Future[Sent]) -> None:
+            sent, record_answers = done.result()
+            summary.add(sent)
+            if record_answers is not None:
+                answers.append(recorder.submit(record_answers))
+
+        in_flight: Future[Sent] | None = None
         busy: list[uuid.UUID] = []
         try:
             for _ in range(max_batches):
                 decider = decide_batch(ctx, uow_factory, scope, ctx.now(), busy)
                 if in_flight is not None:
-                    summary.add(in_flight.result())
+                    settle(in_flight)
                     in_flight = None
                 if decider is None:
                     break
@@ -170,5 +187,7 @@ def dispatch_due(
                 in_flight = pool.submit(send_batch, ctx, uow_factory, decider)
         finally:
             if in_flight is not None:
-                summary.add(in_flight.result())
+                settle(in_flight)
+            for recorded in answers:
+                summary.add(recorded.result())
     return summary
