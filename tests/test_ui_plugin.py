@@ -98,9 +98,9 @@ def test_every_route_answers_401_without_airflows_token(method, path):
 def signed_in(clean_db, monkeypatch):
     """The app with Airflow's user lookup answering one user, as if their `_token` were
     valid; the units of work are the tests' database."""
-    from sequences_ui import app as ui
+    from sequences_ui import pages
 
-    monkeypatch.setattr(ui, "units", lambda: lambda: UnitOfWork(clean_db))
+    monkeypatch.setattr(pages, "units", lambda: lambda: UnitOfWork(clean_db))
     root = mounted_app()
     [entry] = plugin_class().fastapi_apps
     app = entry["app"].app
@@ -231,7 +231,7 @@ def test_empty_states_say_what_to_do(signed_in, clean_db):
 
 
 def test_a_failure_is_a_page_without_a_trace(signed_in, monkeypatch):
-    from sequences_ui import app as ui
+    from sequences_ui import pages as ui
 
     def broken() -> None:
         raise RuntimeError("secret detail")
