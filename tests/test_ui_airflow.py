@@ -20,13 +20,13 @@ from tests.ui_support import ARTIFACTS, UI_GROUP, airflow_ui  # noqa: F401 - a f
 pytestmark = UI_GROUP
 
 
-def test_without_a_token_the_real_api_server_answers_401(airflow_ui):  # noqa: F811
+def test_without_a_token_the_real_api_server_answers_401(airflow_ui):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{airflow_ui.url}/sequences/", timeout=30)
     assert refused.value.code == 401
 
 
-def test_sequences_opens_from_airflows_navigation(airflow_ui, clean_db):  # noqa: F811
+def test_sequences_opens_from_airflows_navigation(airflow_ui, clean_db):
     from playwright.sync_api import expect, sync_playwright
 
     executable = chromium()

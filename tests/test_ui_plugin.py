@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 import yaml
 from airflow.api_fastapi.app import RESERVED_URL_PREFIXES
-from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-from airflow.api_fastapi.core_api.security import get_user
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
@@ -26,7 +24,7 @@ from sequences_core.devstack.local_airflow import SEQUENCES_UI_PATH
 from sequences_core.schemas import TemplateCreate
 from sequences_core.services.organizations import create_organization
 from sequences_core.services.templates import create_template, delete_template
-from tests.ui_support import ROOT, mounted_app, plugin_class
+from tests.ui_support import ROOT, mounted_app, plugin_class, signed_in  # noqa: F401 - a fixture
 
 XSS = "<script>alert(1)</script>"
 
@@ -92,28 +90,6 @@ def test_every_route_answers_401_without_airflows_token(method, path):
     # a bearer of nothing, or an empty cookie, is no better
     response = client.request(method, path, headers={"Authorization": "Bearer "})
     assert response.status_code in (401, 403)
-
-
-@pytest.fixture
-def signed_in(clean_db, monkeypatch):
-    """The app with Airflow's user lookup answering one user, as if their `_token` were
-    valid; the units of work are the tests' database."""
-    from sequences_ui import pages
-
-    monkeypatch.setattr(pages, "units", lambda: lambda: UnitOfWork(clean_db))
-    root = mounted_app()
-    [entry] = plugin_class().fastapi_apps
-    app = entry["app"].app
-    users = {"name": "alice"}
-    app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(
-        username=users["name"], role="admin"
-    )
-    [access] = app.router.dependencies  # requires_access_view(PLUGINS): the auth manager's
-    app.dependency_overrides[access.dependency] = lambda: None
-    try:
-        yield TestClient(root), users
-    finally:
-        app.dependency_overrides.clear()
 
 
 def test_user_content_renders_as_text_everywhere(signed_in, clean_db):

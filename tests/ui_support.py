@@ -10,11 +10,17 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+from airflow.api_fastapi.core_api.security import get_user
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
+from sequences_core.db.uow import UnitOfWork
 from sequences_core.devstack.embedded_db import free_port
 from sequences_core.devstack.local_airflow import LocalAirflow, airflow_env, start_airflow
 
@@ -58,3 +64,59 @@ def airflow_ui(pg_server, db_url, worker, tmp_path_factory) -> Iterator[LocalAir
         yield airflow
     finally:
         airflow.stop()
+
+
+@pytest.fixture
+def signed_in(clean_db, monkeypatch):  # type: ignore[no-untyped-def]
+    """The app with Airflow's user lookup answering one user, as if their `_token` were
+    valid; the units of work are the tests' database."""
+    from sequences_ui import pages
+
+    monkeypatch.setattr(pages, "units", lambda: lambda: UnitOfWork(clean_db))
+    root = mounted_app()
+    [entry] = plugin_class().fastapi_apps
+    app = entry["app"].app
+    users = {"name": "alice"}
+    app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(
+        username=users["name"], role="admin"
+    )
+    [access] = app.router.dependencies  # requires_access_view(PLUGINS): the auth manager's
+    app.dependency_overrides[access.dependency] = lambda: None
+    try:
+        yield TestClient(root), users
+    finally:
+        app.dependency_overrides.clear()
+
+
+@contextmanager
+def airflow_page(airflow: LocalAirflow, width: int = 1280, height: int = 800) -> Iterator[Any]:
+    """Chromium signed in to the real Airflow, on its home page; dialogs are accepted and
+    recorded in `page.dialogs` (a confirm() is answered yes)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_docs_browser import chromium
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium()), headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.dialogs = []
+            page.on("dialog", lambda d: (page.dialogs.append(d.message), d.accept()))
+            page.goto(airflow.url, timeout=60_000)
+            page.get_by_label("Username").fill(airflow.username)
+            page.get_by_label("Password").fill(airflow.password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(lambda url: "/auth/" not in url, timeout=60_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def sequences_frame(page: Any) -> Any:
+    """The Sequences page inside Airflow's frame (open it from the navigation first)."""
+    return page.frame_locator("iframe[title='Sequences']")
+
+
+def screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
