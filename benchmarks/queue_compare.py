@@ -1,0 +1,168 @@
+"""Our claim + record loop alone, beside pgqueuer's dequeue + complete, batch 100, same server.
+
+Ours: the engine's own claim (`loop.claim`, FOR UPDATE SKIP LOCKED over the due index), the
+`sending` execution rows committed before any send (`INSERT_EXECUTIONS`), then the record
+(`record.record_sends`: executions settled, enrollments advanced, `sent` events) as a second
+transaction, as after a send; no decide, no render, no sender. pgqueuer (1.6, asyncpg, its own
+schema installed by `Queries.install` in a database of its own on the same PostgreSQL):
+`Queries.dequeue` (FOR UPDATE SKIP LOCKED, status `picked`) then `Queries.log_jobs`
+(`successful`: deleted from the queue, written to its log). Both drain the same number of jobs
+in batches of 100 from one connection; three runs, alternating which goes first; the median
+run's ratio is reported. Target: ours >= 1x pgqueuer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, text
+
+from benchmarks.fleet import median_run, rearm, row, seed_due, spread
+from benchmarks.harness import report, scratch_engine
+from sequences_core.db import dispatch_sql as sql
+from sequences_core.db.bulk import json_rows
+from sequences_core.db.uow import UnitOfWork
+from sequences_core.devstack.embedded_db import recreate_database
+from sequences_core.rules.decide import Step
+from sequences_core.rules.schedule import SendRules
+from sequences_core.senders import Outcome, SendResult
+from sequences_core.services.dispatch import DispatchScope
+from sequences_core.services.dispatch.decider import Pending
+from sequences_core.services.dispatch.loop import claim
+from sequences_core.services.dispatch.record import record_sends
+
+N = int(os.environ.get("BENCH_QUEUE_N", "20000"))
+BATCH = 100
+RULES = SendRules(ZoneInfo("UTC"), clock(0), clock(23, 59, 59), frozenset(range(1, 8)))
+BATCH_FACTS = text(
+    "SELECT id, organization_id, lead_id FROM sequence_enrollments WHERE id = ANY(:ids)"
+)
+
+
+def _execution(eid: uuid.UUID, org: uuid.UUID, step: Step, now: datetime) -> dict[str, object]:
+    return {
+        "id": uuid.uuid4(), "organization_id": org, "enrollment_id": eid, "step_id": step.id,
+        "step_version": 1, "step_position": 0, "step_type": "email", "attempt": 1,
+        "status": "sending", "idempotency_key": f"{eid}:0:1", "scheduled_at": now,
+        "attempted_at": now, "provider": "null", "mailbox_id": None, "error": None,
+        "lease_expires_at": now + timedelta(minutes=10), "subject": None,
+        "message_id_header": None, "completed_at": None, "detail": None,
+    }  # fmt: skip
+
+
+def _pending(execution: dict[str, object], lead: uuid.UUID, steps: list[Step]) -> Pending:
+    return Pending(
+        execution["id"], execution["enrollment_id"], execution["organization_id"], lead,  # type: ignore[arg-type]
+        uuid.uuid4(), 0, 1, (), "s", "<m@bench>", None, steps, RULES,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _claim_batch(engine: Engine, steps: list[Step]) -> list[Pending]:
+    """Claim up to BATCH and commit their `sending` rows: what goes before a send."""
+    now = datetime.now(UTC)
+    with UnitOfWork(engine) as uow:
+        ids = claim(uow, now, BATCH, DispatchScope(), ())
+        if not ids:
+            return []
+        facts = uow.session.execute(BATCH_FACTS, {"ids": ids}).all()
+        rows = [_execution(eid, org, steps[0], now) for eid, org, _ in facts]
+        uow.session.execute(sql.INSERT_EXECUTIONS, {"rows": json_rows(rows)})
+        uow.commit()
+    return [_pending(r, lead, steps) for r, (_, _, lead) in zip(rows, facts, strict=True)]
+
+
+def ours(engine: Engine) -> tuple[int, float]:
+    """Drain every due enrollment: claim + record, batch after batch. (jobs, seconds)."""
+    with engine.connect() as conn:
+        step_id = conn.execute(text("SELECT id FROM sequence_steps")).scalar_one()
+    steps = [Step(step_id, "email", {})]
+    done, start = 0, time.perf_counter()
+    while pending := _claim_batch(engine, steps):
+        results = [SendResult(p.execution_id, Outcome.SENT, "null") for p in pending]
+        with UnitOfWork(engine) as uow:
+            record_sends(uow, datetime.now(UTC), pending, results)
+        done += len(pending)
+    return done, time.perf_counter() - start
+
+
+async def _pgqueuer(url: str, n: int) -> tuple[int, float]:
+    import asyncpg
+    from pgqueuer.queries import EntrypointExecutionParameter, Queries
+
+    conn = await asyncpg.connect(url)
+    try:
+        queries = Queries.from_asyncpg_connection(conn)
+        if not await queries.schema_is_installed():
+            await queries.install()
+        for start in range(0, n, 5000):
+            size = min(5000, n - start)
+            await queries.enqueue(["send"] * size, [b"x"] * size, [0] * size)
+        await conn.execute("VACUUM ANALYZE")
+        entrypoints = {"send": EntrypointExecutionParameter(concurrency_limit=0)}
+        manager, done, begin = uuid.uuid4(), 0, time.perf_counter()
+        while jobs := await queries.dequeue(BATCH, entrypoints, manager, None, timedelta(30)):
+            await queries.log_jobs([(job, "successful", None) for job in jobs])
+            done += len(jobs)
+        return done, time.perf_counter() - begin
+    finally:
+        await conn.close()
+
+
+def pgqueuer(url: str, n: int) -> tuple[int, float]:
+    return asyncio.run(_pgqueuer(url, n))
+
+
+def main() -> None:
+    with scratch_engine("sequences_bench_queue") as engine:
+        admin = engine.url.set(database="postgres").render_as_string(hide_password=False)
+        pgq_url = recreate_database(admin, "sequences_bench_pgqueuer")
+        pgq_plain = pgq_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        print(f"  seeding {N:,} due enrollments", flush=True)
+        seed_due(engine, N, N)
+
+        def measure(i: int) -> tuple[float, float]:
+            if i:
+                rearm(engine)
+            first, second = (ours, pgqueuer) if i % 2 == 0 else (pgqueuer, ours)
+            rates = {}
+            for fn in (first, second):
+                n, seconds = fn(engine) if fn is ours else fn(pgq_plain, N)
+                assert n == N, (fn.__name__, n)
+                rates[fn.__name__] = n / seconds
+            print(f"    ours {rates['ours']:,.0f}/s, pgqueuer {rates['pgqueuer']:,.0f}/s")
+            return rates["ours"], rates["pgqueuer"]
+
+        (mine, theirs), runs = median_run(measure, lambda r: r[0] / r[1])
+    ratios = [a / b for a, b in runs]
+    report(
+        "queue_compare",
+        [
+            row(
+                f"pgqueuer 1.6 dequeue + log_jobs, batch {BATCH} (baseline)",
+                theirs,
+                "jobs/s",
+                jobs=N,
+            ),
+            row(
+                f"our claim + record loop, batch {BATCH} (null sender, no render)",
+                mine,
+                "jobs/s",
+                baseline=round(theirs, 1),
+                ratio=f"{mine / theirs:.2f}",
+                target=">= 1.00x pgqueuer",
+                passed=mine / theirs >= 1.0,
+                jobs=N,
+                runs=spread(ratios),
+            ),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
