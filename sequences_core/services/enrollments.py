@@ -28,9 +28,14 @@ MAX_BULK = 100_000
 _LIVE_UNIQUE = "uq_sequence_enrollments_live_lead_template"
 _ATTEMPTS = 5
 
-# The lead `l` is suppressed in the org: the one rule both statements below apply.
+# The rules that decide whether lead `l` can be enrolled in :template, each written once and
+# used by both statements below (and the dry run in enrollment_plan.py, through SKIP_REASONS).
 _SUPPRESSED = """EXISTS (SELECT 1 FROM suppressions s
                 WHERE s.organization_id = :org AND lower(s.email) = lower(l.email))"""
+_ACTIVE = "l.status = 'active'"
+_LIVE_HERE = """EXISTS (SELECT 1 FROM sequence_enrollments e
+                WHERE e.lead_id = l.id AND e.template_id = :template
+                  AND e.status IN ('active', 'paused'))"""
 
 # One statement enrols every lead that can be: found in this org, active, not suppressed,
 # not already live in this template. The leads are chosen in an InitPlan, which runs to the
@@ -44,21 +49,19 @@ FROM unnest((
     SELECT array_agg(l.id)
     FROM unnest(CAST(:lead_ids AS uuid[])) AS i(lead_id)
     JOIN leads l ON l.id = i.lead_id AND l.organization_id = :org
-    WHERE l.status = 'active' AND NOT {_SUPPRESSED}
-      AND NOT EXISTS (SELECT 1 FROM sequence_enrollments e
-                      WHERE e.lead_id = l.id AND e.template_id = :template
-                        AND e.status IN ('active', 'paused'))
+    WHERE {_ACTIVE} AND NOT {_SUPPRESSED} AND NOT {_LIVE_HERE}
 )) AS lead_id
 RETURNING CAST(lead_id AS text), CAST(id AS text)
 """)
 
-# Why each lead the insert left out was left out (usually none are, so usually not run).
-_SKIP_REASONS = text(f"""
+# Why each lead would be left out, NULL for one the insert takes (bulk_enroll asks only
+# about the leads it left out, usually none; the dry run asks about all).
+SKIP_REASONS = text(f"""
 SELECT i.lead_id,
     CASE WHEN l.id IS NULL THEN 'lead_not_found'
          WHEN {_SUPPRESSED} THEN 'suppressed'
-         WHEN l.status <> 'active' THEN 'lead_' || l.status
-         ELSE 'already_enrolled' END
+         WHEN NOT {_ACTIVE} THEN 'lead_' || l.status
+         WHEN {_LIVE_HERE} THEN 'already_enrolled' END
 FROM unnest(CAST(:lead_ids AS uuid[])) AS i(lead_id)
 LEFT JOIN leads l ON l.id = i.lead_id AND l.organization_id = :org
 """)
@@ -81,7 +84,15 @@ class BulkEnrollResult:
         return {uuid.UUID(lead): uuid.UUID(enrollment) for lead, enrollment in self.pairs}
 
 
-def _ready_template(uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID | str) -> uuid.UUID:
+def skip_reasons(
+    uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID, lead_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str | None]:
+    """Lead → why the bulk insert leaves it out (None: it would be enrolled)."""
+    params = {"lead_ids": uuid_array(lead_ids), "org": org_id, "template": template_id}
+    return {lead: reason for lead, reason in uow.session.execute(SKIP_REASONS, params)}
+
+
+def ready_template(uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID | str) -> uuid.UUID:
     template = get_template(uow, org_id, template_id)
     steps = uow.session.scalar(select(func.count()).where(SequenceStep.template_id == template.id))
     if not steps:
@@ -114,7 +125,7 @@ def _insert(uow: UnitOfWork, params: dict[str, Any]) -> list[tuple[str, str]]:
             attempt += 1
 
 
-def _unique_ids(
+def unique_ids(
     lead_ids: Sequence[uuid.UUID | str], skipped: list[tuple[str, str]]
 ) -> list[uuid.UUID]:
     """The ids in first-seen order; an unreadable or repeated one is skipped with its reason."""
@@ -148,10 +159,10 @@ def bulk_enroll(
 ) -> BulkEnrollResult:
     if len(lead_ids) > MAX_BULK:
         raise InvalidInput("Too many leads", {"lead_ids": f"at most {MAX_BULK} per call"})
-    template = _ready_template(uow, org_id, template_id)
+    template = ready_template(uow, org_id, template_id)
     mailbox = _mailbox(uow, org_id, mailbox_id)
     result = BulkEnrollResult()
-    unique = _unique_ids(lead_ids, result.skipped)
+    unique = unique_ids(lead_ids, result.skipped)
     params = {
         "org": org_id,
         "template": template,
@@ -162,9 +173,10 @@ def bulk_enroll(
     if result.count < len(unique):  # usually all went in: no 100,000 lookups
         enrolled = {lead for lead, _ in result.pairs}
         left_out = [ident for ident in unique if str(ident) not in enrolled]
-        rows = uow.session.execute(_SKIP_REASONS, {"lead_ids": uuid_array(left_out), "org": org_id})
-        reasons: dict[uuid.UUID, str] = {lead: reason for lead, reason in rows}
-        result.skipped.extend((str(ident), reasons[ident]) for ident in left_out)
+        reasons = skip_reasons(uow, org_id, template, left_out)
+        result.skipped.extend(
+            (str(ident), reasons[ident] or "already_enrolled") for ident in left_out
+        )
     uow.commit()
     return result
 
