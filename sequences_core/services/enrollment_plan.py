@@ -134,9 +134,14 @@ def enroll_as_planned(
     plan = plan_enrollment(uow, org_id, template_id, lead_ids)
     left_out = plan.missing if leave_out_missing else {}
     groups: dict[datetime | None, list[uuid.UUID | str]] = {}
+    repeats: list[tuple[str, str]] = []  # a left-out lead given twice: the plan's duplicate
+    dropped: set[uuid.UUID] = set()
     for lead in lead_ids:
         ident = lead if isinstance(lead, uuid.UUID) else _maybe_uuid(lead)
-        if ident in left_out:
+        if ident is not None and ident in left_out:
+            if ident in dropped:
+                repeats.append((str(ident), "duplicate_in_request"))
+            dropped.add(ident)
             continue
         zone = plan.zones.get(ident) if ident else None
         groups.setdefault(start.utc_in(zone or "UTC"), []).append(lead)
@@ -147,7 +152,7 @@ def enroll_as_planned(
         )
         result.pairs += part.pairs
         result.skipped += part.skipped
-    result.skipped += [(str(lead), reason) for lead, reason in left_out.items()]
+    result.skipped += [(str(lead), reason) for lead, reason in left_out.items()] + repeats
     return result
 
 
