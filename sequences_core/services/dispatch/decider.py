@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,6 +90,43 @@ def choose_mailbox(
     return choose(own, e.mailbox_id, step.config, batch.default_mailbox.get(org.id))
 
 
+def position_of(e: DueEnrollment) -> Position:
+    """Where an enrollment stands, as the rules read it."""
+    return Position(
+        e.status, e.current_step, e.next_run_at, e.last_step_at, e.completed_at,
+        e.paused_reason, e.stopped_reason, e.awaiting_engagement,
+    )  # fmt: skip
+
+
+def facts_for(
+    batch: Batch, e: DueEnrollment, rules: SendRules, senders: Mapping[uuid.UUID, MailboxView],
+    default: MailboxView | None,
+) -> Facts:  # fmt: skip
+    """What the rules read about one enrollment of a loaded batch (the dispatcher's, and the
+    send forecast's, which must decide as the dispatcher does)."""
+    lead, template = batch.leads[e.lead_id], batch.templates[e.template_id]
+    org = batch.orgs[e.organization_id]
+    return Facts(
+        rules=rules, jitter_minutes=batch.settings[template.id].jitter_minutes,
+        lead_status=lead.status,
+        suppressed=batch.suppressed.get((e.organization_id, lead.email.lower())),
+        template_deleted=template.deleted_at is not None,
+        org_paused=bool(org.paused_reason), mailboxes=senders,
+        enrollment_mailbox=e.mailbox_id, default_mailbox=default,
+        latest=batch.latest.get(e.id),
+        **_condition_facts(batch, e, lead), tasks=batch.tasks.get(e.id, _NO_TASKS),
+    )  # fmt: skip
+
+
+def _condition_facts(batch: Batch, e: DueEnrollment, lead: LeadRow) -> dict[str, Any]:
+    """What conditions read, built only for enrollments whose template has conditions
+    (the batch loaded their engagement): the per-email path pays nothing otherwise."""
+    found = batch.engagement.get(e.id)
+    if found is None:
+        return {}
+    return {"engagement": found, "lead_values": _values(lead)}
+
+
 # The summary's count for each outcome of the rules (emails are counted when they are sent).
 _COUNTED = frozenset({"deferred_window", "deferred_paused", "paused", "stopped", "completed"})
 
@@ -129,20 +167,9 @@ class BatchDecider:
         settings, org = b.settings[template.id], b.orgs[e.organization_id]
         rules = self._send_rules(template.id, settings, lead, org)
         steps = self._steps(template.id)
-        facts = Facts(
-            rules=rules, jitter_minutes=settings.jitter_minutes, lead_status=lead.status,
-            suppressed=b.suppressed.get((e.organization_id, lead.email.lower())),
-            template_deleted=template.deleted_at is not None,
-            org_paused=bool(org.paused_reason), mailboxes=self._senders(org.id),
-            enrollment_mailbox=e.mailbox_id, default_mailbox=self._default_sender(org.id),
-            latest=b.latest.get(e.id),
-            **self._condition_facts(e, lead), tasks=b.tasks.get(e.id, _NO_TASKS),
-        )  # fmt: skip
-        at = Position(
-            e.status, e.current_step, e.next_run_at, e.last_step_at, e.completed_at,
-            e.paused_reason, e.stopped_reason, e.awaiting_engagement,
-        )  # fmt: skip
-        decision = decide(at, steps, facts, self.now, self.ctx.rng)
+        senders = self._senders(org.id)
+        facts = facts_for(b, e, rules, senders, self._default_sender(org.id))
+        decision = decide(position_of(e), steps, facts, self.now, self.ctx.rng)
         self._apply(e, decision)
         for action in decision.actions:
             if isinstance(action, CreateTask):
@@ -214,14 +241,6 @@ class BatchDecider:
                 detail=detail,
             )
         )
-
-    def _condition_facts(self, e: DueEnrollment, lead: LeadRow) -> dict[str, Any]:
-        """What conditions read, built only for enrollments whose template has conditions
-        (the batch loaded their engagement): the per-email path pays nothing otherwise."""
-        found = self.batch.engagement.get(e.id)
-        if found is None:
-            return {}
-        return {"engagement": found, "lead_values": _values(lead)}
 
     def _fail_attempt(
         self, e: DueEnrollment, step: SequenceStep, execution_id: uuid.UUID, attempt: int,
