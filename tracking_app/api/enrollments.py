@@ -11,6 +11,7 @@ from sequences_core.db.pagination import Page
 from sequences_core.errors import InvalidInput
 from sequences_core.schemas import LeadIn
 from sequences_core.services import enrollments as service
+from sequences_core.services.enrollment_plan import plan_enrollment
 from sequences_core.services.leads import OVER_LIMITS, upsert_leads
 from sequences_core.services.schedule_explain import EnrollmentSchedule, explain_enrollment
 from tracking_app.api import bp
@@ -26,6 +27,7 @@ from tracking_app.schemas import (
     ScheduleQuery,
     StatusChange,
 )
+from tracking_app.schemas_ui import EnrollmentPlanBody, EnrollmentPlanOut
 from tracking_app.state import org, unit
 
 TAG = "enrollments"
@@ -119,3 +121,23 @@ def explain_schedule(enrollment_id: str, query: ScheduleQuery) -> EnrollmentSche
     limits (mailbox with its warm-up ramp, template, organization) already spent that day.
     """
     return explain_enrollment(unit(), org(), enrollment_id, query.at or utcnow())
+
+
+@API.route(
+    bp, "/enrollments/plan", "POST", tag=TAG, body=EnrollmentPlanBody, response=EnrollmentPlanOut,
+    errors=(404, 409),
+)  # fmt: skip
+def plan(body: EnrollmentPlanBody) -> dict[str, Any]:
+    """A dry run of `POST /enrollments/bulk`: how many would be enrolled, and why each other
+    lead would not (the same checks), plus the leads that lack a variable of the steps."""
+    found = plan_enrollment(unit(), org(), body.template_id, body.lead_ids)
+    counts = [{"reason": reason, "count": count} for reason, count in found.reasons().most_common()]
+    missing = [
+        {"reason": reason, "count": count}
+        for reason, count in found.missing_reasons().most_common()
+    ]
+    return {
+        "enrolled": len(found.enrolled), "skipped": len(found.skipped),
+        "skip_reasons": counts, "missing_variables": missing,
+        "skips": [{"lead": lead, "reason": reason} for lead, reason in found.skipped],
+    }  # fmt: skip

@@ -6,12 +6,15 @@ from typing import Any
 
 from flask import request
 
+from sequences_core.clock import utcnow
 from sequences_core.db.models import Lead
 from sequences_core.db.pagination import Page
 from sequences_core.rules.lead_csv import CsvFatal
 from sequences_core.schemas import LeadIn, LeadUpdate
+from sequences_core.services import lead_timeline as timeline_service
 from sequences_core.services import leads as service
 from sequences_core.services.lead_import import import_leads_csv
+from sequences_core.services.lead_timeline import LeadTimeline
 from tracking_app.api import bp
 from tracking_app.errors import BadRequest
 from tracking_app.registry import API
@@ -24,6 +27,7 @@ from tracking_app.schemas import (
     LeadQuery,
     LeadSaved,
 )
+from tracking_app.schemas_ui import LeadTimelineOut
 from tracking_app.state import org, unit
 
 TAG = "leads"
@@ -90,3 +94,16 @@ def import_csv(query: ImportQuery) -> dict[str, Any]:
         raise BadRequest("Unknown encoding", {"encoding": "not a known text encoding"}) from None
     return {"rows": report.rows, "created": report.created, "updated": report.updated,
             "errors": report.errors}  # fmt: skip
+
+
+@API.route(bp, "/leads/<lead_id>/timeline", "GET", tag=TAG, response=LeadTimelineOut, errors=(404,))
+def lead_timeline(lead_id: str) -> LeadTimeline:
+    """Everything that happened to a lead across templates, newest first.
+
+    Every step execution (emails, conditions, tasks, webhook calls and their attempts, with
+    failures' reasons), every event (sent, delivered, opened, clicked with the URL, replied
+    with its classification, bounced with its status code, unsubscribed; device, client,
+    geo and the machine flag), tasks, and for each live enrollment when its next email goes
+    and why (as `GET /enrollments/{id}/schedule`).
+    """
+    return timeline_service.lead_timeline(unit(), org(), lead_id, utcnow())

@@ -9,6 +9,7 @@ from sequences_core.db.models import SequenceTemplate
 from sequences_core.schemas import TemplateCreate, TemplateUpdate
 from sequences_core.services import metrics as metrics_service
 from sequences_core.services import preview as preview_service
+from sequences_core.services import template_copy
 from sequences_core.services import templates as service
 from tracking_app.api import bp
 from tracking_app.registry import API
@@ -22,6 +23,7 @@ from tracking_app.schemas import (
     TestSendBody,
     TestSendOut,
 )
+from tracking_app.schemas_ui import FromLibrary, LibraryOut
 from tracking_app.state import org, state, unit
 
 TAG = "templates"
@@ -145,3 +147,41 @@ def test_send(template_id: str, body: TestSendBody) -> preview_service.TestEmail
         step_id=body.step_id,
         now=utcnow(),
     )
+
+
+@API.route(bp, "/templates/library", "GET", tag=TAG, response=LibraryOut)
+def template_library() -> dict[str, Any]:
+    """The built-in sequences (cold outreach, nurture, follow-up, win-back) to start from."""
+    items = [
+        {**entry.template.model_dump(mode="json"), "key": entry.key, "emails": entry.emails,
+         "steps": [{"type": s.type, "config": s.config} for s in entry.steps]}
+        for entry in template_copy.library()
+    ]  # fmt: skip
+    return {"items": items}
+
+
+@API.route(
+    bp, "/templates/from-library", "POST", tag=TAG, body=FromLibrary, response=TemplateOut,
+    status=201, errors=(404,),
+)  # fmt: skip
+def create_from_library(body: FromLibrary) -> dict[str, Any]:
+    """Create a template and its steps from a library entry."""
+    made = template_copy.create_from_library(unit(), org(), body.key, body.name)
+    return with_metrics([made])[0]
+
+
+@API.route(
+    bp, "/templates/<template_id>/duplicate", "POST", tag=TAG, response=TemplateOut, status=201,
+    errors=(404,),
+)  # fmt: skip
+def duplicate_template(template_id: str) -> dict[str, Any]:
+    """Copy a template and its steps as "<name> (copy)" (no enrollments)."""
+    return with_metrics([template_copy.duplicate_template(unit(), org(), template_id)])[0]
+
+
+@API.route(
+    bp, "/templates/<template_id>/restore", "POST", tag=TAG, response=TemplateOut, errors=(404,)
+)
+def restore_template(template_id: str) -> dict[str, Any]:
+    """Restore a soft-deleted template (the enrollments its deletion stopped stay stopped)."""
+    return with_metrics([template_copy.restore_template(unit(), org(), template_id)])[0]
