@@ -9,6 +9,7 @@ wording — read for an opt-out.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
@@ -17,7 +18,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
-from sequences_core.feedback import patterns
+from sequences_core.feedback import absence, bounces, optout, patterns, quotes
 from sequences_core.rules.html_text import text_from_html
 
 
@@ -44,22 +45,24 @@ class Classification:
     bounced_recipients: tuple[str, ...] = ()
     # Message-IDs this message refers to (In-Reply-To, References, or the bounced original's).
     references: tuple[str, ...] = field(default_factory=tuple)
+    # The rule that decided, and the words (or header) it decided on: `ingest --explain`.
+    rule: str = ""
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A rule's judgement on a message that is not a bounce."""
+
+    kind: Kind
+    rule: str
+    evidence: tuple[str, ...]
+    own: str  # the lead's own new text
+    return_date: date | None = None
+    left_company: bool = False
 
 
 _MSGID = re.compile(r"<[^<>\s]+>")
-_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
-_SMTP_CODE = re.compile(r"\b([45])\d\d\b")
-_BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mail delivery)", re.I)
-_BOUNCE_SUBJECT = re.compile(
-    r"undeliver|delivery (status notification|has failed|failure|failed)|returned mail"
-    r"|mail delivery (failed|failure|system)|failure notice|unzustellbar|non remis|no entregado"
-    r"|não entregue|onbestelbaar|mancato recapito|non recapitabile",
-    re.I,
-)
-
-
-def _text(value: object) -> str:
-    return " ".join(str(value or "").split())
 
 
 def _header_ids(message: Message, *names: str) -> list[str]:
@@ -70,8 +73,12 @@ def _header_ids(message: Message, *names: str) -> list[str]:
     return found
 
 
+def _text(value: object) -> str:
+    return " ".join(str(value or "").replace("\u2019", "'").split())
+
+
 def _body_text(message: Message) -> str:
-    """The readable body: text/plain if there is one, else text from the HTML."""
+    """The readable body: text/plain if there is one, else text from the HTML before its quote."""
     if isinstance(message, EmailMessage):
         part = message.get_body(preferencelist=("plain", "html"))
     else:
@@ -84,19 +91,13 @@ def _body_text(message: Message) -> str:
         payload = part.get_payload(decode=True)
         content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     if part.get_content_subtype() == "html":
-        return text_from_html(str(content))
+        return text_from_html(quotes.html_before_quote(str(content)))
     return str(content)
 
 
 def new_text(body: str) -> str:
-    """The lead's own words: stop at the first quoted line or quote header."""
-    lines: list[str] = []
-    for line in body.replace("\r\n", "\n").split("\n"):
-        stripped = line.strip()
-        if stripped.startswith(">") or patterns.QUOTE_HEADER.match(stripped):
-            break
-        lines.append(line)
-    return "\n".join(lines).strip()
+    """The lead's own words: without the quoted original, signature and legal footer."""
+    return quotes.new_text(body.replace("\u2019", "'").replace("\xa0", " "))
 
 
 def _automatic(message: Message) -> str | None:
@@ -120,109 +121,90 @@ def _automatic(message: Message) -> str | None:
     return None
 
 
-def _delivery_report(message: Message) -> tuple[str, tuple[str, ...], str, list[str]] | None:
-    """(status, recipients, diagnostic, original ids) from a DSN or a bounce-shaped mail."""
-    statuses: list[str] = []
-    recipients: list[str] = []
-    diagnostic = ""
-    original: list[str] = []
-    is_report = message.get_content_type() == "multipart/report"
-    for part in message.walk():
-        ctype = part.get_content_type()
-        if ctype == "message/delivery-status":
-            blocks = part.get_payload() if part.is_multipart() else []
-            for block in blocks:
-                if not isinstance(block, Message):
-                    continue
-                action = str(block.get("Action", "")).lower()
-                status = str(block.get("Status", "")).strip()
-                if action in ("failed", "delayed") or status[:1] in ("4", "5"):
-                    statuses.append(status or ("5.0.0" if action == "failed" else "4.0.0"))
-                    rcpt = str(
-                        block.get("Final-Recipient") or block.get("Original-Recipient") or ""
-                    )
-                    recipients.append(rcpt.split(";")[-1].strip().lower())
-                    diagnostic = diagnostic or _text(block.get("Diagnostic-Code", ""))
-        elif ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-                original += _header_ids(inner[0], "Message-ID")
-            elif isinstance(inner, str):
-                original += re.findall(r"(?im)^message-id:\s*(<[^>]+>)", inner)
-    sender = parseaddr(str(message.get("From", "")))
-    shaped = _BOUNCE_SENDER.match(sender[1] or "") or _BOUNCE_SENDER.match(sender[0] or "")
-    if not is_report and not (shaped and _BOUNCE_SUBJECT.search(str(message.get("Subject", "")))):
+def _received(message: Message) -> datetime | None:
+    try:
+        received = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
+    except (TypeError, ValueError, IndexError):
         return None
-    if not statuses:  # a bounce without a machine-readable report: read the text
-        body = _body_text(message)
-        found = _STATUS.search(body)
-        if found and found.group(1) in "45":
-            statuses.append(found.group(0))
+    if received is not None and received.tzinfo is None:
+        received = received.replace(tzinfo=UTC)
+    return received
+
+
+def _quoted(words: Iterable[str]) -> str:
+    return ", ".join(repr(w) for w in words if w)
+
+
+def _judge(message: Message, subject: str, sent: date) -> Verdict:
+    """The kind, rule and evidence for a message that is not a bounce."""
+    own = new_text(_body_text(message))
+    automatic = _automatic(message)
+    titled = absence.auto_subject(subject)
+    marker = automatic or (f"subject {titled.words!r}" if titled else None)
+    if marker is None:
+        asked = optout.opt_out(own)
+        if asked is not None:
+            return Verdict(Kind.UNSUBSCRIBE_REQUEST, asked.rule, (asked.words,), own)
+    departed = absence.left_company(own)
+    if departed is not None and (marker or not patterns.first("optout", own)):
+        rule = f"no longer with the company ({marker or 'the body says so'})"
+        return Verdict(Kind.AUTO_REPLY, rule, (departed.words,), own, left_company=True)
+    away = absence.out_of_office(own, subject, automatic is not None, sent)
+    if away is not None:
+        returns = away.returns
+        if returns is not None:
+            rule = f"{away.rule}; back {returns.day.isoformat()} ({returns.rule})"
+            words = (*away.words, returns.words)
         else:
-            code = _SMTP_CODE.search(body)
-            statuses.append(f"{code.group(1)}.0.0" if code else "5.0.0")
-        diagnostic = _text(body)[:300]
-        original += re.findall(r"(?im)^message-id:\s*(<[^>]+>)", body)
-    status = next((s for s in statuses if s.startswith("5")), statuses[0])
-    return status, tuple(r for r in recipients if r), diagnostic, original
+            rule = f"{away.rule}; no return date: the next step waits the template's delay"
+            words = away.words
+        day = returns.day if returns else None
+        return Verdict(Kind.OUT_OF_OFFICE, rule, words, own, return_date=day)
+    if marker is not None:
+        return Verdict(Kind.AUTO_REPLY, f"automatic reply ({marker})", (marker,), own)
+    return Verdict(
+        Kind.HUMAN_REPLY, "a person's reply (no automatic, absence or opt-out words)", (), own
+    )
 
 
 def classify(raw: bytes) -> Classification:
+    """What this inbound message is, the rule that decided and the words it decided on."""
     message = message_from_bytes(raw, policy=policy.default)
     subject = _text(message.get("Subject", ""))
     from_address = parseaddr(str(message.get("From", "")))[1].lower()
-    try:
-        received = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
-    except (TypeError, ValueError):
-        received = None
-    if received is not None and received.tzinfo is None:
-        received = received.replace(tzinfo=UTC)
+    received = _received(message)
     references = tuple(_header_ids(message, "In-Reply-To", "References"))
+    common: dict[str, Any] = {
+        "subject": subject,
+        "from_address": from_address,
+        "received_at": received,
+    }
 
-    def make(kind: Kind, reason: str, **extra: Any) -> Classification:
-        extra.setdefault("references", references)
-        return Classification(kind, reason, subject=subject, from_address=from_address,
-                              received_at=received, **extra)  # fmt: skip
-
-    report = _delivery_report(message)
-    if report is not None:
-        status, recipients, diagnostic, original = report
-        hard = status.startswith("5")
-        return make(
-            Kind.BOUNCE_HARD if hard else Kind.BOUNCE_SOFT,
-            f"delivery report, status {status}" + (f": {diagnostic}" if diagnostic else ""),
-            snippet=diagnostic[:200], status_code=status, bounced_recipients=recipients,
-            references=tuple(original) + references,
-        )  # fmt: skip
-
-    body = _body_text(message)
-    own = new_text(body)
-    flat = _text(own).lower()
-    snippet = _text(own)[:200]
-    automatic = _automatic(message)
-    auto_subject = bool(patterns.AUTO_SUBJECT.match(subject))
-    sent_day = (received or datetime.now(UTC)).date()
-    if automatic or auto_subject:
-        if patterns.LEFT_COMPANY.search(flat):
-            return make(
-                Kind.AUTO_REPLY, f"no longer with the company ({automatic or 'subject'})",
-                snippet=snippet, left_company=True,
-            )  # fmt: skip
-        if patterns.OUT_OF_OFFICE.search(flat) or patterns.OUT_OF_OFFICE.search(subject.lower()):
-            back = patterns.find_return_date(flat, sent_day)
-            reason = f"out of office ({automatic or 'subject: ' + subject})"
-            return make(
-                Kind.OUT_OF_OFFICE, reason + (f", back {back.isoformat()}" if back else ""),
-                snippet=snippet, return_date=back,
-            )  # fmt: skip
-        if automatic:
-            return make(Kind.AUTO_REPLY, automatic, snippet=snippet)
-    if patterns.UNSUBSCRIBE.search(flat):
-        found = patterns.UNSUBSCRIBE.search(flat)
-        assert found is not None
-        return make(
-            Kind.UNSUBSCRIBE_REQUEST,
-            f"the reply asks to opt out: {found.group(0)!r}",
-            snippet=snippet,
+    failed = bounces.read_bounce(message)
+    if failed is not None:
+        kind = Kind.BOUNCE_HARD if failed.hard else Kind.BOUNCE_SOFT
+        return Classification(
+            kind,
+            f"{failed.rule}, status {failed.status}: {failed.words!r}",
+            rule=failed.rule,
+            evidence=(failed.words,),
+            snippet=failed.words[:200],
+            status_code=failed.status,
+            bounced_recipients=failed.recipients,
+            references=tuple(failed.original_ids) + references,
+            **common,
         )
-    return make(Kind.HUMAN_REPLY, "a person's reply (no automatic markers)", snippet=snippet)
+    sent = (received or datetime.now(UTC)).date()
+    verdict = _judge(message, subject, sent)
+    reason = verdict.rule + (f": {_quoted(verdict.evidence)}" if any(verdict.evidence) else "")
+    return Classification(
+        verdict.kind,
+        reason,
+        rule=verdict.rule,
+        evidence=verdict.evidence,
+        snippet=_text(verdict.own)[:200],
+        return_date=verdict.return_date,
+        left_company=verdict.left_company,
+        references=references,
+        **common,
+    )

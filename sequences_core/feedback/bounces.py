@@ -1,0 +1,274 @@
+"""Is this a delivery failure, for whom, and is it permanent?
+
+A message is a bounce when it is a delivery report (multipart/report, message/delivery-status),
+names failed recipients (X-Failed-Recipients), or comes from a mailer daemon with a bounce
+subject. Who failed, and whether permanently, comes from the DSN's blocks and from flufl.bounce
+(GNU Mailman's detectors for Exim, qmail, Postfix, Exchange, Domino-era and other MTAs);
+the status from the DSN or the first enhanced code in the text.
+
+Hard or soft, in order: a full mailbox or exceeded quota (x.2.2, "quota exceeded") is soft
+even when the report calls it permanent — the address exists; a delay warning ("will retry",
+Action: delayed, 4.x.x, Exim's "has not yet been delivered") is soft; then any permanent
+evidence (a failed 5.x.x block, flufl's permanent set, a 5.x.x code, "user unknown", "this is
+a permanent error") is hard; a temporary one is soft; a bounce with no evidence either way is
+hard, as a report that a message could not be delivered is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+from email.utils import parseaddr
+
+_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]\d)")
+_SMTP_CODE = re.compile(r"(?<![\d.])([45])\d\d(?=[ -])")
+_DAEMON = re.compile(
+    r"^(mailer-daemon|postmaster|mail-daemon|mail delivery|mailerdaemon"
+    r"|mail router|mail administrator|mdaemon|microsoftexchange)",
+    re.I,
+)
+_SUBJECT = re.compile(
+    r"^\s*(undeliver|undelivered mail|delivery (status notification|has failed|failure|failed"
+    r"|delayed|notification)|returned mail|mail delivery (failed|failure|system)|failure notice"
+    r"|delivery failure|warning: (message|could not send)|delayed mail|non ?delivery"
+    r"|could not send message|message (not delivered|delivery failed)|unzustellbar"
+    r"|nicht zustellbar|non remis|non distribu|no entregado|no se puede entregar|não entregue"
+    r"|não foi possível entregar|onbestelbaar|niet bezorgd|mancato recapito|non recapitabile"
+    r"|niedostarczalne|nie można dostarczyć|kan inte levereras|olevererbart|kunne ikke leveres"
+    r"|ikke leveret|ei voitu toimittaa|nedoručitelné|nelze doručit)",
+    re.I,
+)
+_QUOTA = re.compile(
+    r"\b[45]\.2\.2\b|quota|mailbox (is )?full|mailbox full|over ?quota|exceeded storage"
+    r"|insufficient (storage|disk space)|mail ?folder is full|mailbox size limit|too many messages"
+    r"|postfach (ist )?voll|speicherplatz|boîte (aux lettres )?pleine|buzón lleno"
+    r"|caixa (postal )?(cheia|lotada)|casella (piena|postale piena)|brevlådan är full"
+    r"|postkassen er fuld|skrzynka (pocztowa )?(jest )?pełna",
+    re.I,
+)
+_DELAY = re.compile(
+    r"will (retry|continue (trying|to try)|keep trying|try again)|still (trying|being retried)"
+    r"|delivery attempts will continue|has not (yet )?been delivered|not yet been delivered"
+    r"|this is a warning only|warning message only|do not need to resend|delayed"
+    r"|delivery (is )?delayed|temporarily (deferred|unavailable)|zustellung verzögert"
+    r"|wird (erneut|weiterhin) versucht|retardé|retrasad|atrasad|vertraagd|ritardat",
+    re.I,
+)
+_PERMANENT = re.compile(
+    r"user unknown|unknown user|no such (user|mailbox|recipient|address)|does not exist"
+    r"|doesn't exist|permanent (error|failure)|i've given up|not listed in (the )?(domino )?"
+    r"(public )?(name and address book|directory)|no mailbox here|invalid (recipient|mailbox|"
+    r"address)|recipient (address )?rejected|address rejected|mailbox unavailable"
+    r"|account (has been )?(disabled|deleted|closed)|unrouteable|unknown (local part|recipient)"
+    r"|retry timeout exceeded|benutzer unbekannt|unbekannter empfänger|existiert nicht"
+    r"|utilisateur inconnu|destinataire inconnu|n'existe pas|usuario desconocido|no existe"
+    r"|usuário desconhecido|não existe|gebruiker onbekend|bestaat niet|utente sconosciuto"
+    r"|non esiste|nie istnieje|finns inte|findes ikke|finnes ikke|ei ole olemassa|neexistuje",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Bounce:
+    """A delivery failure: hard or soft, why, for whom, and the original's Message-IDs."""
+
+    hard: bool
+    status: str
+    rule: str
+    words: str
+    recipients: tuple[str, ...]
+    original_ids: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class _Report:
+    """What the DSN blocks say."""
+
+    failed: list[str] = field(default_factory=list)
+    delayed: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    diagnostic: str = ""
+    original_ids: list[str] = field(default_factory=list)
+
+
+_MSGID = re.compile(r"(?im)^message-id:\s*(<[^>]+>)")
+
+
+def _read_blocks(part: Message, report: _Report) -> None:
+    blocks = part.get_payload() if part.is_multipart() else []
+    for block in blocks:
+        if not isinstance(block, Message):
+            continue
+        action = str(block.get("Action", "")).strip().lower()
+        status = str(block.get("Status", "")).strip().split(" ")[0]
+        if action not in ("failed", "delayed") and status[:1] not in ("4", "5"):
+            continue
+        rcpt = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
+        address = rcpt.split(";")[-1].strip().strip("<>").lower()
+        target = report.delayed if action == "delayed" else report.failed
+        target.append(address)
+        report.statuses.append(status or ("4.0.0" if action == "delayed" else "5.0.0"))
+        diagnostic = " ".join(str(block.get("Diagnostic-Code", "")).split())
+        report.diagnostic = report.diagnostic or diagnostic
+
+
+def _read_report(message: Message) -> _Report:
+    report = _Report()
+    for part in message.walk():
+        ctype = part.get_content_type()
+        if ctype == "message/delivery-status":
+            _read_blocks(part, report)
+        elif ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                report.original_ids += re.findall(
+                    r"<[^<>\s]+>", str(inner[0].get("Message-ID", ""))
+                )
+            elif isinstance(inner, str):
+                report.original_ids += _MSGID.findall(inner)
+    return report
+
+
+def looks_like_bounce(message: Message) -> bool:
+    """Report-shaped, names failed recipients, or a daemon's mail with a bounce subject."""
+    if message.get_content_type() == "multipart/report" or message.get("X-Failed-Recipients"):
+        return True
+    subject = str(message.get("Subject", ""))
+    if not _SUBJECT.search(subject):
+        return False
+    name, address = parseaddr(str(message.get("From", "")))
+    empty_path = str(message.get("Return-Path", "")).strip() in ("<>", "")
+    return bool(
+        _DAEMON.match(address)
+        or _DAEMON.match(name)
+        or empty_path
+        or any(p.get_content_type() == "message/delivery-status" for p in message.walk())
+    )
+
+
+def _library_failures(message: Message) -> tuple[set[str], set[str]]:
+    """flufl.bounce's (temporary, permanent) recipients; nothing if a detector trips."""
+    from flufl.bounce import all_failures
+
+    try:
+        temporary, permanent = all_failures(message)
+    except Exception:  # a detector on malformed input: the other evidence still decides
+        return set(), set()
+
+    def decode(found: frozenset[bytes]) -> set[str]:
+        return {a.decode("ascii", "replace").strip("<>").lower() for a in found if a}
+
+    return decode(temporary), decode(permanent)
+
+
+def _decide(
+    report: _Report, text: str, temporary: set[str], permanent: set[str]
+) -> tuple[bool, str, str]:
+    """(hard, rule, the words that decided)."""
+    evidence = " ".join([report.diagnostic, text])
+    quota = _QUOTA.search(evidence)
+    if quota:
+        return False, "mailbox full or over quota (soft even if called permanent)", quota.group(0)
+    hard_block = next((s for s in report.statuses if s.startswith("5")), None)
+    if report.delayed and not hard_block:
+        return False, "delivery delayed (DSN Action: delayed)", "Action: delayed"
+    delay = _DELAY.search(text)
+    if delay and not hard_block:
+        return False, "delay warning (the MTA will retry)", delay.group(0)
+    if hard_block:
+        return True, "permanent failure (DSN)", f"Status: {hard_block}"
+    if permanent:
+        return True, "permanent failure (flufl.bounce)", ", ".join(sorted(permanent))
+    code = _STATUS.search(evidence)
+    if code and code.group(1) == "5":
+        return True, "permanent failure (enhanced status code)", code.group(0)
+    said = _PERMANENT.search(evidence)
+    if said:
+        return True, "permanent failure (the report's words)", said.group(0)
+    if temporary or report.statuses or (code and code.group(1) == "4"):
+        words = code.group(0) if code else ", ".join(sorted(temporary)) or report.statuses[0]
+        return False, "temporary failure", words
+    basic = _SMTP_CODE.search(evidence)
+    if basic and basic.group(1) == "4":
+        return False, "temporary failure (SMTP code)", basic.group(0)
+    return True, "undeliverable (no sign the failure is temporary)", basic.group(0) if basic else ""
+
+
+def _status(report: _Report, text: str, hard: bool) -> str:
+    if report.statuses:
+        wanted = "5" if hard else "4"
+        return next((s for s in report.statuses if s.startswith(wanted)), report.statuses[0])
+    code = _STATUS.search(text)
+    if code and code.group(1) in "45":
+        return code.group(0)
+    basic = _SMTP_CODE.search(text)
+    if basic:
+        return f"{basic.group(1)}.0.0"
+    return "5.0.0" if hard else "4.0.0"
+
+
+# Where a bounce's text stops describing the failure and starts copying our message back.
+_COPY = re.compile(
+    r"^\s*(-{2,}.{0,40}(copy of|original message|returned message|message headers|headers of"
+    r"|original headers|undelivered message|rfc822)|(received|return-path|message-id"
+    r"|dkim-signature|original message headers)\s*:|original message follows"
+    r"|below this line is a copy)",
+    re.I | re.M,
+)
+
+
+def _texts(part: Message) -> list[str]:
+    """The report's own text parts (not those of the returned original message)."""
+    if part.get_content_maintype() == "message":
+        return []
+    if part.is_multipart():
+        inner = part.get_payload()
+        return [t for sub in inner if isinstance(sub, Message) for t in _texts(sub)]
+    if part.get_content_type() not in ("text/plain", "text/html"):
+        return []
+    payload = part.get_payload(decode=True)
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        text = payload.decode(charset, "replace") if isinstance(payload, bytes) else ""
+    except LookupError:
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    if part.get_content_subtype() == "html":
+        from sequences_core.rules.html_text import text_from_html
+
+        text = text_from_html(text)
+    return [text]
+
+
+def notice_text(message: Message) -> str:
+    """What the report says about the failure, without the copy of our message it returns."""
+    text = "\n".join(_texts(message))
+    found = _COPY.search(text)
+    return text[: found.start()] if found else text
+
+
+def read_bounce(message: Message) -> Bounce | None:
+    """The delivery failure this message reports, or None when it is not a bounce."""
+    if not looks_like_bounce(message):
+        return None
+    text = notice_text(message)
+    report = _read_report(message)
+    temporary, permanent = _library_failures(message)
+    hard, rule, words = _decide(report, text, temporary, permanent)
+    failed_header = str(message.get("X-Failed-Recipients", ""))
+    recipients: list[str] = [
+        *report.failed,
+        *report.delayed,
+        *sorted(permanent),
+        *sorted(temporary),
+    ]
+    recipients += [a.strip().lower() for a in failed_header.split(",") if "@" in a]
+    original = report.original_ids or _MSGID.findall("\n".join(_texts(message)))
+    return Bounce(
+        hard=hard,
+        status=_status(report, " ".join([report.diagnostic, text]), hard),
+        rule=rule,
+        words=" ".join(words.split())[:200],
+        recipients=tuple(dict.fromkeys(r for r in recipients if r)),
+        original_ids=tuple(original),
+    )

@@ -1,0 +1,867 @@
+"""What the classifier knows about each language: one table per language, nothing else.
+
+Adding a language is adding a table here (and its code to ``LANGUAGES``); the rules in
+absence.py, optout.py, return_dates.py and quotes.py read only these tables. Phrases are
+regular-expression fragments matched case-insensitively on text whose whitespace is collapsed
+to single spaces; month and weekday names come from Babel's CLDR data by ``locale``, so a table
+lists only the words CLDR does not have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language's words, grouped by the rule that reads them."""
+
+    code: str
+    locale: str  # Babel/CLDR locale for month names
+    # Subject prefixes that mail systems put on automatic replies.
+    auto_subjects: tuple[str, ...] = ()
+    # Statements that the writer is away (out of office, on leave, travelling).
+    absence: tuple[str, ...] = ()
+    # Wording that only automatic absence notices use (limited access, urgent matters ...):
+    # with an absence statement it makes a body an out-of-office even without automatic headers.
+    notice: tuple[str, ...] = ()
+    # Words that put the return day right after them ("back on X", "de retour le X").
+    back: tuple[str, ...] = ()
+    # Words that put the last day away right after them ("until X"): the return is X + 1 day.
+    until: tuple[str, ...] = ()
+    # Words that put the last day away right before them (Finnish "X asti").
+    until_after: tuple[str, ...] = ()
+    # Requests to stop mailing, however phrased, in the writer's own words.
+    optout: tuple[str, ...] = ()
+    # Whole replies that are an opt-out by themselves ("STOP").
+    optout_alone: tuple[str, ...] = ()
+    # The person has left the company / the mailbox is no longer read.
+    left_company: tuple[str, ...] = ()
+    # Lines that open quoted history ("On … wrote:") beyond what mail-parser-reply knows.
+    quote_lines: tuple[str, ...] = ()
+    # Outlook's un-prefixed header block: its "From" label and the labels that follow it.
+    from_label: str = ""
+    sent_labels: tuple[str, ...] = ()
+    # Legal footers and list boilerplate (addressed to the reader, never the writer's request).
+    footers: tuple[str, ...] = ()
+    # Words between a day and its month or year ("3 de noviembre de 2026", "3rd of November").
+    date_joiners: tuple[str, ...] = ()
+    extra_months: tuple[tuple[str, int], ...] = ()
+    # "DMY" or "MDY" for numeric dates; "" when the language is written both ways (left out
+    # when ambiguous).
+    date_order: str = "DMY"
+    # mail-parser-reply's code when it knows the language's quote headers.
+    reply_parser: str = ""
+
+
+ENGLISH = Language(
+    code="en",
+    locale="en",
+    auto_subjects=(
+        r"automatic reply",
+        r"auto(matic)?[ -]?(reply|response)",
+        r"autoreply",
+        r"out of (the )?office",
+        r"ooo\b",
+        r"away from (the )?office",
+        r"on (vacation|holiday|leave)\b",
+        r"absence( notice)?:",
+    ),
+    absence=(
+        r"out of (the )?office",
+        r"\booo\b",
+        r"away from (the |my )?(office|desk|e-?mail)",
+        r"on (annual |parental |maternity |paternity |sick |medical |study |extended )?leave",
+        r"on (vacation|holiday|holidays|a business trip|business travel|pto|sabbatical)",
+        r"(i am|i'm|i will be|i'll be|currently) (currently )?(away|out|off|travell?ing)\b",
+        r"(i am|i'm) (currently )?(on|in) (vacation|holiday)",
+        r"off (work|sick)",
+        r"(at|attending) an? (conference|trade ?show|fair|training|offsite|off-site|event)",
+        r"taking (a break|time off|some time off)",
+    ),
+    notice=(
+        r"(limited|no|without|intermittent|restricted) access to (my )?e-?mails?",
+        r"(reply|respond|answer|get back to you|attend to)\b.{0,60}\b(upon|on|after) my return",
+        r"(upon|on|after) my return",
+        r"when i (return|am back|get back)",
+        r"(for|with|regarding) (any )?(urgent|immediate|pressing) (matters|issues|requests|"
+        r"enquiries|inquiries|questions|assistance|needs)",
+        r"(if|in case)( it| this|your (matter|message|request|enquiry|inquiry))? is urgent",
+        r"in (an )?urgent cases?",
+        r"(please )?(contact|reach out to|email|e-mail) my (colleague|team|assistant|manager)",
+        r"(will|shall) not be (checking|reading|monitoring) (my )?e-?mails?",
+        r"(e-?mail|message)s? will (not )?be (read|forwarded|answered|responded)",
+        r"this is an automa(tic|ted) (reply|response|message)",
+    ),
+    back=(
+        r"back",
+        r"return(ing|s)?",
+        r"(in|into|at) the office",
+        r"(to|in|into|at) the office",
+        r"(reachable|available) again",
+        r"resum(e|ing)",
+    ),
+    until=(r"until", r"till", r"til", r"through", r"thru", r"up to and including"),
+    optout=(
+        r"\bunsubscribe\b",
+        r"\bremove me\b",
+        r"\b(take|remove|delete|drop|erase|strike|get) (me|my (e-?mail|address|name|details|"
+        r"data|contact( details)?|information)) (off|from|out of)\b",
+        r"\b(take|remove|delete|erase) (me|us|my (e-?mail( address)?|address|name|details|data|"
+        r"personal data|contact details|information))\b(?! know)",
+        r"off (your|the|all|any) (mailing |e-?mail |distribution |contact |marketing )?"
+        r"(list|lists|database|distribution)",
+        r"\bstop (e-?mailing|contacting|sending|writing|messaging|spamming|mailing|emailing)\b",
+        r"\b(please )?stop (all )?(these |the |your )?(e-?mails|emails|messages|mails)\b",
+        r"(don'?t|do not|never) (e-?mail|contact|write to|message|send me|mail) (me|us)?",
+        r"\bno (more|further) (e-?mails|emails|messages|mails|contact)\b",
+        r"\bopt(-| )?(me )?out\b",
+        r"\bi object to (the |any )?(further )?(processing|use) of my",
+        r"\b(don'?t|do not|no longer) (want|wish) to (receive|hear|be contacted|get)",
+        r"\b(cease|stop) (all )?(communication|contact|correspondence)",
+        r"\bleave me alone\b",
+        r"\b(pls|please|kindly|plz) (remove|unsubscribe|delete)\b",
+    ),
+    optout_alone=(
+        r"stop",
+        r"unsubscribe( me)?",
+        r"(pls|please|plz) (remove|unsubscribe)( me)?",
+        r"remove (pls|please|plz)",
+        r"remove",
+        r"remove me",
+        r"opt out",
+        r"stop please",
+        r"please stop",
+        r"stop it",
+    ),
+    left_company=(
+        r"no longer (with|at|work(s|ing)? (for|at|with)|employed|part of)",
+        r"(has|have) left (the company|the organi[sz]ation|the firm|the business|\w+\b)",
+        r"this (e-?mail )?(address|mailbox|inbox|account) is no longer (monitored|active|"
+        r"in use|valid|being monitored)",
+        r"no longer (being )?monitored",
+    ),
+    quote_lines=(r"on .{0,200}wrote:", r"-{2,} ?(original|forwarded) message ?-{2,}"),
+    from_label="from",
+    sent_labels=("sent", "date", "to", "subject"),
+    footers=(
+        r"if you (no longer|do not|don'?t) (wish|want) to receive",
+        r"to (unsubscribe|stop receiving|opt out)",
+        r"(click|unsubscribe) here",
+        r"this (e-?mail|message)( and any attachments?)?( is| are| may (be|contain))"
+        r" (confidential|privileged|intended)",
+        r"if you (are not the intended recipient|have received this (e-?mail|message) in error)",
+        r"you are receiving this (e-?mail|message)",
+    ),
+    date_joiners=("of",),
+    extra_months=(("sept", 9),),
+    date_order="",
+    reply_parser="en",
+)
+
+GERMAN = Language(
+    code="de",
+    locale="de",
+    auto_subjects=(
+        r"abwesenheitsnotiz",
+        r"automatische antwort",
+        r"abwesend",
+        r"autom\. antwort",
+        r"außer haus",
+        r"nicht im büro",
+        r"urlaub",
+    ),
+    absence=(
+        r"nicht im (büro|haus|office)",
+        r"au(ß|ss)er haus",
+        r"abwesend",
+        r"abwesenheit",
+        r"im urlaub",
+        r"in (den |meinen )?urlaub",
+        r"urlaubsbedingt",
+        r"in elternzeit",
+        r"im mutterschutz",
+        r"auf (einer )?(dienstreise|geschäftsreise)",
+        r"krankheitsbedingt",
+        r"nicht erreichbar",
+    ),
+    notice=(
+        r"(eingeschränkt|begrenzt)(em|en)? (zugriff|zugang|erreichbar)",
+        r"(keinen|kein) (zugriff|zugang) (auf|zu) (meine[nm]? )?e-?mails?",
+        r"in dringenden fällen",
+        r"bei dringenden (anliegen|fragen|angelegenheiten)",
+        r"(vielen )?dank für ihre (nachricht|e-?mail|mail)",
+        r"ihre (nachricht|e-?mail|mail) wird nicht weitergeleitet",
+        r"nach meiner rückkehr",
+        r"wenden sie sich (bitte )?an",
+        r"automatische antwort",
+    ),
+    back=(r"zurück", r"wieder", r"rückkehr"),
+    until=(r"bis( zum| einschließlich| einschl\.| inkl\.)?", r"einschließlich"),
+    optout=(
+        r"\babmelden\b",
+        r"\bmelden sie mich ab\b",
+        r"\baustragen\b",
+        r"\btragen sie mich\b.{0,40}\baus\b",
+        r"\bkeine (weiteren |mehr )?(e-?mails|mails|nachrichten|werbung|zusendungen)( mehr)?\b",
+        r"\bnicht mehr (kontaktieren|anschreiben|schreiben|anrufen|mailen)\b",
+        r"\b(löschen|entfernen) sie (mich|meine (daten|adresse|e-?mail-?adresse))\b",
+        r"\b(mich|meine (daten|adresse|e-?mail-?adresse))\b.{0,40}\b(löschen|entfernen)\b",
+        r"\bwiderspreche\b.{0,60}\b(verarbeitung|nutzung|verwendung)\b",
+        r"\bwiderspruch gegen die (verarbeitung|nutzung)\b",
+        r"\bkein interesse\b.{0,30}\b(entfernen|löschen|austragen|abmelden)\b",
+        r"\baus (dem|ihrem|eurem|deinem|ihren) (e-?mail-?)?"
+        r"(verteiler|newsletter|adressbuch|datenbank)",
+        r"\b(löschen|entfernen) sie (bitte )?meine (daten|kontaktdaten|adresse|e-?mail)",
+        r"\bschreiben sie mich nicht mehr an\b",
+        r"\bbitte keine (e-?mails|mails|nachrichten) mehr\b",
+    ),
+    optout_alone=(r"stop", r"stopp", r"abmelden", r"austragen"),
+    left_company=(
+        r"nicht mehr (im unternehmen|bei|für|tätig|beschäftigt)",
+        r"(hat|habe) das unternehmen verlassen",
+        r"postfach wird nicht mehr",
+        r"(adresse|postfach) (ist|wird) nicht mehr (aktiv|gelesen|abgerufen)",
+    ),
+    quote_lines=(r"am .{0,200}schrieb .{0,100}:", r"-{2,} ?ursprüngliche nachricht ?-{2,}"),
+    from_label="von",
+    sent_labels=("gesendet", "datum", "an", "betreff"),
+    footers=(
+        r"diese (e-?mail|nachricht) (enthält|ist) vertraulich",
+        r"wenn sie (diese|keine) .{0,40}(nicht mehr )?(erhalten|empfangen) (möchten|wollen)",
+        r"zum abmelden",
+        r"falls sie nicht der (richtige|beabsichtigte) empfänger",
+    ),
+    reply_parser="de",
+)
+
+FRENCH = Language(
+    code="fr",
+    locale="fr",
+    auto_subjects=(
+        r"réponse automatique",
+        r"reponse automatique",
+        r"absence du bureau",
+        r"absent(e)?\b",
+        r"absence\b",
+    ),
+    absence=(
+        r"absent(e)? du bureau",
+        r"(je suis|je serai|actuellement) absent(e)?",
+        r"\ben congés?\b",
+        r"\ben vacances\b",
+        r"\ben déplacement\b",
+        r"\bhors du bureau\b",
+        r"\ben congé (maternité|paternité|parental|maladie)\b",
+        r"\bpas au bureau\b",
+    ),
+    notice=(
+        r"accès (limité|restreint) (à|aux) (mes )?(e-?mails?|courriels?|messagerie)",
+        r"(pas|aucun) accès (à|aux) (mes )?(e-?mails?|courriels?|messagerie)",
+        r"(en|pour toute) (cas d')?urgence",
+        r"pour (toute )?(demande|question)s? urgente",
+        r"(dès|à) mon retour",
+        r"merci (pour|de) votre (message|e-?mail|courriel)",
+        r"votre (message|courriel|e-?mail) ne sera pas transféré",
+        r"réponse automatique",
+    ),
+    back=(r"de retour", r"retour", r"rentre", r"reviens", r"(à nouveau|de nouveau) joignable"),
+    until=(r"jusqu'(au|à)", r"jusque", r"au"),
+    optout=(
+        r"\bdésinscri(re|vez|s|ption)",
+        r"\bdesinscri(re|vez|s|ption)",
+        r"\bretirez[- ]moi\b",
+        r"\b(me )?retirer de (votre|vos|la|cette) (liste|fichier|base)",
+        r"\bsupprimez[- ](moi|mes (données|coordonnées)|mon adresse)\b",
+        r"\b(ne plus|plus jamais) (me )?(contacter|écrire|recevoir|envoyer)",
+        r"\barrêtez (de m'écrire|de m'envoyer|de me contacter|vos (e-?mails|messages|envois))",
+        r"\bne m'(écrivez|envoyez|contactez) plus\b",
+        r"\bje m'oppose (au|à (la|tout))? ?traitement",
+        r"\bplus d'(e-?mails|emails|messages|envois)\b",
+        r"\bstop\b.{0,20}\b(e-?mails|messages|envois)\b",
+        r"\bne (souhaite|veux|désire) plus (recevoir|être contacté|être sollicité)",
+        r"\b(me )?retirer de (votre|vos) (liste|fichier|base)",
+    ),
+    optout_alone=(r"stop", r"arrêt", r"désinscription", r"désinscrire"),
+    left_company=(
+        r"ne fait plus partie",
+        r"n'est plus (chez|au sein|dans)",
+        r"a quitté",
+        r"ne travaille plus",
+    ),
+    quote_lines=(r"le .{0,200}a écrit ?:", r"-{2,} ?message d'origine ?-{2,}"),
+    from_label="de",
+    sent_labels=("envoyé", "date", "à", "objet"),
+    footers=(
+        r"ce (message|courriel|e-?mail)( et (ses|toutes les) pièces jointes)? (est|sont) "
+        r"(confidentiel|strictement)",
+        r"si vous ne souhaitez plus recevoir",
+        r"pour vous désinscrire",
+    ),
+    date_joiners=("le",),
+    reply_parser="fr",
+)
+
+SPANISH = Language(
+    code="es",
+    locale="es",
+    auto_subjects=(
+        r"respuesta automática",
+        r"respuesta automatica",
+        r"fuera de la oficina",
+        r"ausente\b",
+        r"fuera de oficina",
+    ),
+    absence=(
+        r"fuera de (la )?oficina",
+        r"\bde vacaciones\b",
+        r"(estoy|estaré|me encuentro) (ausente|fuera)",
+        r"ausente de la oficina",
+        r"\bde (baja|permiso) (por|de) ",
+        r"\bde viaje\b",
+        r"\bno (me encuentro|estoy|estaré|estare) en la oficina",
+    ),
+    notice=(
+        r"acceso (limitado|restringido) (a|al) (mi )?(correo|e-?mail)",
+        r"sin acceso (a|al) (mi )?(correo|e-?mail)",
+        r"(para|en) (asuntos|casos|temas) urgentes",
+        r"(a|tras) mi (regreso|vuelta)",
+        r"gracias por su (mensaje|correo|e-?mail)",
+        r"respuesta automática",
+    ),
+    back=(
+        r"de vuelta",
+        r"regreso",
+        r"regresaré",
+        r"volveré",
+        r"vuelvo",
+        r"(de nuevo|otra vez) disponible",
+        r"me reincorporo",
+        r"reincorporaré",
+    ),
+    until=(r"hasta", r"al"),
+    optout=(
+        r"\bdar(me|nos)? de baja\b",
+        r"\bden(me)? de baja\b",
+        r"\bdarse de baja\b",
+        r"\bbaja de (la|su|vuestra) lista\b",
+        r"\b(elimínenme|eliminenme|elimíneme|eliminadme|bórrenme|borradme|quítenme|quitadme)\b",
+        r"\b(eliminen|borren|quiten|saquen) (mi|mis) (correo|dirección|datos|email)",
+        r"\bno me (escriba|contacte|envíe|envie|manden|envíen)n?( más)?\b",
+        r"\bdej(en|e|ad) de (escribir|enviar|contactar|mandar)",
+        r"\bno (quiero|deseo) recibir\b",
+        r"\bno más (correos|e-?mails|mensajes)\b",
+        r"\bme opongo al tratamiento\b",
+        r"\bsupresión de (mis|sus) datos",
+        r"\bno (vuelvan|vuelva|volváis) a (contactarme|escribirme|enviarme)",
+    ),
+    optout_alone=(r"baja", r"stop", r"alto", r"darme de baja"),
+    left_company=(
+        r"ya no (trabaja|forma parte|está en|pertenece)",
+        r"ha dejado la empresa",
+        r"dejó la empresa",
+    ),
+    quote_lines=(r"el .{0,200}escribió ?:", r"-{2,} ?mensaje original ?-{2,}"),
+    from_label="de",
+    sent_labels=("enviado", "fecha", "para", "asunto"),
+    footers=(
+        r"este (mensaje|correo)( y sus anexos)? (es|son|contiene) (confidencial|privado)",
+        r"si no desea recibir",
+    ),
+    date_joiners=("de", "del", "el"),
+    reply_parser="es",
+)
+
+PORTUGUESE = Language(
+    code="pt",
+    locale="pt",
+    auto_subjects=(
+        r"resposta automática",
+        r"resposta automatica",
+        r"ausência",
+        r"ausente",
+        r"fora do escritório",
+    ),
+    absence=(
+        r"fora do escritório",
+        r"\bde férias\b",
+        r"(estou|estarei|encontro-me) (ausente|fora)",
+        r"ausente do escritório",
+        r"\bem viagem\b",
+        r"\bde licença\b",
+    ),
+    notice=(
+        r"acesso (limitado|restrito) (ao|a) (meu )?(e-?mail|correio)",
+        r"sem acesso (ao|a) (meu )?(e-?mail|correio)",
+        r"(para|em) (assuntos|casos) urgentes",
+        r"(no|após o) meu regresso",
+        r"(quando|assim que) (eu )?retornar",
+        r"obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)",
+        r"resposta automática",
+    ),
+    back=(
+        r"de volta",
+        r"volto",
+        r"retorno",
+        r"retornarei",
+        r"regresso",
+        r"regressarei",
+        r"novamente disponível",
+    ),
+    until=(r"até", r"ao"),
+    optout=(
+        r"\bdescadastr(ar|e|em|o)",
+        r"\b(me )?remova(m)?(-me)?\b.{0,30}\b(lista|cadastro|base)",
+        r"\bremova-me\b",
+        r"\bme remova\b",
+        r"\bretire(m)?(-me| meu)",
+        r"\bnão (me )?(envie|envia|mande|contate|escreva|quero receber)m?( mais)?\b",
+        r"\bparem de (enviar|escrever|mandar|me contatar)",
+        r"\bexclu(a|am|ir)(-me| meus dados| meu e-?mail)",
+        r"\bchega de (e-?mails|mensagens)\b",
+        r"\boponho-me ao tratamento\b",
+    ),
+    optout_alone=(r"pare", r"parar", r"descadastrar", r"sair"),
+    left_company=(
+        r"não (trabalha|faz parte) mais",
+        r"deixou a empresa",
+        r"já não (trabalha|faz parte)",
+    ),
+    quote_lines=(r"em .{0,200}escreveu ?:", r"-{2,} ?mensagem original ?-{2,}"),
+    from_label="de",
+    sent_labels=("enviado", "enviada", "data", "para", "assunto"),
+    footers=(
+        r"esta mensagem( e seus anexos)? (é|são|pode conter) (confidencia|privilegiad)",
+        r"se não (deseja|quiser) (mais )?receber",
+    ),
+    date_joiners=("de",),
+)
+
+ITALIAN = Language(
+    code="it",
+    locale="it",
+    auto_subjects=(r"risposta automatica", r"fuori ufficio", r"assente\b", r"assenza\b"),
+    absence=(
+        r"fuori (ufficio|sede)",
+        r"\bin ferie\b",
+        r"(sono|sarò) (assente|in viaggio|fuori)",
+        r"\bin vacanza\b",
+        r"\bin trasferta\b",
+        r"\bin (congedo|maternità|malattia)\b",
+        r"\bassente (dall'ufficio|dal lavoro|dalla sede)",
+    ),
+    notice=(
+        r"accesso (limitato|ridotto) (alla|alle) (mia |mie )?(posta|e-?mail)",
+        r"senza accesso (alla|alle) (posta|e-?mail)",
+        r"per (questioni|casi|richieste|comunicazioni) urgenti",
+        r"(al|dopo il) mio rientro",
+        r"grazie per (il suo|la sua|il tuo|la tua) (messaggio|e-?mail|mail)",
+        r"risposta automatica",
+    ),
+    back=(
+        r"rientro",
+        r"rientrerò",
+        r"di ritorno",
+        r"tornerò",
+        r"torno",
+        r"di nuovo (disponibile|raggiungibile|in ufficio)",
+    ),
+    until=(r"fino (al|all'|a)", r"sino al", r"al"),
+    optout=(
+        r"\bdisiscri(vere|vetemi|zione|vermi)",
+        r"\bcancell(atemi|ate il mio|are il mio|ami)\b",
+        r"\brimuov(etemi|ere il mio|ermi|ete il mio)\b",
+        r"\bnon (scrivetemi|contattatemi|mi scrivete|mi contattate)",
+        r"\bnon (voglio|desidero) (più )?ricevere\b",
+        r"\bsmettete(la)? di (scrivermi|inviarmi|contattarmi|mandarmi)",
+        r"\bbasta (e-?mail|messaggi)\b",
+        r"\bmi oppongo al trattamento\b",
+        r"\b(cancellarmi|rimuovermi|togliermi) da",
+        r"\bnon (inviatemi|mandatemi|inviate|mandate)\b",
+    ),
+    optout_alone=(r"stop", r"basta", r"cancellami", r"rimuovimi"),
+    left_company=(r"non (lavora|fa) più", r"ha lasciato (l'azienda|la società)"),
+    quote_lines=(r"il .{0,200}ha scritto ?:", r"-{2,} ?messaggio originale ?-{2,}"),
+    from_label="da",
+    sent_labels=("inviato", "data", "a", "oggetto"),
+    footers=(
+        r"questo messaggio( e i suoi allegati)? (è|sono|contiene) (riservat|confidenzial)",
+        r"se non desidera (più )?ricevere",
+    ),
+    date_joiners=(),
+    reply_parser="it",
+)
+
+DUTCH = Language(
+    code="nl",
+    locale="nl",
+    auto_subjects=(r"automatisch antwoord", r"afwezig", r"niet aanwezig", r"out of office"),
+    absence=(
+        r"\bafwezig\b",
+        r"\bmet (vakantie|verlof)\b",
+        r"\bop vakantie\b",
+        r"niet (op kantoor|aanwezig)",
+        r"\bben (niet )?(aanwezig|afwezig)\b",
+        r"\bmet zwangerschapsverlof\b",
+        r"\bvrij\b.{0,20}\b(tot|t/m)\b",
+    ),
+    notice=(
+        r"beperkt (toegang tot|bereikbaar|mijn e-?mail)",
+        r"geen toegang tot (mijn )?e-?mail",
+        r"lees (mijn )?e-?mail (niet|beperkt)",
+        r"(voor|in) dringende (zaken|gevallen|vragen)",
+        r"(na|bij) (mijn )?terugkomst",
+        r"bedankt voor (uw|je) (bericht|e-?mail|mail)",
+        r"automatisch antwoord",
+    ),
+    back=(r"terug", r"weer (aanwezig|bereikbaar|op kantoor)"),
+    until=(r"tot( en met)?", r"t/m", r"tm"),
+    optout=(
+        r"\bafmelden\b",
+        r"\bmeld (mij|me) af\b",
+        r"\buitschrijven\b",
+        r"\bschrijf (mij|me) uit\b",
+        r"\bverwijder (mij|me|mijn (gegevens|e-?mailadres|adres))\b",
+        r"\bgeen (e-?mails|mails|berichten) meer\b",
+        r"\bstop met (mailen|e-?mailen|sturen|benaderen)\b",
+        r"\bniet meer (mailen|benaderen|contacteren)\b",
+        r"\bmaak bezwaar tegen\b.{0,40}\bverwerking\b",
+    ),
+    optout_alone=(r"stop", r"afmelden"),
+    left_company=(r"niet meer (werkzaam|in dienst)", r"heeft .{0,30} verlaten"),
+    quote_lines=(r"op .{0,200}schreef .{0,100}:", r"-{2,} ?oorspronkelijk bericht ?-{2,}"),
+    from_label="van",
+    sent_labels=("verzonden", "datum", "aan", "onderwerp"),
+    footers=(
+        r"dit (e-?mail)?bericht( en eventuele bijlagen)? (is|zijn) (vertrouwelijk|uitsluitend)",
+        r"als u (deze|geen) .{0,30}(meer )?wilt ontvangen",
+    ),
+    reply_parser="nl",
+)
+
+POLISH = Language(
+    code="pl",
+    locale="pl",
+    auto_subjects=(
+        r"automatyczna odpowiedź",
+        r"odpowiedź automatyczna",
+        r"nieobecność",
+        r"poza biurem",
+    ),
+    absence=(
+        r"\bpoza biurem\b",
+        r"\bna urlopie\b",
+        r"\b(jestem|będę) nieobecn[ya]",
+        r"\bnieobecn(y|a|ość)\b",
+        r"\bw delegacji\b",
+        r"\bna zwolnieniu\b",
+        r"\bprzebywam na\b",
+    ),
+    notice=(
+        r"ograniczony dostęp do (poczty|e-?maili)",
+        r"bez dostępu do (poczty|e-?maili)",
+        r"w (pilnych|nagłych) sprawach",
+        r"po (moim )?powrocie",
+        r"dziękuję za (wiadomość|e-?mail)",
+        r"odpowiedź automatyczna",
+    ),
+    back=(r"wracam", r"wrócę", r"powrót", r"z powrotem", r"ponownie", r"ponownie dostępn[ya]"),
+    until=(r"do( dnia)?",),
+    optout=(
+        r"\bwypisz(cie)? mnie\b",
+        r"\busuń(cie)? (mnie|mój (adres|e-?mail)|moje dane)\b",
+        r"\bproszę (o )?(usunięcie|wypisanie)\b",
+        r"\bnie (wysyłajcie|wysyłaj|przysyłajcie|piszcie|kontaktujcie)\b",
+        r"\bnie chcę (więcej )?(otrzymywać|dostawać)\b",
+        r"\bwięcej (nie pisać|maili)\b",
+        r"\bsprzeciw wobec przetwarzania\b",
+        r"\bwypisanie z listy\b",
+        r"\busunąć (mnie|mój (adres|e-?mail)|moje dane)",
+        r"\b(usuń|usuńcie|usunąć|wypisać)\b.{0,40}\bz (listy|bazy|mailingu)",
+    ),
+    optout_alone=(r"stop", r"wypisz", r"rezygnuję"),
+    left_company=(
+        r"już nie pracuje",
+        r"nie jest już pracownikiem",
+        r"odszedł z firmy",
+        r"odeszła z firmy",
+    ),
+    quote_lines=(
+        r"dnia .{0,200}(napisał|napisała|napisał\(a\)|nadesłał) ?:",
+        r"\d{1,2}.{0,80}(napisał|napisała) ?:",
+        r"-{2,} ?oryginalna wiadomość ?-{2,}",
+    ),
+    from_label="od",
+    sent_labels=("wysłano", "data", "do", "temat"),
+    footers=(
+        r"ta wiadomość( wraz z załącznikami)? (jest|zawiera) (poufn|informacje)",
+        r"jeśli nie chcesz (więcej )?otrzymywać",
+    ),
+    reply_parser="pl",
+)
+
+SWEDISH = Language(
+    code="sv",
+    locale="sv",
+    auto_subjects=(
+        r"autosvar",
+        r"automatiskt svar",
+        r"frånvaro",
+        r"frånvarande",
+        r"inte på kontoret",
+    ),
+    absence=(
+        r"\bfrånvarande\b",
+        r"\bpå semester\b",
+        r"\bledig\b",
+        r"\binte på kontoret\b",
+        r"\bföräldraledig\b",
+        r"\btjänsteresa\b",
+        r"\bborta\b",
+    ),
+    notice=(
+        r"begränsad (tillgång till|åtkomst till) (min )?(e-?post|mejl|mail)",
+        r"(ingen|utan) (tillgång till|åtkomst till) (min )?(e-?post|mejl|mail)",
+        r"i brådskande (ärenden|fall)",
+        r"vid brådskande ärenden",
+        r"(när|efter att) jag (kommer )?(tillbaka|återvänt)",
+        r"tack för (ditt|ert) (meddelande|mejl|mail|e-?postmeddelande)",
+        r"automatiskt svar",
+    ),
+    back=(r"tillbaka", r"åter", r"på plats igen", r"på kontoret igen"),
+    until=(r"till och med", r"t\.o\.m\.", r"tom", r"till"),
+    optout=(
+        r"\bavregistrera\b",
+        r"\bta bort (mig|min (adress|e-?post|e-?postadress)|mina uppgifter)\b",
+        r"\bavsluta (min )?prenumeration",
+        r"\bsluta (skicka|maila|mejla|kontakta)\b",
+        r"\binga fler (mejl|mail|e-?postmeddelanden|utskick)\b",
+        r"\bvill inte (längre )?(ha|få) (fler )?(mejl|mail|e-?post|utskick)",
+        r"\bjag invänder mot behandling",
+    ),
+    optout_alone=(r"stop", r"stopp", r"avregistrera"),
+    left_company=(r"arbetar inte längre", r"har slutat (på|hos)", r"inte längre anställd"),
+    quote_lines=(r".{0,200}skrev .{0,100}:",),
+    from_label="från",
+    sent_labels=("skickat", "datum", "till", "ämne"),
+    footers=(
+        r"detta (e-?post)?meddelande( och eventuella bilagor)? är (konfidentiellt|avsett)",
+        r"om du inte (längre )?vill (ta emot|få)",
+    ),
+    date_joiners=("den",),
+    reply_parser="sv",
+)
+
+DANISH = Language(
+    code="da",
+    locale="da",
+    auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
+    absence=(
+        r"\bfraværende\b",
+        r"\bpå (ferie|barsel|forretningsrejse)\b",
+        r"\bikke på kontoret\b",
+        r"\bholder (ferie|fri)\b",
+        r"\bhar (ferie|fri)\b",
+        r"\bpå kursus\b",
+    ),
+    notice=(
+        r"begrænset adgang til (min )?(e-?mail|mail|post)",
+        r"ingen adgang til (min )?(e-?mail|mail|post)",
+        r"i (akutte|hastende) (tilfælde|sager)",
+        r"(når|efter) jeg (er )?(tilbage|kommer tilbage)",
+        r"tak for din (e-?mail|mail|henvendelse|besked)",
+        r"automatisk svar",
+    ),
+    back=(r"tilbage", r"på kontoret igen", r"træffes igen"),
+    until=(r"til og med", r"t\.o\.m\.", r"til"),
+    optout=(
+        r"\bafmeld(e|ing)?\b",
+        r"\bfjern (mig|min (adresse|e-?mail|mail)|mine oplysninger)\b",
+        r"\bslet (mig|min (adresse|e-?mail)|mine oplysninger)\b",
+        r"\bstop med at (sende|maile|skrive|kontakte)\b",
+        r"\bikke flere (e-?mails|mails|henvendelser)\b",
+        r"\bønsker ikke (at modtage|flere)\b",
+        r"\bgør indsigelse mod behandling",
+    ),
+    optout_alone=(r"stop", r"afmeld"),
+    left_company=(r"arbejder ikke længere", r"er ikke længere ansat", r"har forladt"),
+    quote_lines=(r".{0,200}skrev .{0,100}:", r"-{2,} ?oprindelig meddelelse ?-{2,}"),
+    from_label="fra",
+    sent_labels=("sendt", "dato", "til", "emne"),
+    footers=(
+        r"denne e-?mail( og eventuelle vedhæftede filer)? er (fortrolig|kun)",
+        r"hvis du ikke (længere )?ønsker at modtage",
+    ),
+    date_joiners=("den",),
+    reply_parser="da",
+)
+
+NORWEGIAN = Language(
+    code="no",
+    locale="nb",
+    auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
+    absence=(
+        r"\bfraværende\b",
+        r"\bpå (ferie|reise|tjenestereise|kurs)\b",
+        r"\bikke på kontoret\b",
+        r"\bute av kontoret\b",
+        r"\bi (permisjon|foreldrepermisjon)\b",
+        r"\bhar (ferie|fri)\b",
+    ),
+    notice=(
+        r"begrenset tilgang til (min )?(e-?post|mail)",
+        r"ingen tilgang til (min )?(e-?post|mail)",
+        r"i (hastesaker|hastende saker|akutte saker)",
+        r"(når|etter at) jeg (er )?(tilbake|kommer tilbake)",
+        r"takk for (din )?(e-?post|henvendelse|melding)",
+        r"automatisk svar",
+    ),
+    back=(r"tilbake", r"på kontoret igjen", r"treffes igjen"),
+    until=(r"til og med", r"t\.o\.m\.", r"tom", r"til"),
+    optout=(
+        r"\bmeld (meg|meg av|meg ut)\b",
+        r"\bavmeld(e|ing)?\b",
+        r"\bfjern (meg|min (adresse|e-?post))\b",
+        r"\bslett (meg|mine (data|opplysninger)|min e-?post)\b",
+        r"\bslutt å (sende|maile|kontakte)\b",
+        r"\bikke flere (e-?poster|mailer|e-?post)\b",
+        r"\bønsker ikke (å motta|flere)\b",
+        r"\breserverer meg mot behandling",
+    ),
+    optout_alone=(r"stopp", r"stop", r"avmeld"),
+    left_company=(r"jobber ikke (lenger|her lenger)", r"er ikke lenger ansatt", r"har sluttet"),
+    quote_lines=(r"den .{0,200}skrev .{0,100}:", r"-{2,} ?opprinnelig melding ?-{2,}"),
+    from_label="fra",
+    sent_labels=("sendt", "dato", "til", "emne"),
+    footers=(
+        r"denne e-?posten( og eventuelle vedlegg)? er (konfidensiell|kun)",
+        r"hvis du ikke (lenger )?ønsker å motta",
+    ),
+    date_joiners=("den",),
+)
+
+FINNISH = Language(
+    code="fi",
+    locale="fi",
+    auto_subjects=(r"automaattinen vastaus", r"poissa", r"lomalla", r"poissaolo"),
+    absence=(
+        r"\bpoissa (toimistolta|töistä)\b",
+        r"\bolen poissa\b",
+        r"\b(olen )?lomalla\b",
+        r"\bvuosilomalla\b",
+        r"\bmatkoilla\b",
+        r"\bpoissaoloni\b",
+        r"\bvanhempainvapaalla\b",
+    ),
+    notice=(
+        r"rajoitetusti (sähköpostini|sähköpostin) (ääressä|käytössä)",
+        r"luen sähköpostia(ni)? rajoitetusti",
+        r"en lue sähköpostia",
+        r"kiireellisissä (asioissa|tapauksissa)",
+        r"(palattuani|paluuni jälkeen)",
+        r"kiitos viestistäsi",
+        r"automaattinen vastaus",
+    ),
+    back=(r"palaan", r"paluu", r"takaisin", r"jälleen tavoitettavissa"),
+    until=(),
+    until_after=(r"asti", r"saakka"),
+    optout=(
+        r"\bpoista(kaa)? (minut|osoitteeni|sähköpostiosoitteeni|tietoni)\b",
+        r"\bperu(n|utan)? tilaus\b",
+        r"\ben halua (enää )?(vastaanottaa|saada) ",
+        r"\blopettakaa (viestien )?(lähettäminen|lähettämästä)",
+        r"\bei enää (sähköposteja|viestejä)\b",
+        r"\bvastustan (tietojeni )?käsittelyä",
+        r"\ben halua (enää )?(sähköposteja|viestejä|postia|markkinointia)",
+    ),
+    optout_alone=(r"stop", r"lopeta", r"poista"),
+    left_company=(r"ei enää (työskentele|ole)", r"on lopettanut", r"lähtenyt yrityksestä"),
+    quote_lines=(r".{0,200}kirjoitti.{0,100}:",),
+    from_label="lähettäjä",
+    sent_labels=("lähetetty", "päivämäärä", "vastaanottaja", "aihe"),
+    footers=(
+        r"tämä (sähköposti)?viesti( liitteineen)? on luottamuksellinen",
+        r"jos et (enää )?halua vastaanottaa",
+    ),
+    extra_months=(
+        ("marrask", 11),
+        ("jouluk", 12),
+        ("lokak", 10),
+        ("syysk", 9),
+        ("elok", 8),
+        ("heinäk", 7),
+        ("kesäk", 6),
+        ("toukok", 5),
+        ("huhtik", 4),
+        ("maalisk", 3),
+        ("helmik", 2),
+        ("tammik", 1),
+    ),
+)
+
+CZECH = Language(
+    code="cs",
+    locale="cs",
+    auto_subjects=(r"automatická odpověď", r"nepřítomnost", r"mimo kancelář"),
+    absence=(
+        r"\bmimo kancelář\b",
+        r"\b(jsem|budu) (mimo|nepřítomn[ýáa]|na dovolené)\b",
+        r"\bnepřítomn(ý|á|a|ost)\b",
+        r"\bna dovolené\b",
+        r"\bna služební cestě\b",
+        r"\bna mateřské\b",
+        r"\bčerpám dovolenou\b",
+        r"\bdovolen(á|é|ou)\b",
+    ),
+    notice=(
+        r"omezený přístup k (e-?mailu|poště)",
+        r"bez přístupu k (e-?mailu|poště)",
+        r"v (naléhavých|urgentních) (případech|záležitostech)",
+        r"po (mém )?návratu",
+        r"děkuji za (vaši|váš) (zprávu|e-?mail)",
+        r"automatická odpověď",
+    ),
+    back=(r"vrátím se", r"zpět", r"návrat", r"opět"),
+    until=(r"do",),
+    optout=(
+        r"\bodhlásit\b",
+        r"\bodhlaste mě\b",
+        r"\bodstraňte (mě|můj (e-?mail|adresu)|moje údaje)\b",
+        r"\bvymažte (mě|moje údaje)\b",
+        r"\bnepište mi\b",
+        r"\bnezasílejte mi\b",
+        r"\bnechci (již |už )?(dostávat|dostat|přijímat)\b",
+        r"\bvznáším námitku proti zpracování\b",
+        r"\bvymažte (prosím )?(mě|můj e-?mail|moje údaje|můj kontakt)",
+        r"\b(už|již) mi nepište\b",
+    ),
+    optout_alone=(r"stop", r"odhlásit"),
+    left_company=(r"již (zde )?nepracuje", r"už (zde )?nepracuje", r"opustil(a)? společnost"),
+    quote_lines=(r".{0,200}napsal(a|\(a\))? ?:",),
+    from_label="od",
+    sent_labels=("odesláno", "datum", "komu", "předmět"),
+    footers=(
+        r"tato (e-?mailová )?zpráva( včetně příloh)? je (důvěrná|určena)",
+        r"pokud si nepřejete (dále )?dostávat",
+    ),
+    reply_parser="cs",
+)
+
+LANGUAGES: dict[str, Language] = {
+    table.code: table
+    for table in (
+        ENGLISH,
+        GERMAN,
+        FRENCH,
+        SPANISH,
+        PORTUGUESE,
+        ITALIAN,
+        DUTCH,
+        POLISH,
+        SWEDISH,
+        DANISH,
+        NORWEGIAN,
+        FINNISH,
+        CZECH,
+    )
+}

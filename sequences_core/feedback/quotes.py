@@ -1,0 +1,104 @@
+"""The lead's own new words: the reply without the quoted original, signature and legal footer.
+
+Opt-out and absence rules read only this text, because the quoted original carries our own
+unsubscribe wording and a footer says "if you no longer wish to receive" to every reader.
+mail-parser-reply knows many clients' quote headers and signatures; before it runs, lines the
+languages' tables name (quote openers, Outlook's un-prefixed "From:/Sent:" block and its
+translations) and ">"-quoted lines cut the text, and after it the tables' footers do.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from sequences_core.feedback.languages import LANGUAGES
+
+# Where HTML replies put the quoted original (Gmail, Outlook, Apple Mail, Thunderbird).
+_HTML_QUOTE = re.compile(
+    r"<blockquote|<div[^>]*(gmail_quote|divRplyFwdMsg|appendonsend|moz-cite-prefix"
+    r"|OutlookMessageHeader|yahoo_quoted)|<hr[^>]*id=\"?stopSpelling",
+    re.IGNORECASE,
+)
+
+
+def html_before_quote(html: str) -> str:
+    """The HTML up to the first quoted-original block (all of it when there is none)."""
+    found = _HTML_QUOTE.search(html)
+    return html[: found.start()] if found else html
+
+
+# In any language, a line naming an address in angle brackets and ending in a colon is the
+# attribution line above a quote ("po 9. 11. 2026 v 15:00 odesílatel Dana <d@x> napsal:").
+_ATTRIBUTION = r".{0,200}<[^<>\s]+@[^<>\s]+>\)?.{0,120}:"
+
+
+@cache
+def _opener() -> re.Pattern[str]:
+    """A line that opens quoted history in any of the languages."""
+    lines = [p for table in LANGUAGES.values() for p in table.quote_lines]
+    lines.append(_ATTRIBUTION)
+    return re.compile(rf"^\s*(?:{'|'.join(lines)})\s*$", re.IGNORECASE)
+
+
+@cache
+def _header_label() -> re.Pattern[str]:
+    """An Outlook header line: "From:", "Von:", "De :", "Envoyé :", with optional bold stars."""
+    labels = {t.from_label for t in LANGUAGES.values() if t.from_label}
+    labels |= {s for t in LANGUAGES.values() for s in t.sent_labels}
+    alternatives = "|".join(sorted(map(re.escape, labels), key=len, reverse=True))
+    return re.compile(rf"^\s*\**\s*(?P<label>{alternatives})\s*\**\s?:", re.IGNORECASE)
+
+
+@cache
+def _from_labels() -> frozenset[str]:
+    return frozenset(t.from_label for t in LANGUAGES.values() if t.from_label)
+
+
+@cache
+def _footer() -> re.Pattern[str]:
+    phrases = [p for table in LANGUAGES.values() for p in table.footers]
+    return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE)
+
+
+def _outlook_block(lines: list[str], index: int) -> bool:
+    """A "From:" line followed within three lines by another header label opens a quote."""
+    found = _header_label().match(lines[index])
+    if found is None or found.group("label").lower() not in _from_labels():
+        return False
+    return any(_header_label().match(line) for line in lines[index + 1 : index + 4])
+
+
+def _cut_quotes(body: str) -> str:
+    """The text above the first quoted line, quote opener or Outlook header block."""
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(">") or _opener().match(stripped) or _outlook_block(lines, index):
+            return "\n".join(lines[:index])
+    return body
+
+
+def _cut_footer(text: str) -> str:
+    """The text above the paragraph line where a legal footer or list boilerplate starts."""
+    found = _footer().search(text)
+    if found is None:
+        return text
+    return text[: text.rfind("\n", 0, found.start()) + 1]
+
+
+def _library_reply(text: str) -> str:
+    """mail-parser-reply's latest reply without signature and disclaimers."""
+    from mailparser_reply.parser import EmailMessage
+
+    codes = [t.reply_parser for t in LANGUAGES.values() if t.reply_parser]
+    message = EmailMessage(text=text, languages=codes, keep_hyphen_lists=True).read()
+    return message.replies[0].body if message.replies else text
+
+
+def new_text(body: str) -> str:
+    """The lead's own words in a reply body."""
+    text = _cut_quotes(body.replace("\r\n", "\n").replace("\r", "\n"))
+    if not text.strip():
+        return ""
+    return _cut_footer(_library_reply(text)).strip()
