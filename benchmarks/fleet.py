@@ -22,6 +22,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -42,7 +43,8 @@ T = TypeVar("T")
 
 SEED_LEADS = """
 INSERT INTO leads (organization_id, email, first_name, company)
-SELECT :org, 'l' || g || '@bench.example', 'L' || g, 'Co ' || g FROM generate_series(1, :n) g
+SELECT :org, 'l' || g || '@bench.example', 'L' || g, 'Co ' || g
+FROM generate_series(1, CAST(:n AS int)) g
 """
 SEED_ENROLLMENTS = """
 INSERT INTO sequence_enrollments (organization_id, lead_id, template_id, status, next_run_at)
@@ -145,6 +147,7 @@ class Watch:
 
     url: str  # plain libpq URL of the database watched
     every: float = 0.2
+    progress_every: float = 0.0  # > 0: print how many executions are sent, this often
     waits: Counter[str] = field(default_factory=Counter)
     samples: int = 0
     _first: dict[int, float] = field(default_factory=dict)
@@ -174,10 +177,20 @@ class Watch:
         for proc in self._processes(postmaster):
             self._first[proc.pid] = _cpu(proc)
         with psycopg.connect(self.url, autocommit=True) as conn:
+            said = time.monotonic()
             while not self._stop.wait(self.every):
                 self._sample_cpu(postmaster)
                 self._sample_waits(conn)
+                if self.progress_every and time.monotonic() - said > self.progress_every:
+                    said = time.monotonic()
+                    self._progress(conn)
         self._sample_cpu(postmaster)
+
+    def _progress(self, conn: psycopg.Connection[Any]) -> None:
+        sent = conn.execute(
+            "SELECT count(*) FROM sequence_step_executions WHERE status = 'sent'"
+        ).fetchone()
+        print(f"    {sent[0] if sent else 0:,} sent", flush=True)
 
     def __enter__(self) -> Watch:
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -227,8 +240,8 @@ def _dispatcher(
     from sequences_core.services.dispatch import DispatchContext, DispatchScope, dispatch_due
 
     engine = build_engine(url)
-    settings = Settings.from_env(os.environ)
-    sender = build_sender(settings) if settings.sender == "ses" else NullSender()
+    null = env.get("BENCH_SENDER") == "null"
+    sender = NullSender() if null else build_sender(Settings.from_env(os.environ))
     ctx = DispatchContext(
         sender=sender, tokens=Tokens("bench"), public_url="https://t.example",
         now=lambda: datetime.now(UTC), batch_size=int(env.get("BENCH_BATCH", "500")),
@@ -244,8 +257,12 @@ def _dispatcher(
     out.put(Report(summary.as_dict(), seconds, time.process_time() - cpu, _rss_mb(), idle))
 
 
-def run_dispatchers(url: str, n: int, env: dict[str, str], *, sharded: bool = True) -> list[Report]:
-    """n dispatcher processes released at once (shard i of n each, unless not `sharded`)."""
+def run_dispatchers(
+    url: str, n: int, env: dict[str, str], *, sharded: bool = True,
+    during: AbstractContextManager[Any] | None = None,
+) -> list[Report]:  # fmt: skip
+    """n dispatcher processes released at once (shard i of n each, unless not `sharded`);
+    `during` is entered once all are ready and left when all have reported."""
     spawn = multiprocessing.get_context("spawn")
     go, out = spawn.Event(), spawn.Queue()
     readies = [spawn.Event() for _ in range(n)]
@@ -259,15 +276,28 @@ def run_dispatchers(url: str, n: int, env: dict[str, str], *, sharded: bool = Tr
     for proc in procs:
         proc.start()
     for ready in readies:
-        if not ready.wait(120):
-            raise RuntimeError("a dispatcher did not start")
-    go.set()
-    reports = [out.get(timeout=3600) for _ in procs]
+        _wait(procs, ready.is_set, 120, "start")
+    reports = []
+    with during or nullcontext():
+        go.set()
+        for _ in procs:
+            _wait(procs, lambda: not out.empty(), 7200, "finish")
+            reports.append(out.get())
     for proc in procs:
         proc.join(60)
-        if proc.exitcode != 0:
-            raise RuntimeError(f"a dispatcher ended with {proc.exitcode}")
     return reports
+
+
+def _wait(procs: Sequence[Any], done: Callable[[], bool], seconds: float, what: str) -> None:
+    """Until `done()`, failing at once when a dispatcher died (not after the timeout)."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+        if dead or time.monotonic() > deadline:
+            for proc in procs:
+                proc.kill()
+            raise RuntimeError(f"a dispatcher did not {what} (exit codes {dead})")
+        time.sleep(0.05)
 
 
 def median(values: Sequence[float]) -> float:
