@@ -35,6 +35,11 @@ def auto_subject(subject: str) -> patterns.Hit | None:
     return patterns.Hit(found.lastgroup, found.group(0), found.start(), found.end())
 
 
+def acknowledgement(text: str) -> patterns.Hit | None:
+    """A ticket system's or shared mailbox's receipt ("we have received your message")."""
+    return patterns.first("acknowledgement", text)
+
+
 def left_company(text: str) -> patterns.Hit | None:
     """The writer (or the mailbox's owner) has left."""
     return patterns.first("left_company", text)

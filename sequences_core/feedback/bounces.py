@@ -8,10 +8,12 @@ the status from the DSN or the first enhanced code in the text.
 
 Hard or soft, in order: a full mailbox or exceeded quota (x.2.2, "quota exceeded") is soft
 even when the report calls it permanent — the address exists; a delay warning ("will retry",
-Action: delayed, 4.x.x, Exim's "has not yet been delivered") is soft; then any permanent
-evidence (a failed 5.x.x block, flufl's permanent set, a 5.x.x code, "user unknown", "this is
-a permanent error") is hard; a temporary one is soft; a bounce with no evidence either way is
-hard, as a report that a message could not be delivered is.
+Action: delayed, Exim's "has not yet been delivered") is soft unless a DSN block failed with
+5.x.x; then a failed 5.x.x DSN block is hard; the text's first enhanced code decides next
+(5.x.x hard; 4.x.x soft unless the words say permanent, as "retry timeout exceeded" does);
+then flufl.bounce's permanent set, then the words ("user unknown", "no mailbox here",
+"not listed in Domino Directory"); a temporary sign is soft; a bounce with no sign either way
+is hard, as a report that a message could not be delivered is.
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ from email.utils import parseaddr
 
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]\d)")
 _SMTP_CODE = re.compile(r"(?<![\d.])([45])\d\d(?=[ -])")
+_REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|vs|odp|r|fw|fwd|wg|tr|rv|enc)\s*:", re.I)
 _DAEMON = re.compile(
-    r"^(mailer-daemon|postmaster|mail-daemon|mail delivery|mailerdaemon"
-    r"|mail router|mail administrator|mdaemon|microsoftexchange)",
+    r"\b(mailer-daemon|postmaster|mail-daemon|mail delivery (system|subsystem)|mailerdaemon"
+    r"|mail router|mail administrator|mdaemon|microsoftexchange[0-9a-f]*"
+    r"|groupwise internet agent)\b",
     re.I,
 )
 _SUBJECT = re.compile(
-    r"^\s*(undeliver|undelivered mail|delivery (status notification|has failed|failure|failed"
+    r"(undeliver|not delivered|delivery warning|delivery (status notification|has failed"
+    r"|failure|failed"
     r"|delayed|notification)|returned mail|mail delivery (failed|failure|system)|failure notice"
     r"|delivery failure|warning: (message|could not send)|delayed mail|non ?delivery"
     r"|could not send message|message (not delivered|delivery failed)|unzustellbar"
@@ -130,20 +135,25 @@ def _read_report(message: Message) -> _Report:
     return report
 
 
-def looks_like_bounce(message: Message) -> bool:
-    """Report-shaped, names failed recipients, or a daemon's mail with a bounce subject."""
-    if message.get_content_type() == "multipart/report" or message.get("X-Failed-Recipients"):
-        return True
-    subject = str(message.get("Subject", ""))
-    if not _SUBJECT.search(subject):
+def _is_report(message: Message) -> bool:
+    """A delivery report (not a read receipt, which is multipart/report too)."""
+    if message.get_content_type() != "multipart/report":
         return False
-    name, address = parseaddr(str(message.get("From", "")))
+    return str(message.get_param("report-type", "delivery-status")).lower() == "delivery-status"
+
+
+def looks_like_bounce(message: Message) -> bool:
+    """A delivery report, a message naming failed recipients, or a mailer daemon's message."""
+    if _is_report(message) or message.get("X-Failed-Recipients"):
+        return True
+    if _DAEMON.search(str(message.get("From", ""))):
+        return True  # a mailer daemon never writes a reply
+    subject = str(message.get("Subject", ""))
+    if _REPLY_PREFIX.match(subject) or not _SUBJECT.search(subject):
+        return False
     empty_path = str(message.get("Return-Path", "")).strip() in ("<>", "")
-    return bool(
-        _DAEMON.match(address)
-        or _DAEMON.match(name)
-        or empty_path
-        or any(p.get_content_type() == "message/delivery-status" for p in message.walk())
+    return empty_path or any(
+        p.get_content_type() == "message/delivery-status" for p in message.walk()
     )
 
 
@@ -162,37 +172,55 @@ def _library_failures(message: Message) -> tuple[set[str], set[str]]:
     return decode(temporary), decode(permanent)
 
 
-def _decide(
-    report: _Report, text: str, temporary: set[str], permanent: set[str]
-) -> tuple[bool, str, str]:
-    """(hard, rule, the words that decided)."""
-    evidence = " ".join([report.diagnostic, text])
+Decision = tuple[bool, str, str]  # (hard, rule, the words that decided)
+
+
+def _soft_first(report: _Report, text: str, evidence: str) -> Decision | None:
+    """A full mailbox, or a delay the MTA will retry: soft whatever else the report says."""
     quota = _QUOTA.search(evidence)
     if quota:
         return False, "mailbox full or over quota (soft even if called permanent)", quota.group(0)
-    hard_block = next((s for s in report.statuses if s.startswith("5")), None)
-    if report.delayed and not hard_block:
+    if any(s.startswith("5") for s in report.statuses):
+        return None
+    if report.delayed:
         return False, "delivery delayed (DSN Action: delayed)", "Action: delayed"
     delay = _DELAY.search(text)
-    if delay and not hard_block:
+    if delay:
         return False, "delay warning (the MTA will retry)", delay.group(0)
+    return None
+
+
+def _permanence(
+    report: _Report, evidence: str, temporary: set[str], permanent: set[str]
+) -> Decision:
+    """Hard on the first permanent sign, in order of authority; soft on a temporary one."""
+    hard_block = next((s for s in report.statuses if s.startswith("5")), None)
     if hard_block:
         return True, "permanent failure (DSN)", f"Status: {hard_block}"
+    code = _STATUS.search(evidence)
+    said = _PERMANENT.search(evidence)
+    if code:
+        if code.group(1) == "5" or said:
+            words = code.group(0) + (f" {said.group(0)}" if said else "")
+            return True, "permanent failure (enhanced status code)", words
+        return False, "temporary failure (enhanced status code)", code.group(0)
     if permanent:
         return True, "permanent failure (flufl.bounce)", ", ".join(sorted(permanent))
-    code = _STATUS.search(evidence)
-    if code and code.group(1) == "5":
-        return True, "permanent failure (enhanced status code)", code.group(0)
-    said = _PERMANENT.search(evidence)
     if said:
         return True, "permanent failure (the report's words)", said.group(0)
-    if temporary or report.statuses or (code and code.group(1) == "4"):
-        words = code.group(0) if code else ", ".join(sorted(temporary)) or report.statuses[0]
-        return False, "temporary failure", words
+    if temporary or report.statuses:
+        return False, "temporary failure", ", ".join(sorted(temporary)) or report.statuses[0]
     basic = _SMTP_CODE.search(evidence)
     if basic and basic.group(1) == "4":
         return False, "temporary failure (SMTP code)", basic.group(0)
     return True, "undeliverable (no sign the failure is temporary)", basic.group(0) if basic else ""
+
+
+def _decide(report: _Report, text: str, temporary: set[str], permanent: set[str]) -> Decision:
+    evidence = " ".join([report.diagnostic, text])
+    return _soft_first(report, text, evidence) or _permanence(
+        report, evidence, temporary, permanent
+    )
 
 
 def _status(report: _Report, text: str, hard: bool) -> str:
@@ -247,6 +275,21 @@ def notice_text(message: Message) -> str:
     return text[: found.start()] if found else text
 
 
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _recipients(message: Message, report: _Report, text: str, library: set[str]) -> list[str]:
+    """Who failed: the DSN's, flufl.bounce's and X-Failed-Recipients' addresses; failing all of
+    them, the addresses the report's text names other than its own sender and receiver."""
+    found = [*report.failed, *report.delayed, *sorted(library)]
+    header = str(message.get("X-Failed-Recipients", ""))
+    found += [a.strip().strip("<>").lower() for a in header.split(",") if "@" in a]
+    if found:
+        return found
+    own = {parseaddr(str(message.get(h, "")))[1].lower() for h in ("From", "To", "Return-Path")}
+    return [a.lower() for a in _ADDRESS.findall(text) if a.lower() not in own]
+
+
 def read_bounce(message: Message) -> Bounce | None:
     """The delivery failure this message reports, or None when it is not a bounce."""
     if not looks_like_bounce(message):
@@ -255,14 +298,7 @@ def read_bounce(message: Message) -> Bounce | None:
     report = _read_report(message)
     temporary, permanent = _library_failures(message)
     hard, rule, words = _decide(report, text, temporary, permanent)
-    failed_header = str(message.get("X-Failed-Recipients", ""))
-    recipients: list[str] = [
-        *report.failed,
-        *report.delayed,
-        *sorted(permanent),
-        *sorted(temporary),
-    ]
-    recipients += [a.strip().lower() for a in failed_header.split(",") if "@" in a]
+    recipients = _recipients(message, report, text, temporary | permanent)
     original = report.original_ids or _MSGID.findall("\n".join(_texts(message)))
     return Bounce(
         hard=hard,

@@ -1,9 +1,12 @@
-"""What is this inbound message? One classification per message, with the reason.
+"""What is this inbound message? One classification per message, with the rule that decided
+and the words it decided on.
 
-Order matters: a delivery report is a bounce whatever it says; an automatic
-message (by its headers, RFC 3834 first) is never a reply; only then is the
-lead's own new text — never the quoted original, which carries our unsubscribe
-wording — read for an opt-out.
+Order matters: a delivery report is a bounce whatever it says (bounces.py); then the lead's own
+new text (quotes.py) — never the quoted original, which carries our unsubscribe wording — is
+read for an opt-out unless headers or the subject mark the message automatic (optout.py); then
+for a departure or an absence, with its return day (absence.py, return_dates.py); an automatic
+message is never a reply. The words of every rule live in languages.py, one table per
+language.
 """
 
 from __future__ import annotations
@@ -113,6 +116,8 @@ def _automatic(message: Message) -> str | None:
         return f"Precedence: {precedence}"
     if message.get("X-Auto-Response-Suppress") and message.get("X-MS-Exchange-Inbox-Rules-Loop"):
         return "Exchange automatic reply (X-Auto-Response-Suppress with Inbox-Rules-Loop)"
+    if message.get_content_type() == "multipart/report":  # a read receipt (MDN) and the like
+        return f"report ({message.get_param('report-type', 'unknown')})"
     if message.get("X-Loop"):
         return "X-Loop header"
     return_path = message.get("Return-Path")
@@ -162,6 +167,10 @@ def _judge(message: Message, subject: str, sent: date) -> Verdict:
         return Verdict(Kind.OUT_OF_OFFICE, rule, words, own, return_date=day)
     if marker is not None:
         return Verdict(Kind.AUTO_REPLY, f"automatic reply ({marker})", (marker,), own)
+    receipt = absence.acknowledgement(own)
+    if receipt is not None:
+        rule = "automatic receipt (no automatic headers)"
+        return Verdict(Kind.AUTO_REPLY, rule, (receipt.words,), own)
     return Verdict(
         Kind.HUMAN_REPLY, "a person's reply (no automatic, absence or opt-out words)", (), own
     )

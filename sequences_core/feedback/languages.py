@@ -31,6 +31,8 @@ class Language:
     until: tuple[str, ...] = ()
     # Words that put the last day away right before them (Finnish "X asti").
     until_after: tuple[str, ...] = ()
+    # What ticket systems and shared mailboxes answer with ("we have received your message").
+    acknowledgement: tuple[str, ...] = ()
     # Requests to stop mailing, however phrased, in the writer's own words.
     optout: tuple[str, ...] = ()
     # Whole replies that are an opt-out by themselves ("STOP").
@@ -102,6 +104,15 @@ ENGLISH = Language(
         r"resum(e|ing)",
     ),
     until=(r"until", r"till", r"til", r"through", r"thru", r"up to and including"),
+    acknowledgement=(
+        r"we('ve| have) received your (message|e-?mail|request|enquiry|inquiry)",
+        r"(one of our team|a member of (our|the) team|our team|someone|an agent) will "
+        r"(get back to you|be in touch|respond|reply|contact you)",
+        r"your (request|ticket|case|enquiry|inquiry) (has been (received|created|logged)|"
+        r"number|#|id\b)",
+        r"(please )?do not reply to this (automated )?(e-?mail|message)",
+        r"this (is an automated|mailbox is not monitored|address is not monitored)",
+    ),
     optout=(
         r"\bunsubscribe\b",
         r"\bremove me\b",
@@ -198,6 +209,11 @@ GERMAN = Language(
     ),
     back=(r"zurück", r"wieder", r"rückkehr"),
     until=(r"bis( zum| einschließlich| einschl\.| inkl\.)?", r"einschließlich"),
+    acknowledgement=(
+        r"(wir haben|haben wir) ihre (nachricht|anfrage|e-?mail) erhalten",
+        r"ihre anfrage (wurde|ist) (unter|mit) der (ticketnummer|nummer)",
+        r"bitte antworten sie nicht auf diese",
+    ),
     optout=(
         r"\babmelden\b",
         r"\bmelden sie mich ab\b",
@@ -267,6 +283,10 @@ FRENCH = Language(
     ),
     back=(r"de retour", r"retour", r"rentre", r"reviens", r"(à nouveau|de nouveau) joignable"),
     until=(r"jusqu'(au|à)", r"jusque", r"au"),
+    acknowledgement=(
+        r"nous avons (bien )?reçu votre (message|demande|e-?mail|courriel)",
+        r"merci de ne pas répondre à ce",
+    ),
     optout=(
         r"\bdésinscri(re|vez|s|ption)",
         r"\bdesinscri(re|vez|s|ption)",
@@ -340,6 +360,10 @@ SPANISH = Language(
         r"reincorporaré",
     ),
     until=(r"hasta", r"al"),
+    acknowledgement=(
+        r"hemos recibido su (mensaje|solicitud|correo|consulta)",
+        r"por favor,? no responda a este",
+    ),
     optout=(
         r"\bdar(me|nos)? de baja\b",
         r"\bden(me)? de baja\b",
@@ -582,6 +606,7 @@ POLISH = Language(
     optout_alone=(r"stop", r"wypisz", r"rezygnuję"),
     left_company=(
         r"już nie pracuje",
+        r"nie pracuje już",
         r"nie jest już pracownikiem",
         r"odszedł z firmy",
         r"odeszła z firmy",
