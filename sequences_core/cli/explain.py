@@ -30,6 +30,8 @@ def _classify(path: Path) -> Classification:
 def _fields(result: Classification) -> dict[str, Any]:
     return {
         "classification": result.kind.value,
+        "rule": result.rule,
+        "decided_by": list(result.evidence),
         "reason": result.reason,
         "from": result.from_address,
         "subject": result.subject,

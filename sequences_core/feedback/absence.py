@@ -65,9 +65,9 @@ def out_of_office(text: str, subject: str, automatic: bool, sent: date) -> Absen
     returns = return_date(text, languages, sent)
     signs = sum(x is not None for x in (said or in_subject, notice, returns))
     if automatic and signs >= 1:
-        rule = "absence notice (automatic)"
+        rule = "out of office (automatic)"
     elif signs >= 2:
-        rule = "absence notice (no automatic markers: away, notice wording, a return day)"
+        rule = "out of office (no automatic markers: away, notice wording, a return day)"
     else:
         return None
     words = tuple(hit.words for hit in (said, in_subject, notice) if hit is not None)

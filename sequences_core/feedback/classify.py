@@ -182,7 +182,7 @@ def classify(raw: bytes) -> Classification:
     subject = _text(message.get("Subject", ""))
     from_address = parseaddr(str(message.get("From", "")))[1].lower()
     received = _received(message)
-    references = tuple(_header_ids(message, "In-Reply-To", "References"))
+    references = tuple(dict.fromkeys(_header_ids(message, "In-Reply-To", "References")))
     common: dict[str, Any] = {
         "subject": subject,
         "from_address": from_address,
