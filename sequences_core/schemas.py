@@ -207,6 +207,11 @@ class TemplateSettings(Strict):
     jitter_minutes: Annotated[int, Field(ge=0, le=120)] = Field(
         5, description="Spread sends over up to this many minutes after the window allows."
     )
+    ooo_delay_days: Annotated[int, Field(ge=0, le=60)] = Field(
+        7,
+        description="An out-of-office reply that names no return date holds the next step "
+        "at least this many days (0: not at all).",
+    )
 
 
 def check_jinja(value: str) -> str:

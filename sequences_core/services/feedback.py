@@ -10,7 +10,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.utils import getaddresses
@@ -39,7 +39,7 @@ from sequences_core.enums import (
 )
 from sequences_core.feedback.classify import Classification, Kind, classify
 from sequences_core.rules.engagement import PREFETCH_WINDOW
-from sequences_core.rules.schedule import next_allowed_instant
+from sequences_core.rules.schedule import SendRules, next_allowed_instant
 from sequences_core.schemas import TemplateSettings
 from sequences_core.services.tracking import KEEPS_FULL_IP, WITHIN_PREFETCH
 
@@ -407,8 +407,11 @@ def _match_inbound(
     return enrollment, org_id
 
 
-def _resume_after(uow: UnitOfWork, enrollment: SequenceEnrollment, back: datetime) -> None:
-    """Hold an out-of-office lead until the first send window after the day they return."""
+def _hold(
+    uow: UnitOfWork, enrollment: SequenceEnrollment, earliest: Callable[[SendRules], datetime]
+) -> None:
+    """Move the next step to the first send window at or after `earliest` (given the lead's send
+    rules, for their zone); never sooner than it already was."""
     from sequences_core.rules.sending import send_rules
 
     template = uow.session.get(SequenceTemplate, enrollment.template_id)
@@ -416,12 +419,34 @@ def _resume_after(uow: UnitOfWork, enrollment: SequenceEnrollment, back: datetim
     org = uow.session.get(Organization, enrollment.organization_id)
     assert template is not None and lead is not None and org is not None
     rules = send_rules(TemplateSettings.model_validate(template.settings), lead, org)
-    local_next_day = datetime.combine(
-        back.date() + timedelta(days=1), datetime.min.time(), tzinfo=rules.zone
-    )
-    resume = next_allowed_instant(local_next_day, rules)
+    resume = next_allowed_instant(earliest(rules), rules)
     if enrollment.next_run_at is None or enrollment.next_run_at < resume:
         enrollment.next_run_at = resume
+
+
+def _resume_after(uow: UnitOfWork, enrollment: SequenceEnrollment, back: datetime) -> None:
+    """Hold an out-of-office lead until the first send window after the day they return."""
+    _hold(
+        uow,
+        enrollment,
+        lambda rules: datetime.combine(
+            back.date() + timedelta(days=1), datetime.min.time(), tzinfo=rules.zone
+        ),
+    )
+
+
+def _undated_absence_delay(
+    uow: UnitOfWork, found: Classification, enrollment: SequenceEnrollment | None
+) -> int:
+    """Days an out-of-office without a return date holds a live enrollment (the template's
+    `ooo_delay_days`); 0 when it does not apply. Without it the next step lands in the full
+    inbox of someone who is away."""
+    if found.kind != Kind.OUT_OF_OFFICE or found.return_date or found.left_company:
+        return 0
+    if enrollment is None or enrollment.status not in LIVE_ENROLLMENT_STATUSES:
+        return 0
+    template = uow.session.get(SequenceTemplate, enrollment.template_id)
+    return TemplateSettings.model_validate(template.settings if template else {}).ooo_delay_days
 
 
 def apply_inbound(uow: UnitOfWork, raw: bytes, now: datetime, source: str) -> InboundResult:
@@ -430,6 +455,13 @@ def apply_inbound(uow: UnitOfWork, raw: bytes, now: datetime, source: str) -> In
     enrollment, org_id = _match_inbound(uow, raw, found)
     if org_id is None:
         return InboundResult(found, None, None, applied=False)
+    delay = _undated_absence_delay(uow, found, enrollment)
+    if delay:
+        found = replace(
+            found,
+            reason=f"{found.reason}; no return date: next step delayed {delay} days "
+            "(template setting)",
+        )
     message_id = message_from_bytes(raw, policy=policy.default).get("Message-ID")
     key = f"inbound:{message_id or hashlib.sha256(raw).hexdigest()}"
     event_type = {
@@ -502,6 +534,8 @@ def apply_inbound(uow: UnitOfWork, raw: bytes, now: datetime, source: str) -> In
     elif found.kind == Kind.OUT_OF_OFFICE and found.return_date and enrollment is not None and live:
         back = datetime.combine(found.return_date, datetime.min.time(), tzinfo=UTC)
         _resume_after(uow, enrollment, back)
+    elif delay and enrollment is not None:
+        _hold(uow, enrollment, lambda _rules: now + timedelta(days=delay))
     uow.session.flush()
     return InboundResult(found, org_id, enrollment.id if enrollment else None, applied=True)
 
