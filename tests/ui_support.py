@@ -76,12 +76,19 @@ def signed_in(clean_db, monkeypatch):  # type: ignore[no-untyped-def]
     root = mounted_app()
     [entry] = plugin_class().fastapi_apps
     app = entry["app"].app
-    users = {"name": "alice"}
+    users: dict[str, Any] = {"name": "alice"}
     app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(
         username=users["name"], role="admin"
     )
     [access] = app.router.dependencies  # requires_access_view(PLUGINS): the auth manager's
     app.dependency_overrides[access.dependency] = lambda: None
+    from sequences_ui.editing import can_edit  # the auth manager's too: an admin may edit
+
+    app.dependency_overrides[can_edit] = lambda: True
+    from sequences_ui.editing import can_edit  # the auth manager's edit check (DAG PUT)
+
+    users["can_edit"] = True  # a test sets it False to be a viewer
+    app.dependency_overrides[can_edit] = lambda: bool(users["can_edit"])
     try:
         yield TestClient(root), users
     finally:
