@@ -116,6 +116,9 @@ METRICS_DOCS = FieldDocs(
             "reply_rate": _RATE.format("Replies"),
             "bounce_rate": _RATE.format("Bounces"),
             "unsubscribe_rate": _RATE.format("Unsubscribes"),
+            "complaint_rate": _RATE.format("Spam complaints"),
+            "completion_rate": "Enrollments that ran every step per enrollment made "
+            "(completed / enrolled; 0 when none).",
         },
     }
 )

@@ -14,6 +14,9 @@ from datetime import datetime
 
 from sqlalchemy import text
 
+from sequences_core.db import metrics_sql as sql
+from sequences_core.db.models import SequenceTemplate
+from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import InvalidInput
 
@@ -71,6 +74,11 @@ _EVENT_FIELDS = (
 _ENROLLMENT_FIELDS = ("enrolled", "active", "paused", "completed", "unsubscribes")
 
 
+def fraction(part: int, whole: int) -> float:
+    """`part / whole` to four places; 0 when there is no whole."""
+    return round(part / whole, 4) if whole else 0.0
+
+
 @dataclass
 class Rates:
     open_rate: float = 0.0
@@ -78,6 +86,8 @@ class Rates:
     reply_rate: float = 0.0
     bounce_rate: float = 0.0
     unsubscribe_rate: float = 0.0
+    complaint_rate: float = 0.0
+    completion_rate: float = 0.0  # completed / enrolled: the one rate not over emails sent
 
 
 @dataclass
@@ -102,7 +112,7 @@ class Metrics:
 
     def finish(self) -> Metrics:
         def ratio(n: int) -> float:
-            return round(n / self.sent, 4) if self.sent else 0.0
+            return fraction(n, self.sent)
 
         self.rates = Rates(
             open_rate=ratio(self.unique_opens),
@@ -110,6 +120,8 @@ class Metrics:
             reply_rate=ratio(self.replies),
             bounce_rate=ratio(self.bounces),
             unsubscribe_rate=ratio(self.unsubscribes),
+            complaint_rate=ratio(self.complaints),
+            completion_rate=fraction(self.completed, self.enrolled),
         )
         return self
 
@@ -150,3 +162,133 @@ def metrics(
     for item in per.values():
         item.finish()
     return Report(overall=overall.finish(), templates=per)
+
+
+@dataclass
+class FunnelRates:
+    """Each stage as a fraction of the step's emails sent."""
+
+    delivered_rate: float = 0.0
+    open_rate: float = 0.0
+    click_rate: float = 0.0
+    reply_rate: float = 0.0
+    bounce_rate: float = 0.0
+    complaint_rate: float = 0.0
+    unsubscribe_rate: float = 0.0
+
+
+@dataclass
+class StepMetrics:
+    """One step of a template: its email funnel (email steps), which branch its decisions took
+    (condition steps), and how many of its executions ran or failed (every step)."""
+
+    step_id: uuid.UUID | None  # None: steps since deleted, together
+    position: int | None
+    type: str
+    label: str
+    sent: int = 0
+    delivered: int = 0
+    opened: int = 0
+    clicked: int = 0
+    replied: int = 0
+    bounced: int = 0
+    complained: int = 0
+    unsubscribed: int = 0
+    machine_opens: int = 0
+    machine_clicks: int = 0
+    open_events: int = 0
+    click_events: int = 0
+    executed: int = 0
+    failed: int = 0
+    if_true: int = 0
+    if_false: int = 0
+    rates: FunnelRates = field(default_factory=FunnelRates)
+
+    def finish(self) -> StepMetrics:
+        stages = (self.delivered, self.opened, self.clicked, self.replied, self.bounced,
+                  self.complained, self.unsubscribed)  # fmt: skip
+        self.rates = FunnelRates(*(fraction(n, self.sent) for n in stages))
+        return self
+
+
+@dataclass(frozen=True)
+class TemplateMetrics:
+    template_id: uuid.UUID
+    name: str
+    metrics: Metrics  # the template's totals, all time
+    steps: list[StepMetrics]
+
+
+_FUNNEL_FIELDS = (
+    "sent", "delivered", "opened", "clicked", "replied", "bounced", "complained",
+    "unsubscribed", "machine_opens", "machine_clicks", "open_events", "click_events",
+)  # fmt: skip
+_EXECUTION_FIELDS = ("executed", "failed", "if_true", "if_false")
+
+
+def _label(position: int | None, step_type: str, subject: str | None) -> str:
+    if position is None:
+        return "Deleted steps"
+    name = f"Step {position + 1} · {step_type}"
+    return f"{name}: {subject}" if subject else name
+
+
+def step_metrics(uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID) -> list[StepMetrics]:
+    """Every current step in order (zeros where nothing ran yet), then deleted steps together."""
+    params = {"org": org_id, "template": template_id}
+    steps: dict[uuid.UUID | None, StepMetrics] = {
+        sid: StepMetrics(sid, position, kind, _label(position, kind, subject))
+        for sid, position, kind, subject in uow.session.execute(sql.TEMPLATE_STEPS, params)
+    }
+
+    def target(step_id: uuid.UUID | None, kind: str) -> StepMetrics:
+        if step_id not in steps:
+            step_id = None
+            steps.setdefault(None, StepMetrics(None, None, kind, _label(None, kind, None)))
+        return steps[step_id]
+
+    for step_id, _position, *counts in uow.session.execute(sql.STEP_FUNNEL, params):
+        _add(target(step_id, "email"), _FUNNEL_FIELDS, counts)
+    for step_id, _position, kind, *counts in uow.session.execute(sql.STEP_EXECUTIONS, params):
+        _add(target(step_id, kind), _EXECUTION_FIELDS, counts)
+    return [s.finish() for s in steps.values()]
+
+
+def _add(target: object, names: Sequence[str], counts: Sequence[object]) -> None:
+    for name, value in zip(names, counts, strict=True):
+        setattr(target, name, getattr(target, name) + int(str(value or 0)))
+
+
+def _totals(
+    uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID, steps: list[StepMetrics]
+) -> Metrics:
+    """The template's Metrics from its steps' emails (one pass over its events, where the
+    organization-wide statement would join every event), its enrollments and its meetings."""
+    params = {"org": org_id, "template": template_id, "since": None, "until": None,
+              "templates": [template_id]}  # fmt: skip
+    total = Metrics()
+    for is_total, _template, *counts in uow.session.execute(_ENROLLMENTS, params):
+        if not is_total:
+            _add(total, _ENROLLMENT_FIELDS, counts)
+    pairs = (("sent", "sent"), ("delivered", "delivered"), ("opens", "open_events"),
+             ("unique_opens", "opened"), ("clicks", "click_events"),
+             ("unique_clicks", "clicked"), ("replies", "replied"), ("bounces", "bounced"),
+             ("complaints", "complained"))  # fmt: skip
+    for name, source in pairs:
+        setattr(total, name, sum(getattr(s, source) for s in steps))
+    total.machine_events = sum(s.machine_opens + s.machine_clicks for s in steps)
+    total.meetings = int(uow.session.scalar(sql.TEMPLATE_MEETINGS, params) or 0)
+    return total.finish()
+
+
+def template_metrics(
+    uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID | str
+) -> TemplateMetrics:
+    """A template's totals, and per step its funnel and branches; another org's id: NotFound.
+
+    Email counts here are emails (a bounce counted once per email), where `metrics` counts
+    events; they agree when each email has at most one bounce, complaint and reply."""
+    template = get_owned(uow.session, SequenceTemplate, org_id, template_id, what="template")
+    steps = step_metrics(uow, org_id, template.id)
+    totals = _totals(uow, org_id, template.id, steps)
+    return TemplateMetrics(template.id, template.name, totals, steps)

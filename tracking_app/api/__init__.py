@@ -9,6 +9,7 @@ from tracking_app.registry import PREFIX
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 
 from tracking_app.api import (  # noqa: E402  (each module adds its routes to bp)
+    dashboard,
     enrollments,
     events,
     execution,
@@ -24,6 +25,7 @@ from tracking_app.api import (  # noqa: E402  (each module adds its routes to bp
 
 __all__ = [
     "bp",
+    "dashboard",
     "enrollments",
     "events",
     "execution",
