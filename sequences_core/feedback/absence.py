@@ -30,9 +30,10 @@ def auto_subject(subject: str) -> patterns.Hit | None:
     pattern = patterns.matcher("auto_subjects")
     cleaned = subject.strip()
     found = pattern.match(cleaned) if pattern is not None else None
-    if found is None or not found.lastgroup:
+    if found is None:
         return None
-    return patterns.Hit(found.lastgroup, found.group(0), found.start(), found.end())
+    language = (found.lastgroup or "").rsplit("_", 1)[0]
+    return patterns.Hit(language, found.group(0), found.start(), found.end())
 
 
 def acknowledgement(text: str) -> patterns.Hit | None:

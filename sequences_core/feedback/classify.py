@@ -147,7 +147,7 @@ def _judge(message: Message, subject: str, sent: date) -> Verdict:
     titled = absence.auto_subject(subject)
     marker = automatic or (f"subject {titled.words!r}" if titled else None)
     if marker is None:
-        asked = optout.opt_out(own)
+        asked = optout.opt_out(own, subject)
         if asked is not None:
             return Verdict(Kind.UNSUBSCRIBE_REQUEST, asked.rule, (asked.words,), own)
     departed = absence.left_company(own)

@@ -44,10 +44,21 @@ class Language:
     # Outlook's un-prefixed header block: its "From" label and the labels that follow it.
     from_label: str = ""
     sent_labels: tuple[str, ...] = ()
+    # Mobile clients' signature lines ("Sent from my iPhone"): the reply ends above them.
+    mobile_signatures: tuple[str, ...] = ()
+    # Words right before an opt-out phrase that turn it round ("please don't remove me").
+    negations: tuple[str, ...] = ()
+    # First-person words: a question about opting out is a request only with one of them
+    # ("can you take me off?"), not "does it stop if someone unsubscribes?".
+    self_words: tuple[str, ...] = ()
     # Legal footers and list boilerplate (addressed to the reader, never the writer's request).
     footers: tuple[str, ...] = ()
     # Words between a day and its month or year ("3 de noviembre de 2026", "3rd of November").
     date_joiners: tuple[str, ...] = ()
+    # Words that may stand between an "until" word and its date besides weekday names (Babel's):
+    # "bis zum", "hasta el", "do dnia". Any other word there ("do biura", "to the office")
+    # means the "until" word was a preposition of something else.
+    articles: tuple[str, ...] = ()
     extra_months: tuple[tuple[str, int], ...] = ()
     # "DMY" or "MDY" for numeric dates; "" when the language is written both ways (left out
     # when ambiguous).
@@ -80,6 +91,7 @@ ENGLISH = Language(
         r"off (work|sick)",
         r"(at|attending) an? (conference|trade ?show|fair|training|offsite|off-site|event)",
         r"taking (a break|time off|some time off)",
+        r"(office|offices|we) (is|are|will be) (closed|shut)",
     ),
     notice=(
         r"(limited|no|without|intermittent|restricted) access to (my )?e-?mails?",
@@ -92,6 +104,7 @@ ENGLISH = Language(
         r"in (an )?urgent cases?",
         r"(please )?(contact|reach out to|email|e-mail) my (colleague|team|assistant|manager)",
         r"(will|shall) not be (checking|reading|monitoring) (my )?e-?mails?",
+        r"(won'?t|will not|cannot|can'?t) (be able to )?(read|check|reply|respond)",
         r"(e-?mail|message)s? will (not )?be (read|forwarded|answered|responded)",
         r"this is an automa(tic|ted) (reply|response|message)",
     ),
@@ -114,6 +127,8 @@ ENGLISH = Language(
         r"this (is an automated|mailbox is not monitored|address is not monitored)",
     ),
     optout=(
+        r"\b(delete|erase|remove)\b"
+        r".{0,30}\bmy (personal )?(data|details|information|e-?mail address|contact details)",
         r"\bunsubscribe\b",
         r"\bremove me\b",
         r"\b(take|remove|delete|drop|erase|strike|get) (me|my (e-?mail|address|name|details|"
@@ -168,6 +183,10 @@ ENGLISH = Language(
     extra_months=(("sept", 9),),
     date_order="",
     reply_parser="en",
+    articles=("the", "on", "and", "including"),
+    mobile_signatures=(r"sent from my", r"get outlook for"),
+    negations=(r"don'?t", r"do not", r"dont", r"no need to", r"not"),
+    self_words=("i", "me", "my", "us", "our", "we"),
 )
 
 GERMAN = Language(
@@ -194,12 +213,15 @@ GERMAN = Language(
         r"im mutterschutz",
         r"auf (einer )?(dienstreise|geschäftsreise)",
         r"krankheitsbedingt",
+        r"(büro|firma|unternehmen|praxis|kanzlei) (ist|bleibt) .{0,40}geschlossen",
+        r"betriebsferien|betriebsurlaub",
         r"nicht erreichbar",
     ),
     notice=(
         r"(eingeschränkt|begrenzt)(em|en)? (zugriff|zugang|erreichbar)",
         r"(keinen|kein) (zugriff|zugang) (auf|zu) (meine[nm]? )?e-?mails?",
         r"in dringenden fällen",
+        r"(lese|lesen) (meine |keine )?e-?mails? (nicht|erst)",
         r"bei dringenden (anliegen|fragen|angelegenheiten)",
         r"(vielen )?dank für ihre (nachricht|e-?mail|mail)",
         r"ihre (nachricht|e-?mail|mail) wird nicht weitergeleitet",
@@ -215,6 +237,8 @@ GERMAN = Language(
         r"bitte antworten sie nicht auf diese",
     ),
     optout=(
+        r"\b(lösch|entfern)\w*\b.{0,40}\bmeine?\w* (daten|kontaktdaten|adresse|e-?mail)",
+        r"\bmeine?\w* (daten|kontaktdaten|adresse|e-?mail-?adresse)\b.{0,40}\b(löschen|entfernen)",
         r"\babmelden\b",
         r"\bmelden sie mich ab\b",
         r"\baustragen\b",
@@ -249,6 +273,10 @@ GERMAN = Language(
         r"falls sie nicht der (richtige|beabsichtigte) empfänger",
     ),
     reply_parser="de",
+    articles=("zum", "dem", "den", "am", "einschließlich"),
+    mobile_signatures=(r"von meinem .{0,40}gesendet", r"gesendet von meinem"),
+    negations=(r"nicht", r"kein"),
+    self_words=("ich", "mich", "mir", "mein", "meine", "meinen", "uns", "wir"),
 )
 
 FRENCH = Language(
@@ -270,6 +298,8 @@ FRENCH = Language(
         r"\bhors du bureau\b",
         r"\ben congé (maternité|paternité|parental|maladie)\b",
         r"\bpas au bureau\b",
+        r"\b(bureau|cabinet|société) (est|sera) (fermé|exceptionnellement fermé)",
+        r"\bfermeture annuelle\b",
     ),
     notice=(
         r"accès (limité|restreint) (à|aux) (mes )?(e-?mails?|courriels?|messagerie)",
@@ -277,6 +307,7 @@ FRENCH = Language(
         r"(en|pour toute) (cas d')?urgence",
         r"pour (toute )?(demande|question)s? urgente",
         r"(dès|à) mon retour",
+        r"je ne (lis|consulte) pas mes (e-?mails|courriels|messages)",
         r"merci (pour|de) votre (message|e-?mail|courriel)",
         r"votre (message|courriel|e-?mail) ne sera pas transféré",
         r"réponse automatique",
@@ -288,6 +319,8 @@ FRENCH = Language(
         r"merci de ne pas répondre à ce",
     ),
     optout=(
+        r"\b(supprimer|effacer|supprimez|effacez)\b"
+        r".{0,30}\b(mes (données|coordonnées)|mon adresse)",
         r"\bdésinscri(re|vez|s|ption)",
         r"\bdesinscri(re|vez|s|ption)",
         r"\bretirez[- ]moi\b",
@@ -320,6 +353,10 @@ FRENCH = Language(
     ),
     date_joiners=("le",),
     reply_parser="fr",
+    articles=("le", "du", "au"),
+    mobile_signatures=(r"envoyé de mon", r"envoyé depuis mon"),
+    negations=(r"ne pas", r"pas besoin de"),
+    self_words=("je", "me", "moi", "mon", "mes", "m", "nous"),
 )
 
 SPANISH = Language(
@@ -340,12 +377,15 @@ SPANISH = Language(
         r"\bde (baja|permiso) (por|de) ",
         r"\bde viaje\b",
         r"\bno (me encuentro|estoy|estaré|estare) en la oficina",
+        r"\b(oficina|empresa) (está|estará|permanecerá) cerrada",
+        r"\bcerrado por vacaciones\b",
     ),
     notice=(
         r"acceso (limitado|restringido) (a|al) (mi )?(correo|e-?mail)",
         r"sin acceso (a|al) (mi )?(correo|e-?mail)",
         r"(para|en) (asuntos|casos|temas) urgentes",
         r"(a|tras) mi (regreso|vuelta)",
+        r"no (leo|consulto|revisaré|podré (leer|responder))",
         r"gracias por su (mensaje|correo|e-?mail)",
         r"respuesta automática",
     ),
@@ -365,9 +405,10 @@ SPANISH = Language(
         r"por favor,? no responda a este",
     ),
     optout=(
+        r"\b(eliminar|borrar|suprimir|eliminen|borren)\b"
+        r".{0,30}\b(mis datos|mi (correo|dirección|email))",
         r"\bdar(me|nos)? de baja\b",
         r"\bden(me)? de baja\b",
-        r"\bdarse de baja\b",
         r"\bbaja de (la|su|vuestra) lista\b",
         r"\b(elimínenme|eliminenme|elimíneme|eliminadme|bórrenme|borradme|quítenme|quitadme)\b",
         r"\b(eliminen|borren|quiten|saquen) (mi|mis) (correo|dirección|datos|email)",
@@ -394,6 +435,10 @@ SPANISH = Language(
     ),
     date_joiners=("de", "del", "el"),
     reply_parser="es",
+    articles=("el", "día", "del"),
+    mobile_signatures=(r"enviado desde mi",),
+    negations=(r"no",),
+    self_words=("me", "mi", "mis", "yo", "nos", "nuestro"),
 )
 
 PORTUGUESE = Language(
@@ -434,6 +479,8 @@ PORTUGUESE = Language(
     ),
     until=(r"até", r"ao"),
     optout=(
+        r"\b(eliminar|apagar|excluir|remover|eliminem|apaguem)\b"
+        r".{0,30}\b(meus dados|meu e-?mail|o meu e-?mail)",
         r"\bdescadastr(ar|e|em|o)",
         r"\b(me )?remova(m)?(-me)?\b.{0,30}\b(lista|cadastro|base)",
         r"\bremova-me\b",
@@ -459,6 +506,10 @@ PORTUGUESE = Language(
         r"se não (deseja|quiser) (mais )?receber",
     ),
     date_joiners=("de",),
+    articles=("o", "dia", "a"),
+    mobile_signatures=(r"enviado do meu", r"enviado de meu"),
+    negations=(r"não",),
+    self_words=("eu", "me", "meu", "meus", "minha", "nos"),
 )
 
 ITALIAN = Language(
@@ -492,6 +543,8 @@ ITALIAN = Language(
     ),
     until=(r"fino (al|all'|a)", r"sino al", r"al"),
     optout=(
+        r"\b(cancellare|eliminare|rimuovere|cancellate|eliminate)\b"
+        r".{0,30}\b(i miei dati|il mio indirizzo|la mia e-?mail)",
         r"\bdisiscri(vere|vetemi|zione|vermi)",
         r"\bcancell(atemi|ate il mio|are il mio|ami)\b",
         r"\brimuov(etemi|ere il mio|ermi|ete il mio)\b",
@@ -501,6 +554,8 @@ ITALIAN = Language(
         r"\bbasta (e-?mail|messaggi)\b",
         r"\bmi oppongo al trattamento\b",
         r"\b(cancellarmi|rimuovermi|togliermi) da",
+        r"\brimuovere (i miei dati|il mio (indirizzo|contatto|nominativo))",
+        r"\bnon (contattarmi|scrivermi)\b",
         r"\bnon (inviatemi|mandatemi|inviate|mandate)\b",
     ),
     optout_alone=(r"stop", r"basta", r"cancellami", r"rimuovimi"),
@@ -514,6 +569,10 @@ ITALIAN = Language(
     ),
     date_joiners=(),
     reply_parser="it",
+    articles=("il", "lo", "l", "giorno"),
+    mobile_signatures=(r"inviato da(l)? mio", r"inviato da iphone"),
+    negations=(r"non",),
+    self_words=("io", "mi", "me", "mio", "miei", "mia", "ci", "noi"),
 )
 
 DUTCH = Language(
@@ -528,6 +587,7 @@ DUTCH = Language(
         r"\bben (niet )?(aanwezig|afwezig)\b",
         r"\bmet zwangerschapsverlof\b",
         r"\bvrij\b.{0,20}\b(tot|t/m)\b",
+        r"\b(kantoor|bedrijf) is .{0,30}gesloten",
     ),
     notice=(
         r"beperkt (toegang tot|bereikbaar|mijn e-?mail)",
@@ -541,6 +601,9 @@ DUTCH = Language(
     back=(r"terug", r"weer (aanwezig|bereikbaar|op kantoor)"),
     until=(r"tot( en met)?", r"t/m", r"tm"),
     optout=(
+        r"\b(mijn|me|mij) (gegevens|e-?mailadres|adres)\b.{0,30}\bverwijderen",
+        r"\bmij niet meer (te )?(benaderen|mailen|contacteren)",
+        r"\bniet meer te (benaderen|mailen|contacteren)",
         r"\bafmelden\b",
         r"\bmeld (mij|me) af\b",
         r"\buitschrijven\b",
@@ -561,6 +624,10 @@ DUTCH = Language(
         r"als u (deze|geen) .{0,30}(meer )?wilt ontvangen",
     ),
     reply_parser="nl",
+    articles=("de", "op"),
+    mobile_signatures=(r"verzonden (vanaf|met|van) mijn",),
+    negations=(r"niet",),
+    self_words=("ik", "mij", "me", "mijn", "ons", "wij"),
 )
 
 POLISH = Language(
@@ -592,6 +659,7 @@ POLISH = Language(
     back=(r"wracam", r"wrócę", r"powrót", r"z powrotem", r"ponownie", r"ponownie dostępn[ya]"),
     until=(r"do( dnia)?",),
     optout=(
+        r"\b(usunięcie|usunąć|usuńcie)\b.{0,30}\b(moich danych|mojego adresu|moje dane)",
         r"\bwypisz(cie)? mnie\b",
         r"\busuń(cie)? (mnie|mój (adres|e-?mail)|moje dane)\b",
         r"\bproszę (o )?(usunięcie|wypisanie)\b",
@@ -623,6 +691,10 @@ POLISH = Language(
         r"jeśli nie chcesz (więcej )?otrzymywać",
     ),
     reply_parser="pl",
+    articles=("dnia", "dn"),
+    mobile_signatures=(r"wysłane z",),
+    negations=(r"nie",),
+    self_words=("mnie", "mi", "mój", "moje", "moich", "ja", "nas"),
 )
 
 SWEDISH = Language(
@@ -638,7 +710,7 @@ SWEDISH = Language(
     absence=(
         r"\bfrånvarande\b",
         r"\bpå semester\b",
-        r"\bledig\b",
+        r"\b\w*ledig(t|a)?\b",
         r"\binte på kontoret\b",
         r"\bföräldraledig\b",
         r"\btjänsteresa\b",
@@ -649,6 +721,9 @@ SWEDISH = Language(
         r"(ingen|utan) (tillgång till|åtkomst till) (min )?(e-?post|mejl|mail)",
         r"i brådskande (ärenden|fall)",
         r"vid brådskande ärenden",
+        r"brådskande ärenden",
+        r"läser inte (min )?(e-?post|mejl|mail)",
+        r"kontakta istället",
         r"(när|efter att) jag (kommer )?(tillbaka|återvänt)",
         r"tack för (ditt|ert) (meddelande|mejl|mail|e-?postmeddelande)",
         r"automatiskt svar",
@@ -656,6 +731,9 @@ SWEDISH = Language(
     back=(r"tillbaka", r"åter", r"på plats igen", r"på kontoret igen"),
     until=(r"till och med", r"t\.o\.m\.", r"tom", r"till"),
     optout=(
+        r"\b(raderar|radera|tar bort|ta bort)\b"
+        r".{0,30}\b(mina (personuppgifter|uppgifter)|min (e-?post|adress))",
+        r"\bslutar? (kontakta|skicka|maila|mejla)",
         r"\bavregistrera\b",
         r"\bta bort (mig|min (adress|e-?post|e-?postadress)|mina uppgifter)\b",
         r"\bavsluta (min )?prenumeration",
@@ -675,6 +753,10 @@ SWEDISH = Language(
     ),
     date_joiners=("den",),
     reply_parser="sv",
+    articles=("den", "med"),
+    mobile_signatures=(r"skickat från min",),
+    negations=(r"inte",),
+    self_words=("jag", "mig", "mej", "min", "mina", "oss"),
 )
 
 DANISH = Language(
@@ -683,10 +765,10 @@ DANISH = Language(
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
         r"\bfraværende\b",
-        r"\bpå (ferie|barsel|forretningsrejse)\b",
+        r"\bpå (\w*ferie|barsel|forretningsrejse)\b",
         r"\bikke på kontoret\b",
-        r"\bholder (ferie|fri)\b",
-        r"\bhar (ferie|fri)\b",
+        r"\bholder (\w*ferie|fri)\b",
+        r"\bhar (\w*ferie|fri)\b",
         r"\bpå kursus\b",
     ),
     notice=(
@@ -700,6 +782,9 @@ DANISH = Language(
     back=(r"tilbage", r"på kontoret igen", r"træffes igen"),
     until=(r"til og med", r"t\.o\.m\.", r"til"),
     optout=(
+        r"\b(slet|slette|sletter|fjern|fjerne)\b"
+        r".{0,30}\b(mine (oplysninger|data|personoplysninger)|min (e-?mail|adresse))",
+        r"\bikke (send|skriv til) mig",
         r"\bafmeld(e|ing)?\b",
         r"\bfjern (mig|min (adresse|e-?mail|mail)|mine oplysninger)\b",
         r"\bslet (mig|min (adresse|e-?mail)|mine oplysninger)\b",
@@ -719,6 +804,10 @@ DANISH = Language(
     ),
     date_joiners=("den",),
     reply_parser="da",
+    articles=("den",),
+    mobile_signatures=(r"sendt fra min",),
+    negations=(r"ikke",),
+    self_words=("jeg", "mig", "min", "mine", "os"),
 )
 
 NORWEGIAN = Language(
@@ -727,11 +816,11 @@ NORWEGIAN = Language(
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
         r"\bfraværende\b",
-        r"\bpå (ferie|reise|tjenestereise|kurs)\b",
+        r"\bpå (\w*ferie|reise|tjenestereise|kurs)\b",
         r"\bikke på kontoret\b",
         r"\bute av kontoret\b",
         r"\bi (permisjon|foreldrepermisjon)\b",
-        r"\bhar (ferie|fri)\b",
+        r"\bhar (\w*ferie|fri)\b",
     ),
     notice=(
         r"begrenset tilgang til (min )?(e-?post|mail)",
@@ -744,6 +833,10 @@ NORWEGIAN = Language(
     back=(r"tilbake", r"på kontoret igjen", r"treffes igjen"),
     until=(r"til og med", r"t\.o\.m\.", r"tom", r"til"),
     optout=(
+        r"\b(slett|slette|sletter|fjern|fjerne)\b"
+        r".{0,30}\b(mine (opplysninger|data|personopplysninger)|min (e-?post|adresse))",
+        r"\bikke send (meg )?(flere|mer)",
+        r"\bikke (kontakt|skriv til) meg",
         r"\bmeld (meg|meg av|meg ut)\b",
         r"\bavmeld(e|ing)?\b",
         r"\bfjern (meg|min (adresse|e-?post))\b",
@@ -763,6 +856,10 @@ NORWEGIAN = Language(
         r"hvis du ikke (lenger )?ønsker å motta",
     ),
     date_joiners=("den",),
+    articles=("den",),
+    mobile_signatures=(r"sendt fra min",),
+    negations=(r"ikke",),
+    self_words=("jeg", "meg", "min", "mine", "oss"),
 )
 
 FINNISH = Language(
@@ -772,7 +869,7 @@ FINNISH = Language(
     absence=(
         r"\bpoissa (toimistolta|töistä)\b",
         r"\bolen poissa\b",
-        r"\b(olen )?lomalla\b",
+        r"\b\w*lomalla\b",
         r"\bvuosilomalla\b",
         r"\bmatkoilla\b",
         r"\bpoissaoloni\b",
@@ -783,6 +880,7 @@ FINNISH = Language(
         r"luen sähköpostia(ni)? rajoitetusti",
         r"en lue sähköpostia",
         r"kiireellisissä (asioissa|tapauksissa)",
+        r"en (pysty|voi) vastaamaan",
         r"(palattuani|paluuni jälkeen)",
         r"kiitos viestistäsi",
         r"automaattinen vastaus",
@@ -791,6 +889,8 @@ FINNISH = Language(
     until=(),
     until_after=(r"asti", r"saakka"),
     optout=(
+        r"\bpoista(maan|kaa|tte)?\b.{0,60}\b(sähköpostiosoitteeni|tietoni|minut)",
+        r"\ben halua (enää )?\w*(viestejä|sähköposteja|postia)",
         r"\bpoista(kaa)? (minut|osoitteeni|sähköpostiosoitteeni|tietoni)\b",
         r"\bperu(n|utan)? tilaus\b",
         r"\ben halua (enää )?(vastaanottaa|saada) ",
@@ -822,6 +922,9 @@ FINNISH = Language(
         ("helmik", 2),
         ("tammik", 1),
     ),
+    mobile_signatures=(r"lähetetty .{0,30}(iphonesta|puhelimesta|laitteesta)",),
+    negations=(r"älä", r"älkää"),
+    self_words=("minä", "minut", "minulle", "minun", "meidät"),
 )
 
 CZECH = Language(
@@ -849,6 +952,8 @@ CZECH = Language(
     back=(r"vrátím se", r"zpět", r"návrat", r"opět"),
     until=(r"do",),
     optout=(
+        r"\b(vymazat|smazat|odstranit|výmaz)\b"
+        r".{0,30}\b(mých (osobních )?údajů|moje údaje|můj e-?mail)",
         r"\bodhlásit\b",
         r"\bodhlaste mě\b",
         r"\bodstraňte (mě|můj (e-?mail|adresu)|moje údaje)\b",
@@ -861,7 +966,12 @@ CZECH = Language(
         r"\b(už|již) mi nepište\b",
     ),
     optout_alone=(r"stop", r"odhlásit"),
-    left_company=(r"již (zde )?nepracuje", r"už (zde )?nepracuje", r"opustil(a)? společnost"),
+    left_company=(
+        r"(již|už) .{0,40}nepracuje",
+        r"již (zde )?nepracuje",
+        r"už (zde )?nepracuje",
+        r"opustil(a)? společnost",
+    ),
     quote_lines=(r".{0,200}napsal(a|\(a\))? ?:",),
     from_label="od",
     sent_labels=("odesláno", "datum", "komu", "předmět"),
@@ -870,6 +980,10 @@ CZECH = Language(
         r"pokud si nepřejete (dále )?dostávat",
     ),
     reply_parser="cs",
+    articles=("dne",),
+    mobile_signatures=(r"odesláno z",),
+    negations=(r"ne",),
+    self_words=("já", "mě", "mi", "můj", "moje", "nás"),
 )
 
 LANGUAGES: dict[str, Language] = {

@@ -6,9 +6,12 @@ unsubscribe wording and footers say "if you no longer wish to receive" to every 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
 from sequences_core.feedback import patterns
+from sequences_core.feedback.languages import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -20,12 +23,44 @@ class OptOut:
     language: str
 
 
-def opt_out(own_text: str) -> OptOut | None:
-    """The opt-out request in the lead's own words, if there is one."""
-    whole = patterns.alone(own_text)
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around text[start:end]."""
+    left = max(text.rfind(mark, 0, start) for mark in ".!?\n")
+    rights = [i for i in (text.find(mark, end) for mark in ".!?\n") if i >= 0]
+    right = min(rights) + 1 if rights else len(text)
+    return text[left + 1 : right]
+
+
+def _turned_round(text: str, hit: patterns.Hit) -> bool:
+    """A negation right before the phrase ("please don't remove me"), or a question with no
+    first-person word ("does it stop if someone unsubscribes?")."""
+    before = text[max(0, hit.start - 30) : hit.start]
+    tail = re.split(r"[.,;:!?\n]", before)[-1]
+    if re.search(rf"(?<!\w)(?:{_negations()})\W*(\w+\W+)?$", tail, re.IGNORECASE):
+        return True
+    sentence = _sentence(text, hit.start, hit.end)
+    if not (sentence.rstrip().endswith("?") or "¿" in sentence):
+        return False
+    words = set(re.findall(r"\w+", sentence.lower()))
+    return not words & _self_words()
+
+
+@cache
+def _negations() -> str:
+    return "|".join(n for table in LANGUAGES.values() for n in table.negations)
+
+
+@cache
+def _self_words() -> frozenset[str]:
+    return frozenset(w for table in LANGUAGES.values() for w in table.self_words)
+
+
+def opt_out(own_text: str, subject: str = "") -> OptOut | None:
+    """The opt-out request in the lead's own words (or, with no words, in the subject)."""
+    whole = patterns.alone(own_text) or (patterns.alone(subject) if not own_text else None)
     if whole is not None:
         return OptOut("opt-out (the whole reply)", whole.words, whole.language)
-    found = patterns.first("optout", own_text)
-    if found is not None:
-        return OptOut("opt-out request", found.words, found.language)
+    for found in patterns.hits("optout", own_text):
+        if not _turned_round(own_text, found):
+            return OptOut("opt-out request", found.words, found.language)
     return None

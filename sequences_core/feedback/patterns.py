@@ -35,16 +35,25 @@ def normalise(text: str) -> str:
 
 @cache
 def matcher(kind: str) -> re.Pattern[str] | None:
-    """One pattern with a named group per language for this kind of phrase (None if no words)."""
-    groups = []
-    for table in LANGUAGES.values():
-        phrases: tuple[str, ...] = getattr(table, kind)
-        if phrases:
-            body = "|".join(f"(?:{p})" for p in phrases)
-            if kind in _WHOLE_WORDS:
-                body = rf"(?<!\w)(?:{body})(?!\w)"
-            groups.append(f"(?P<{table.code}>{body})")
-    return re.compile("|".join(groups), re.IGNORECASE) if groups else None
+    """One pattern for this kind of phrase, a named group per phrase ("de_3"), the longest
+    phrases first so that "til og med" wins over "til" whichever language lists which."""
+    phrases = [
+        (f"{table.code}_{index}", phrase)
+        for table in LANGUAGES.values()
+        for index, phrase in enumerate(getattr(table, kind))
+    ]
+    if not phrases:
+        return None
+    phrases.sort(key=lambda item: len(item[1]), reverse=True)
+    if kind in _WHOLE_WORDS:
+        groups = [rf"(?P<{name}>(?<!\w)(?:{p})(?!\w))" for name, p in phrases]
+    else:
+        groups = [f"(?P<{name}>{p})" for name, p in phrases]
+    return re.compile("|".join(groups), re.IGNORECASE)
+
+
+def _language(found: re.Match[str]) -> str:
+    return (found.lastgroup or "").rsplit("_", 1)[0]
 
 
 def hits(kind: str, text: str) -> Iterator[Hit]:
@@ -53,8 +62,7 @@ def hits(kind: str, text: str) -> Iterator[Hit]:
     if pattern is None:
         return
     for found in pattern.finditer(text):
-        if found.lastgroup:
-            yield Hit(found.lastgroup, found.group(0), found.start(), found.end())
+        yield Hit(_language(found), found.group(0), found.start(), found.end())
 
 
 def first(kind: str, text: str) -> Hit | None:
@@ -67,9 +75,9 @@ def alone(text: str) -> Hit | None:
     bare = normalise(re.sub(r"[^\w' ]+", " ", text))
     pattern = matcher("optout_alone")
     found = pattern.fullmatch(bare) if pattern is not None and len(bare) < 40 else None
-    if found is None or not found.lastgroup:
+    if found is None:
         return None
-    return Hit(found.lastgroup, bare, 0, len(bare))
+    return Hit(_language(found), bare, 0, len(bare))
 
 
 def tables(codes: set[str] | None = None) -> list[Language]:

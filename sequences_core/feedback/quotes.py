@@ -56,6 +56,12 @@ def _from_labels() -> frozenset[str]:
 
 
 @cache
+def _mobile() -> re.Pattern[str]:
+    phrases = [p for table in LANGUAGES.values() for p in table.mobile_signatures]
+    return re.compile(rf"^\s*(?:{'|'.join(phrases)})", re.IGNORECASE)
+
+
+@cache
 def _footer() -> re.Pattern[str]:
     phrases = [p for table in LANGUAGES.values() for p in table.footers]
     return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE)
@@ -70,11 +76,16 @@ def _outlook_block(lines: list[str], index: int) -> bool:
 
 
 def _cut_quotes(body: str) -> str:
-    """The text above the first quoted line, quote opener or Outlook header block."""
+    """The text above the first quoted line, quote opener, mobile signature or Outlook block."""
     lines = body.split("\n")
     for index, line in enumerate(lines):
         stripped = line.strip()
-        if stripped.startswith(">") or _opener().match(stripped) or _outlook_block(lines, index):
+        if (
+            stripped.startswith(">")
+            or _opener().match(stripped)
+            or _mobile().match(stripped)
+            or _outlook_block(lines, index)
+        ):
             return "\n".join(lines[:index])
     return body
 

@@ -93,7 +93,7 @@ def _named_date(codes: frozenset[str]) -> re.Pattern[str]:
 
 _NUMERIC = re.compile(
     r"(?<![\d./-])(?:(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
-    r"|(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?P<dot>\.)?"
+    r"|(?P<a>\d{1,2})(?P<sep>[./]) ?(?P<b>\d{1,2})(?:(?P=sep) ?(?P<y>\d{4}|\d{2}))?(?P<dot>\.)?"
     r"|(?P<da>\d{1,2})-(?P<db>\d{1,2})-(?P<dy>\d{4}))"
     r"(?![\d/]|\.\d)"
 )
@@ -198,13 +198,58 @@ def _cues(text: str) -> list[_Cue]:
     return sorted(found, key=lambda c: c.hit.start)
 
 
+@dataclass(frozen=True)
+class _Fillers:
+    """Words that may sit between "until" and a date: articles, and weekday names by stem
+    (so the Czech "do středy" and the Finnish "maanantaina" count as "středa", "maanantai")."""
+
+    words: frozenset[str]
+    stems: tuple[str, ...]
+
+    def allow(self, word: str) -> bool:
+        return word in self.words or word.startswith(self.stems)
+
+
+@cache
+def _fillers(codes: frozenset[str]) -> _Fillers:
+    from babel import Locale
+
+    words: set[str] = set()
+    stems: set[str] = set()
+    for table in patterns.tables(set(codes)):
+        words |= {a.lower() for a in table.articles}
+        days = Locale.parse(table.locale).days
+        for context in ("format", "stand-alone"):
+            for name in days[context]["abbreviated"].values():
+                words |= {name.lower().rstrip("."), _plain(name)}
+            for name in days[context]["wide"].values():
+                words |= {name.lower(), _plain(name)}
+                stems |= {form[:-1] for form in (name.lower(), _plain(name)) if len(form) >= 5}
+    return _Fillers(frozenset(words), tuple(sorted(stems)))
+
+
+def _only_fillers(text: str, fillers: _Fillers) -> bool:
+    """Only articles and weekday names between an "until" word and its date, in one sentence."""
+    words = re.findall(r"\w+", text.lower())
+    return len(words) <= 3 and all(map(fillers.allow, words)) and not _SENTENCE_END.search(text)
+
+
 def _close(text: str, start: int, end: int, words: int) -> bool:
     """Nothing but a few words between two places, in one sentence."""
     between = text[start:end]
     return _words_between(between) <= words and not _SENTENCE_END.search(between)
 
 
-def _attach(text: str, found: list[Found], cues: list[_Cue]) -> Iterator[tuple[Found, _Cue]]:
+def _governs(text: str, cue: _Cue, item: Found, fillers: _Fillers) -> bool:
+    """The return word right before a date governs it."""
+    if cue.rule == "until":
+        return _only_fillers(text[cue.hit.end : item.start], fillers)
+    return _close(text, cue.hit.end, item.start, _GAP_WORDS)
+
+
+def _attach(
+    text: str, found: list[Found], cues: list[_Cue], fillers: _Fillers
+) -> Iterator[tuple[Found, _Cue]]:
     """Each date with the return word that governs it (a word before it first, then after it)."""
     used: set[int] = set()
     pairs: list[tuple[Found, _Cue]] = []
@@ -215,7 +260,7 @@ def _attach(text: str, found: list[Found], cues: list[_Cue]) -> Iterator[tuple[F
             for c in cues
             if c.rule != "until_after"
             and floor <= c.hit.end <= item.start
-            and _close(text, c.hit.end, item.start, _GAP_WORDS)
+            and _governs(text, c, item, fillers)
         ]
         if before:
             used.add(id(before[-1]))
@@ -246,7 +291,7 @@ def return_date(text: str, languages: Iterable[str], sent: date) -> ReturnDate |
     if not found:
         return None
     candidates: list[tuple[int, ReturnDate]] = []
-    for item, cue in _attach(text, found, _cues(text)):
+    for item, cue in _attach(text, found, _cues(text), _fillers(codes)):
         if item.day is None:
             continue
         back = item.day if cue.rule == "back" else item.day + timedelta(days=1)
