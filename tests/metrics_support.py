@@ -70,10 +70,17 @@ def execution(
     new = uuid.uuid4()
     uow.session.execute(
         insert(SequenceStepExecution).values(
-            id=new, organization_id=org_id, enrollment_id=enrollment_id, step_id=step_id,
-            step_position=position, step_type=step_type, status=status,
-            idempotency_key=f"{enrollment_id}:{position}:{new}", completed_at=at, **extra,
-        )  # fmt: skip
+            id=new,
+            organization_id=org_id,
+            enrollment_id=enrollment_id,
+            step_id=step_id,
+            step_position=position,
+            step_type=step_type,
+            status=status,
+            idempotency_key=f"{enrollment_id}:{position}:{new}",
+            completed_at=at,
+            **extra,
+        )
     )
     uow.commit()
     return new
@@ -87,11 +94,14 @@ def events(
     """One event per kind, a minute apart; `bot:open` is a machine open."""
     rows = [
         {
-            "organization_id": org_id, "enrollment_id": enrollment_id,
-            "execution_id": execution_id, "lead_id": lead_id,
-            "type": kind.removeprefix("bot:"), "bot": kind.startswith("bot:"),
+            "organization_id": org_id,
+            "enrollment_id": enrollment_id,
+            "execution_id": execution_id,
+            "lead_id": lead_id,
+            "type": kind.removeprefix("bot:"),
+            "bot": kind.startswith("bot:"),
             "occurred_at": at + timedelta(minutes=i),
-        }  # fmt: skip
+        }
         for i, kind in enumerate(kinds)
     ]
     uow.session.execute(insert(SequenceEmailEvent), rows)

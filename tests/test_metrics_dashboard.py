@@ -17,8 +17,14 @@ from sequences_core.services import dashboard as board
 from sequences_core.services.metrics import metrics, template_metrics
 from sequences_core.services.organizations import create_organization
 from tests.api_support import API
-from tests.metrics_support import decided, email_condition_email, events, execution
-from tests.metrics_support import sent_email, set_status
+from tests.metrics_support import (
+    decided,
+    email_condition_email,
+    events,
+    execution,
+    sent_email,
+    set_status,
+)
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -105,8 +111,8 @@ def test_thirty_local_days_across_the_dst_change(uow):
     ]
     for i, at in enumerate(send):
         sent_email(uow, org_id, seq, i % 4, 0, [], at)
-    events(uow, org_id, seq.enrollments[0], None, ["reply"], datetime(2026, 10, 11, 21, 59, tzinfo=UTC))  # 11 Oct: out  # fmt: skip
-    events(uow, org_id, seq.enrollments[0], None, ["reply"], datetime(2026, 10, 11, 22, 0, tzinfo=UTC))  # 12 Oct 00:00: in  # fmt: skip
+    for at in (datetime(2026, 10, 11, 21, 59, tzinfo=UTC), datetime(2026, 10, 11, 22, tzinfo=UTC)):
+        events(uow, org_id, seq.enrollments[0], None, ["reply"], at)  # 11 Oct 23:59; 12 Oct 00:00
     found = board.dashboard(uow, org_id, now)
     days = {d.day: d for d in found.daily}
     assert len(found.daily) == 30 and found.daily[-1].day == date(2026, 11, 10)
@@ -130,7 +136,12 @@ def test_cards_exclude_machine_events_and_count_meetings(uow, org_id):
     events(uow, org_id, None, None, ["meeting_booked"], AT, seq.leads[2])
     set_status(uow, seq.enrollments[3], "paused", "reply")
     cards = board.dashboard(uow, org_id, now).cards
-    assert (cards.sent, cards.open_rate, cards.click_rate, cards.reply_rate) == (4, 0.25, 0.25, 0.25)
+    assert (cards.sent, cards.open_rate, cards.click_rate, cards.reply_rate) == (
+        4,
+        0.25,
+        0.25,
+        0.25,
+    )
     assert (cards.bounce_rate, cards.complaint_rate, cards.meetings) == (0.25, 0.25, 1)
     assert cards.machine_events == 3
     assert (cards.active_enrollments, cards.paused_enrollments) == (3, 1)
@@ -149,8 +160,13 @@ def test_attention_lists_pauses_missing_variables_and_failing_webhooks(uow, org_
     set_status(uow, seq.enrollments[0], "paused", "missing_variable: company")
     set_status(uow, seq.enrollments[1], "paused", "missing_variable: title")
     set_status(uow, seq.enrollments[2], "paused", "reply")
-    for age, status in ((timedelta(hours=2), "failed"), (timedelta(hours=1), "unknown"),
-                        (timedelta(days=8), "failed"), (timedelta(hours=3), "completed")):  # fmt: skip
+    calls = (
+        (timedelta(hours=2), "failed"),
+        (timedelta(hours=1), "unknown"),
+        (timedelta(days=8), "failed"),  # before the window
+        (timedelta(hours=3), "completed"),
+    )
+    for age, status in calls:
         execution(uow, org_id, seq.enrollments[3], seq.steps[1], 1, "webhook", status,
                   now - age, created_at=now - age, error=f"HTTP 500 after {age}")  # fmt: skip
     found = board.dashboard(uow, org_id, now).attention
@@ -180,8 +196,10 @@ def test_guard_states_against_the_ses_lines():
     assert board.guard_state(200, 0.024, 0.0004, paused=False) == "ok"
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
-       st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]))  # fmt: skip
+ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.sampled_from(ZONES))
 def test_local_days_are_23_to_25_hours_and_start_on_their_day(day, zone):
     from zoneinfo import ZoneInfo
 
