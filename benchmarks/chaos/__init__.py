@@ -1,0 +1,1 @@
+"""`make chaos`: dispatchers under faults, judged from what left them (see `run`, `checker`)."""

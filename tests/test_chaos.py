@@ -1,0 +1,124 @@
+"""`make chaos` in small: dispatcher processes under SES faults, kills, a PostgreSQL restart and
+re-delivered feedback, judged from what the stand-in and the webhook receiver recorded; and
+the checker shown to fail on a duplicate, a limit breach, an out-of-window or suppressed send,
+a lost step and a stuck lease."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.chaos import checker
+from benchmarks.chaos.checker import (
+    Enrollment,
+    Health,
+    Limit,
+    Outcomes,
+    Plan,
+    PlannedStep,
+    StepOutcome,
+    Window,
+)
+from benchmarks.chaos.run import Chaos, Size
+
+MONDAY_10_UTC = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+ORG = "0" * 31 + "1"
+
+
+def _plan(**enrollment: Any) -> Plan:
+    steps = (PlannedStep(0, "email", "s0"), PlannedStep(1, "webhook", "hook"))
+    window = Window("UTC", time(9), time(17), frozenset({1, 2, 3, 4, 5}))
+    lead = Enrollment("l@x.example", "e1", ORG, "a", window, steps, **enrollment)
+    return Plan(
+        {lead.lead: lead},
+        mailbox_limits={"rep@a.example": Limit(2, "UTC")},
+        template_limits={"a": Limit(5, "UTC")},
+        org_limits={ORG: Limit(5, "UTC")},
+    )
+
+
+def _record(at: datetime, *, to: str = "l@x.example", position: int = 0, execution: str = "x1",
+            answer: str = "sent") -> dict[str, Any]:  # fmt: skip
+    return {"to": [to], "subject": f"[chaos a s{position}] Hi", "from": "rep@a.example",
+            "date_header": format_datetime(at, usegmt=True), "answer": answer,
+            "tags": {"org_id": ORG, "execution_id": execution}}  # fmt: skip
+
+
+DELIVERED_HOOK = [{"key": "e1:hook", "status": 200}]
+NO_OUTCOMES = Outcomes({}, {}, {"l@x.example": ("completed", None)})
+
+
+def _failing(records: list[dict[str, Any]], *, plan: Plan | None = None,
+             calls: list[dict[str, Any]] = DELIVERED_HOOK, outcomes: Outcomes = NO_OUTCOMES,
+             health: Health | None = None) -> list[str]:  # fmt: skip
+    verdicts = checker.check(plan or _plan(), records, calls, outcomes, health or Health())
+    return [v.name[0] for v in verdicts if not v.ok]
+
+
+def test_the_checker_passes_a_clean_record() -> None:
+    assert _failing([_record(MONDAY_10_UTC)]) == []
+
+
+def test_the_checker_fails_a_step_delivered_twice() -> None:
+    twice = [_record(MONDAY_10_UTC), _record(MONDAY_10_UTC + timedelta(hours=1), execution="x2")]
+    assert _failing(twice) == ["1"]
+
+
+def test_a_dropped_answer_must_leave_its_execution_unknown() -> None:
+    dropped = [_record(MONDAY_10_UTC, answer="dropped")]
+    unknown = Outcomes({"x1": StepOutcome("unknown", "transport")}, {}, NO_OUTCOMES.enrollments)
+    retried = Outcomes({"x1": StepOutcome("failed", "retry")}, {}, NO_OUTCOMES.enrollments)
+    assert _failing(dropped, outcomes=unknown) == []
+    assert _failing(dropped, outcomes=retried) == ["1"]
+
+
+def test_the_checker_fails_a_lost_step_unless_it_failed_with_a_reason() -> None:
+    assert _failing([_record(MONDAY_10_UTC)], calls=[]) == ["2"]  # the webhook never went
+    explained = Outcomes({}, {("l@x.example", 1): StepOutcome("failed", "503 four times")},
+                         NO_OUTCOMES.enrollments)  # fmt: skip
+    assert _failing([_record(MONDAY_10_UTC)], calls=[], outcomes=explained) == []
+
+
+def test_the_checker_fails_a_daily_limit_breach() -> None:
+    plan, leads = _plan(), [f"l{i}@x.example" for i in range(3)]
+    one = plan.enrollments["l@x.example"]
+    enrollments = {lead: replace(one, lead=lead) for lead in leads}
+    plan = replace(plan, enrollments=enrollments)
+    records = [_record(MONDAY_10_UTC + timedelta(minutes=i), to=lead, execution=f"x{i}")
+               for i, lead in enumerate(leads)]  # fmt: skip
+    outcomes = Outcomes({}, {}, dict.fromkeys(leads, ("completed", None)))
+    assert _failing(records, plan=plan, outcomes=outcomes) == ["3"]  # the mailbox allows 2
+    assert _failing(records[:2], plan=plan, outcomes=outcomes) == ["2"]  # l2 is owed s0
+
+
+def test_the_checker_fails_a_send_outside_the_window_or_to_a_suppressed_lead() -> None:
+    saturday = MONDAY_10_UTC - timedelta(days=2)
+    assert _failing([_record(MONDAY_10_UTC.replace(hour=18))]) == ["4"]
+    assert _failing([_record(saturday)]) == ["4"]
+    suppressed = _plan(suppressed_from=MONDAY_10_UTC - timedelta(minutes=1))
+    assert _failing([_record(MONDAY_10_UTC)], plan=suppressed) == ["4"]
+
+
+def test_the_checker_fails_a_stuck_lease_or_a_run_that_needs_a_person() -> None:
+    assert _failing([_record(MONDAY_10_UTC)], health=Health(stuck_leases=1)) == ["5"]
+    assert _failing([_record(MONDAY_10_UTC)], health=Health(unexpected_exits=1)) == ["5"]
+
+
+@pytest.mark.timeout(300)
+def test_a_short_chaos_run_keeps_every_promise(tmp_path: Path) -> None:
+    lines: list[str] = []
+    size = Size(leads=120, rounds=4, round_hours=4, kill_share=1.0, dispatchers=3,
+                max_drain_rounds=40, batch_size=20)  # fmt: skip
+    chaos = Chaos(20261204, size, tmp_path, lines.append)
+    verdicts = chaos.run()
+    report = "\n".join([*lines, *(v.line() for v in verdicts)])
+    assert all(v.ok for v in verdicts), report
+    assert chaos.tally.restarts == 1, report
+    assert sum(1 for line in lines if line.startswith("round")) == chaos.tally.rounds
+    stats = chaos.standin.stats()
+    assert stats["sent"] > 100 and stats["errors"] > 0, report
