@@ -6,6 +6,11 @@ generate_series; a third completed, the rest active and due later, as a live tab
 1,000 due throughout; at each size, after ANALYZE, the engine's own claim (`loop.claim`, LIMIT
 1,000, FOR UPDATE SKIP LOCKED, rolled back) runs CLAIMS times and the median is reported.
 Targets: each claim < 50 ms; flat: the 1M claim <= 1.5x the 10k one.
+
+Then, for how shards map to workers: with 100,000 of the 1M due, the claim of a batch (500,
+the DAG's default) on hash shard 0 of 1, 8 and 64 (`DispatchScope.shard`, what each mapped
+`send_batch` claims with). The shard filter is not indexed: a shard's claim walks the due
+index past the other shards' rows, about `shards` x the batch. Reported, not judged.
 """
 
 from __future__ import annotations
@@ -26,6 +31,12 @@ from sequences_core.services.dispatch.loop import claim
 SIZES = (10_000, 100_000, 1_000_000)
 DUE = 1_000
 CLAIMS = int(os.environ.get("BENCH_CLAIMS", "9"))
+SHARD_DUE, SHARD_BATCH, SHARD_COUNTS = 100_000, 500, (1, 8, 64)
+MORE_DUE = """
+UPDATE sequence_enrollments SET next_run_at = now() - interval '2 minutes'
+WHERE id IN (SELECT id FROM sequence_enrollments WHERE status = 'active'
+             AND next_run_at > now() LIMIT :n)
+"""
 GROW = """
 INSERT INTO sequence_enrollments (organization_id, lead_id, template_id, status, next_run_at)
 SELECT e.organization_id, e.lead_id, e.template_id,
@@ -50,17 +61,34 @@ def grow(engine: Engine, have: int, size: int) -> None:
     print(f"  {size:,} enrollments ({time.perf_counter() - start:,.1f} s to add)", flush=True)
 
 
-def claim_ms(engine: Engine) -> float:
-    """The median claim of DUE, in ms (each rolled back, so the next finds the same rows)."""
+def claim_ms(engine: Engine, limit: int = DUE, scope: DispatchScope | None = None) -> float:
+    """The median claim of `limit`, in ms (each rolled back: the next finds the same rows)."""
     times = []
     for _ in range(CLAIMS):
         with UnitOfWork(engine) as uow:
             start = time.perf_counter()
-            ids = claim(uow, datetime.now(UTC), DUE, DispatchScope(), ())
+            ids = claim(uow, datetime.now(UTC), limit, scope or DispatchScope(), ())
             times.append((time.perf_counter() - start) * 1000)
             uow.rollback()
-        assert len(ids) == DUE, len(ids)
+        assert len(ids) == limit, len(ids)
     return statistics.median(times)
+
+
+def by_shard(engine: Engine) -> list[dict[str, object]]:
+    """A batch's claim on shard 0 of 1, 8, 64 with SHARD_DUE due."""
+    with engine.begin() as conn:
+        conn.execute(text(MORE_DUE), {"n": SHARD_DUE - DUE})
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("VACUUM ANALYZE sequence_enrollments")
+        )
+    rows = []
+    for shards in SHARD_COUNTS:
+        ms = claim_ms(engine, SHARD_BATCH, DispatchScope(shard=(0, shards)))
+        print(f"  claim {SHARD_BATCH} on shard 0 of {shards}: {ms:.2f} ms", flush=True)
+        rows.append(row(f"claim {SHARD_BATCH} of {SHARD_DUE:,} due, shard 0 of {shards}", ms,
+                        "ms", enrollments=SIZES[-1]))  # fmt: skip
+    return rows
 
 
 def main() -> None:
@@ -73,6 +101,7 @@ def main() -> None:
             have = size
             measured[size] = claim_ms(engine)
             print(f"  claim {DUE:,} of {size:,}: {measured[size]:.2f} ms", flush=True)
+        sharded = by_shard(engine)
     first, last = measured[SIZES[0]], measured[SIZES[-1]]
     rows = [
         row(f"claim {DUE:,} due of {size:,} enrollments", ms, "ms",
@@ -86,7 +115,7 @@ def main() -> None:
             baseline=round(first, 3), ratio=f"{last / first:.2f}", target="<= 1.5x",
             passed=last / first <= 1.5)
     )  # fmt: skip
-    report("claim_scale", rows)
+    report("claim_scale", rows + sharded)
 
 
 if __name__ == "__main__":

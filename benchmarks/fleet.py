@@ -131,9 +131,9 @@ def spread(values: Sequence[float]) -> str:
 
 
 def _postmaster(url: str) -> psutil.Process:
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn:  # the backend's parent, asked while it lives
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
-    return psutil.Process(psutil.Process(backend).ppid())
+        return psutil.Process(psutil.Process(backend).ppid())
 
 
 def _cpu(proc: psutil.Process) -> float:
@@ -157,10 +157,10 @@ class Watch:
     def _processes(self, postmaster: psutil.Process) -> list[psutil.Process]:
         return [postmaster, *postmaster.children()]
 
-    def _sample_cpu(self, postmaster: psutil.Process) -> None:
+    def _sample_cpu(self, postmaster: psutil.Process, into: dict[int, float]) -> None:
         for proc in self._processes(postmaster):
             try:
-                self._last[proc.pid] = _cpu(proc)
+                into[proc.pid] = _cpu(proc)
             except psutil.Error:
                 continue  # a backend that just ended: its last sample stands
 
@@ -168,23 +168,23 @@ class Watch:
         rows = conn.execute(
             "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity"
             " WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'"
         ).fetchall()
         self.waits.update(r[0] for r in rows)
         self.samples += 1
 
     def _run(self) -> None:
         postmaster = _postmaster(self.url)
-        for proc in self._processes(postmaster):
-            self._first[proc.pid] = _cpu(proc)
+        self._sample_cpu(postmaster, self._first)
         with psycopg.connect(self.url, autocommit=True) as conn:
             said = time.monotonic()
             while not self._stop.wait(self.every):
-                self._sample_cpu(postmaster)
+                self._sample_cpu(postmaster, self._last)
                 self._sample_waits(conn)
                 if self.progress_every and time.monotonic() - said > self.progress_every:
                     said = time.monotonic()
                     self._progress(conn)
-        self._sample_cpu(postmaster)
+        self._sample_cpu(postmaster, self._last)
 
     def _progress(self, conn: psycopg.Connection[Any]) -> None:
         sent = conn.execute(

@@ -82,12 +82,20 @@ def one_run(url: str, plain: str, processes: int, tmp: Path) -> Run:
                watch.top_waits())  # fmt: skip
 
 
+def _parts(run: Run) -> dict[str, float]:
+    return {"dispatchers": sum(run.dispatcher_cpu), "postgres": run.postgres_cpu,
+            "stand-in": run.standin_cpu}  # fmt: skip
+
+
 def _shares(run: Run) -> str:
     """Each part's CPU as a share of the host's CPU time over the run."""
     host = run.seconds * (os.cpu_count() or 1)
-    parts = {"dispatchers": sum(run.dispatcher_cpu), "postgres": run.postgres_cpu,
-             "stand-in": run.standin_cpu}  # fmt: skip
-    return ", ".join(f"{k} {v / host:.0%}" for k, v in parts.items())
+    return ", ".join(f"{k} {v / host:.0%}" for k, v in _parts(run).items())
+
+
+def _per_email(run: Run) -> str:
+    """Each part's CPU per email sent: what a busy host does not change much."""
+    return ", ".join(f"{k} {v / N * 1000:.2f}" for k, v in _parts(run).items())
 
 
 def _row(run: Run, one: Run | None) -> dict[str, object]:
@@ -100,14 +108,15 @@ def _row(run: Run, one: Run | None) -> dict[str, object]:
         seconds=round(run.seconds, 1),
         dispatcher_cpu_s=[round(c, 1) for c in run.dispatcher_cpu],
         postgres_cpu_s=round(run.postgres_cpu, 1), standin_cpu_s=round(run.standin_cpu, 1),
-        cpu_of_host=_shares(run), postgres_waits=run.waits,
+        cpu_ms_per_email=_per_email(run), cpu_of_host=_shares(run), postgres_waits=run.waits,
     )  # fmt: skip
 
 
 def _say(run: Run) -> None:
     print(
         f"    {run.per_s:,.0f}/s in {run.seconds:,.0f} s, {run.duplicates} duplicates,"
-        f" {run.lost} lost; {_shares(run)}; waits: {run.waits}",
+        f" {run.lost} lost; CPU ms/email: {_per_email(run)}; of host: {_shares(run)};"
+        f" waits: {run.waits}",
         flush=True,
     )
 
