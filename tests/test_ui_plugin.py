@@ -150,7 +150,7 @@ def test_the_list_shows_counts_rates_and_last_send_and_filters_and_sorts(signed_
     text = re.sub(r"\s+", " ", page.text)
     row = re.search(r"Outreach</span>.*?</tr>", text).group(0)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-    assert [re.sub("<[^>]+>", "", c).strip() for c in cells] == [
+    assert [re.sub("<[^>]+>", "", c).strip() for c in cells[:9]] == [  # then the actions
         "Cold outreach", "Active", "3", "2", "2", "0.0%", "0.0%", "50.0%",
         "2026-11-30 10:05 Europe/Berlin",
     ]  # fmt: skip
