@@ -27,13 +27,7 @@ class Absence:
 
 def auto_subject(subject: str) -> patterns.Hit | None:
     """An automatic-reply subject ("Automatic reply:", "Abwesenheitsnotiz", "Autosvar")."""
-    pattern = patterns.matcher("auto_subjects")
-    cleaned = subject.strip()
-    found = pattern.match(cleaned) if pattern is not None else None
-    if found is None:
-        return None
-    language = (found.lastgroup or "").rsplit("_", 1)[0]
-    return patterns.Hit(language, found.group(0), found.start(), found.end())
+    return patterns.at_start("auto_subjects", subject.strip())
 
 
 def acknowledgement(text: str) -> patterns.Hit | None:

@@ -1,13 +1,15 @@
 """The language tables (languages.py) compiled into one matcher per kind of phrase.
 
 A match says which language's phrase it was and the words it matched, so every rule can name
-the words that decided it. Matchers are built on first use and kept: building all of them
-costs a few milliseconds once per process.
+the words that decided it. Each kind's phrases, all languages together, are grouped by the
+letter they can start with: at each word the search then tries one letter's phrases, not all
+four hundred. Matchers are built on first use and kept.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -28,41 +30,118 @@ class Hit:
     end: int
 
 
+@dataclass(frozen=True)
+class Matcher:
+    """All languages' phrases of one kind: one search pattern, and each phrase to tell which
+    language a match came from (longest phrase first, so "til og med" wins over "til")."""
+
+    pattern: re.Pattern[str]
+    phrases: tuple[tuple[str, re.Pattern[str]], ...]
+
+    def language(self, text: str, found: re.Match[str]) -> str:
+        for code, phrase in self.phrases:
+            again = phrase.match(text, found.start())
+            if again is not None and again.end() == found.end():
+                return code
+        return next(code for code, p in self.phrases if p.match(text, found.start()))
+
+
+def _group_end(pattern: str) -> int:
+    """Where the group that opens `pattern` closes (-1 when it does not)."""
+    depth, escaped = 0, False
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def _alternatives(body: str) -> list[str]:
+    """The top-level alternatives of a group's body."""
+    parts, depth, start, escaped = [], 0, 0, False
+    for index, char in enumerate(body):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(body[start:index])
+            start = index + 1
+    return [*parts, body[start:]]
+
+
+def first_letters(pattern: str) -> frozenset[str] | None:
+    """The letters a phrase can start with (None when it is not that simple, e.g. "\\w*ledig")."""
+    pattern = pattern.removeprefix(r"\b")
+    if pattern[:1].isalpha():
+        return frozenset({pattern[0].lower()})
+    end = _group_end(pattern) if pattern.startswith("(") else -1
+    if end < 0 or (pattern.startswith("(?") and not pattern.startswith("(?:")):
+        return None
+    body = pattern[1:end].removeprefix("?:")
+    letters: set[str] = set()
+    for alternative in _alternatives(body):
+        found = first_letters(alternative) if alternative else None
+        if found is None:
+            return None
+        letters |= found
+    if pattern[end + 1 : end + 2] in ("?", "*"):  # an optional group: what follows may start
+        rest = first_letters(pattern[end + 2 :])
+        if rest is None:
+            return None
+        letters |= rest
+    return frozenset(letters)
+
+
+def _search_pattern(kind: str, phrases: list[tuple[str, str]]) -> re.Pattern[str]:
+    buckets: dict[str, list[str]] = defaultdict(list)
+    others: list[str] = []
+    for _code, phrase in phrases:
+        body = rf"(?:{phrase})(?!\w)" if kind in _WHOLE_WORDS else f"(?:{phrase})"
+        letters = first_letters(phrase)
+        if letters is None:
+            others.append(body)
+        for letter in sorted(letters or ()):
+            buckets[letter].append(body)
+    branches = [f"(?={re.escape(k)})(?:{'|'.join(v)})" for k, v in sorted(buckets.items())]
+    branches += others
+    return re.compile(rf"(?<!\w)(?=\w)(?:{'|'.join(branches)})", re.IGNORECASE)
+
+
+@cache
+def matcher(kind: str) -> Matcher | None:
+    """The matcher for this kind of phrase (None when no language has one)."""
+    phrases = [(t.code, p) for t in LANGUAGES.values() for p in getattr(t, kind)]
+    if not phrases:
+        return None
+    phrases.sort(key=lambda item: len(item[1]), reverse=True)
+    compiled = tuple((code, re.compile(p, re.IGNORECASE)) for code, p in phrases)
+    return Matcher(_search_pattern(kind, phrases), compiled)
+
+
 def normalise(text: str) -> str:
     """Lower case, one space between words: the form every phrase is matched on."""
     return " ".join(text.split()).lower()
 
 
-@cache
-def matcher(kind: str) -> re.Pattern[str] | None:
-    """One pattern for this kind of phrase, a named group per phrase ("de_3"), the longest
-    phrases first so that "til og med" wins over "til" whichever language lists which."""
-    phrases = [
-        (f"{table.code}_{index}", phrase)
-        for table in LANGUAGES.values()
-        for index, phrase in enumerate(getattr(table, kind))
-    ]
-    if not phrases:
-        return None
-    phrases.sort(key=lambda item: len(item[1]), reverse=True)
-    if kind in _WHOLE_WORDS:
-        groups = [rf"(?P<{name}>(?<!\w)(?:{p})(?!\w))" for name, p in phrases]
-    else:
-        groups = [f"(?P<{name}>{p})" for name, p in phrases]
-    return re.compile("|".join(groups), re.IGNORECASE)
-
-
-def _language(found: re.Match[str]) -> str:
-    return (found.lastgroup or "").rsplit("_", 1)[0]
-
-
 def hits(kind: str, text: str) -> Iterator[Hit]:
     """Every phrase of this kind in `text`, in order, whichever language it is from."""
-    pattern = matcher(kind)
-    if pattern is None:
+    found_by = matcher(kind)
+    if found_by is None:
         return
-    for found in pattern.finditer(text):
-        yield Hit(_language(found), found.group(0), found.start(), found.end())
+    for found in found_by.pattern.finditer(text):
+        yield Hit(found_by.language(text, found), found.group(0), found.start(), found.end())
 
 
 def first(kind: str, text: str) -> Hit | None:
@@ -70,14 +149,25 @@ def first(kind: str, text: str) -> Hit | None:
     return next(hits(kind, text), None)
 
 
+def at_start(kind: str, text: str) -> Hit | None:
+    """A phrase of this kind that `text` starts with (an automatic-reply subject)."""
+    found_by = matcher(kind)
+    found = found_by.pattern.match(text) if found_by is not None else None
+    if found_by is None or found is None:
+        return None
+    return Hit(found_by.language(text, found), found.group(0), found.start(), found.end())
+
+
 def alone(text: str) -> Hit | None:
     """The whole reply is one of the languages' one-word opt-outs ("STOP", "Abmelden")."""
     bare = normalise(re.sub(r"[^\w' ]+", " ", text))
-    pattern = matcher("optout_alone")
-    found = pattern.fullmatch(bare) if pattern is not None and len(bare) < 40 else None
+    found_by = matcher("optout_alone")
+    if found_by is None or len(bare) >= 40:
+        return None
+    found = found_by.pattern.fullmatch(bare)
     if found is None:
         return None
-    return Hit(_language(found), bare, 0, len(bare))
+    return Hit(found_by.language(bare, found), bare, 0, len(bare))
 
 
 def tables(codes: set[str] | None = None) -> list[Language]:
