@@ -41,6 +41,7 @@ from sequences_core.rules.conditions import Sent
 from sequences_core.rules.decide import (
     CallWebhook,
     CreateTask,
+    Decision,
     Facts,
     HeldTask,
     LastAttempt,
@@ -155,21 +156,58 @@ class _Earliest(random.Random):
         return a
 
 
+class _Slot:
+    """One daily counter (`CounterKey.pk`) as the simulation fills it."""
+
+    __slots__ = ("limit", "ref", "used", "zone")
+
+    def __init__(self, key: CounterKey, used: int) -> None:
+        self.used, self.limit, self.zone = used, key.limit, key.zone
+        self.ref = LimitRef(key.scope, key.scope_id)
+
+
+class _Lane:
+    """The emails of one template from one mailbox to leads under one set of send rules:
+    they draw on the same counters and reopen at the same instant after a spent one."""
+
+    __slots__ = ("mailbox_id", "rules", "scopes", "slots", "stamp", "template_id")
+
+    def __init__(
+        self, mailbox_id: uuid.UUID, template_id: uuid.UUID, rules: SendRules,
+        scopes: tuple[ScopeForecast, ...],
+    ) -> None:  # fmt: skip
+        self.mailbox_id, self.template_id, self.rules = mailbox_id, template_id, rules
+        self.scopes = scopes
+        self.slots: tuple[_Slot, ...] = ()
+        self.stamp = -1  # the round `slots` are for
+
+
 class _Run:
     """One enrollment moving through the simulation."""
 
-    __slots__ = ("facts", "first", "id", "order", "position", "ready", "steps", "template_id")
+    __slots__ = ("facts", "first", "id", "lane", "order", "position", "ready", "scopes", "steps")
 
-    def __init__(self, plan: Plan, steps: Sequence[Step]) -> None:
-        self.id, self.template_id, self.steps = plan.id, plan.template_id, steps
+    def __init__(
+        self, plan: Plan, steps: Sequence[Step], scopes: tuple[ScopeForecast, ...]
+    ) -> None:
+        self.id, self.steps, self.scopes = plan.id, steps, scopes
         self.position, self.facts = plan.position, plan.facts
         self.first = plan.facts.latest is None  # nothing sent or called yet
         self.ready: SendEmail | None = None  # an email held back by a limit: due again as is
-        self.order: tuple[datetime, int] = (plan.position.next_run_at or _FAR, plan.id.int)
+        self.lane: _Lane | None = None
+        self.order = 0  # the claim order: due instant, then id
 
 
-_FAR = datetime.max.replace(tzinfo=UTC)
-_Entry = tuple[datetime, datetime, int, int, list[_Run]]  # (claimed at, due, id, seq, runs)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _order(due: datetime, ident: int) -> int:
+    """(due, id) as one integer: the dispatcher's claim order, cheap to sort by."""
+    return ((due - _EPOCH) // _MICROSECOND) << 128 | ident
+
+
+_Entry = tuple[datetime, int, int, list[_Run]]  # (claimed at, order of the first, seq, runs)
 
 
 def forecast(
@@ -196,15 +234,15 @@ class _Simulation:
         self.days = days
         self.org = ScopeForecast(None, self._days())
         self.templates: dict[uuid.UUID, ScopeForecast] = {}
-        self.used: dict[tuple[uuid.UUID, str, uuid.UUID, date], int] = dict(world.used)
-        self.limit_of: dict[tuple[uuid.UUID, str, uuid.UUID, date], int] = {}
-        self.limits: dict[LimitRef, int] = {}
+        self.slots: dict[tuple[uuid.UUID, str, uuid.UUID, date], _Slot] = {}
+        self.lanes: dict[tuple[uuid.UUID, uuid.UUID, int], _Lane] = {}
         self.heap: list[_Entry] = []
         self.seq = count()
         self.rng = _Earliest()
         self.reopens: dict[tuple[int, str, datetime], datetime] = {}
-        self.keys: dict[tuple[uuid.UUID, uuid.UUID], tuple[CounterKey, ...]] = {}
         self.now = start
+        self.stamp = 0
+        self.decisions: dict[tuple[object, ...], Decision] = {}  # this round's, by facts
         self.day_index = 0
         self.conditional = {
             t
@@ -218,47 +256,49 @@ class _Simulation:
     def run(self, plans: Iterable[Plan]) -> Forecast:
         entries: list[_Entry] = []
         for plan in plans:
-            run = _Run(plan, self.world.steps[plan.template_id])
-            for scope in self._scopes(run):
+            scopes = (self.org, self._template(plan.template_id))
+            run = _Run(plan, self.world.steps[plan.template_id], scopes)
+            for scope in scopes:
                 scope.enrollments += 1
                 scope.awaiting_first += run.first
-            if plan.position.next_run_at is not None:
-                due = plan.position.next_run_at
-                entries.append((max(due, self.start), due, plan.id.int, next(self.seq), [run]))
+            due = plan.position.next_run_at
+            if due is not None:
+                run.order = _order(due, plan.id.int)
+                entries.append((max(due, self.start), run.order, next(self.seq), [run]))
         heapq.heapify(entries)
         self.heap = entries
         while self.heap and self.heap[0][0] < self.end:
             self._round(self._pop_due())
         for entry in self.heap:
-            for run in entry[4]:
-                for scope in self._scopes(run):
+            for run in entry[3]:
+                for scope in run.scopes:
                     scope.pending_at_end += 1
-        counters = {
-            pk: (sent, self.limit_of[pk]) for pk, sent in self.used.items() if pk in self.limit_of
-        }
-        return Forecast(
-            self.start, self.end, self.zone, self.org, self.templates, self.limits, counters
-        )
+        return self._result()
 
-    def _scopes(self, run: _Run) -> tuple[ScopeForecast, ScopeForecast]:
-        found = self.templates.get(run.template_id)
+    def _result(self) -> Forecast:
+        limits = {slot.ref: slot.limit for slot in self.slots.values()}  # the latest day's
+        counters = {pk: (slot.used, slot.limit) for pk, slot in self.slots.items()}
+        return Forecast(self.start, self.end, self.zone, self.org, self.templates, limits, counters)
+
+    def _template(self, template_id: uuid.UUID) -> ScopeForecast:
+        found = self.templates.get(template_id)
         if found is None:
-            found = self.templates[run.template_id] = ScopeForecast(run.template_id, self._days())
-        return self.org, found
+            found = self.templates[template_id] = ScopeForecast(template_id, self._days())
+        return found
 
     def _pop_due(self) -> list[_Run]:
         """Every run a dispatcher claims at the next due instant, in its claim order."""
         first = heapq.heappop(self.heap)
         self.now = first[0]
         self.day_index = (self.now.astimezone(ZoneInfo(self.zone)).date() - self.first_day).days
-        self.keys.clear()
-        runs = first[4]
-        merged = False
+        self.stamp += 1
+        self.decisions.clear()
+        if not self.heap or self.heap[0][0] != self.now:
+            return first[3]
+        runs = list(first[3])
         while self.heap and self.heap[0][0] == self.now:
-            runs = runs + heapq.heappop(self.heap)[4]
-            merged = True
-        if merged:
-            runs.sort(key=attrgetter("order"))
+            runs.extend(heapq.heappop(self.heap)[3])
+        runs.sort(key=attrgetter("order"))
         return runs
 
     def _round(self, runs: list[_Run]) -> None:
@@ -269,17 +309,37 @@ class _Simulation:
             if run.ready is None:
                 self._decide(run)
             (candidates if run.ready is not None else later).append(run)
-        held: dict[datetime, list[_Run]] = {}
+        held: dict[tuple[_Lane, _Slot], list[_Run]] = {}
         for run in candidates:
-            self._allocate(run, held, later)
+            spent = self._allocate(run)
+            if spent is None:
+                later.append(run)
+            else:
+                held.setdefault(spent, []).append(run)
         for run in later:
             self._schedule(run)
-        for due, group in held.items():
-            group.sort(key=attrgetter("order"))
-            heapq.heappush(self.heap, (due, due, group[0].id.int, next(self.seq), group))
+        for (lane, slot), group in held.items():
+            self._hold(lane, slot, group)
 
     def _decide(self, run: _Run) -> None:
-        decision = decide(run.position, run.steps, run.facts, self.now, self.rng)
+        facts = run.facts
+        key = None
+        if not (facts.tasks or facts.lead_values or facts.engagement.sent):
+            # Everything else the rules read is shared, or the same for a whole lane: runs
+            # that agree on these (leads enrolled together) get the same decision.
+            key = (run.position, id(run.steps), id(facts.rules), facts.enrollment_mailbox,
+                   facts.lead_status, facts.suppressed, facts.latest, facts.template_deleted,
+                   facts.org_paused)  # fmt: skip
+            found = self.decisions.get(key)
+            if found is not None:
+                self._apply(run, found)
+                return
+        decision = decide(run.position, run.steps, facts, self.now, self.rng)
+        if key is not None:
+            self.decisions[key] = decision
+        self._apply(run, decision)
+
+    def _apply(self, run: _Run, decision: Decision) -> None:
         run.position = decision.position
         for action in decision.actions:
             if isinstance(action, CreateTask):
@@ -288,16 +348,26 @@ class _Simulation:
                 self._webhook(run, action)
             elif isinstance(action, SendEmail):
                 run.ready = action
+                run.lane = self._lane(run, action.mailbox_id)
+
+    def _lane(self, run: _Run, mailbox_id: uuid.UUID) -> _Lane:
+        template_id = run.scopes[1].template_id
+        assert template_id is not None
+        key = (mailbox_id, template_id, id(run.facts.rules))
+        found = self.lanes.get(key)
+        if found is None:
+            found = self.lanes[key] = _Lane(mailbox_id, template_id, run.facts.rules, run.scopes)
+        return found
 
     def _task(self, run: _Run, action: CreateTask) -> None:
-        for scope in self._scopes(run):
+        for scope in run.scopes:
             scope.days[self.day_index].tasks += 1
         tasks = {**run.facts.tasks, action.step.id: HeldTask(TaskStatus.OPEN.value, self.now, None)}
         run.facts = replace(run.facts, tasks=tasks)
 
     def _webhook(self, run: _Run, action: CallWebhook) -> None:
         """A call answered at once: the enrollment moves on as after an email."""
-        for scope in self._scopes(run):
+        for scope in run.scopes:
             scope.days[self.day_index].webhooks += 1
         self._went(run, action.step, action.attempt, ExecutionStatus.COMPLETED)
 
@@ -308,26 +378,19 @@ class _Simulation:
         run.facts = replace(run.facts, latest=latest)
         run.position = after_send(run.position, run.steps, run.facts.rules, self.now)
 
-    def _allocate(self, run: _Run, held: dict[datetime, list[_Run]], later: list[_Run]) -> None:
+    def _allocate(self, run: _Run) -> tuple[_Lane, _Slot] | None:
         """The dispatcher's `allocate` for one email: it goes if every limit it draws on has
-        room, else it waits for the first spent one's refill and the lead's next opening."""
-        email = run.ready
-        assert email is not None
-        keys = self._keys(email.mailbox_id, run.template_id)
-        spent = next((k for k in keys if self.used.get(k.pk, 0) >= k.limit), None)
-        scopes = self._scopes(run)
-        if spent is not None:
-            ref = LimitRef(spent.scope, spent.scope_id)
-            for scope in scopes:
-                scope.days[self.day_index].deferred[ref] += 1
-                scope.deferred[ref] += 1
-            due = self._reopen(run.facts.rules, spent)
-            run.order = (due, run.id.int)
-            held.setdefault(due, []).append(run)
-            return
-        for key in keys:
-            self.used[key.pk] = self.used.get(key.pk, 0) + 1
-        for scope in scopes:
+        room; else the first spent limit (in `counter_keys` order) holds it back."""
+        email, lane = run.ready, run.lane
+        assert email is not None and lane is not None
+        if lane.stamp != self.stamp:
+            lane.slots, lane.stamp = self._slots(lane), self.stamp
+        for slot in lane.slots:
+            if slot.used >= slot.limit:
+                return lane, slot
+        for slot in lane.slots:
+            slot.used += 1
+        for scope in run.scopes:
             tally = scope.days[self.day_index]
             tally.sent += 1
             tally.by_mailbox[email.mailbox_id] += 1
@@ -337,37 +400,45 @@ class _Simulation:
                 scope.last_first_day = tally.day
         run.first, run.ready = False, None
         self._went(run, email.step, email.attempt, ExecutionStatus.SENT)
-        if run.template_id in self.conditional:  # its conditions read what was sent
+        if lane.template_id in self.conditional:  # its conditions read what was sent
             sent = (*run.facts.engagement.sent, Sent(email.step.id, self.now))
             run.facts = replace(run.facts, engagement=replace(run.facts.engagement, sent=sent))
-        later.append(run)
+        return None
 
-    def _keys(self, mailbox_id: uuid.UUID, template_id: uuid.UUID) -> tuple[CounterKey, ...]:
-        """`counter_keys` at this instant, once per mailbox and template."""
-        found = self.keys.get((mailbox_id, template_id))
-        if found is None:
-            mailbox = self.world.mailboxes[mailbox_id]
-            settings = self.world.settings[template_id]
-            found = counter_keys(self.world.org, mailbox, template_id, settings, self.now)
-            self.keys[mailbox_id, template_id] = found
-            for key in found:
-                self.limit_of[key.pk] = key.limit
-                self.limits[LimitRef(key.scope, key.scope_id)] = key.limit
-        return found
+    def _slots(self, lane: _Lane) -> tuple[_Slot, ...]:
+        """The counters an email of this lane draws on now (`counter_keys`)."""
+        mailbox = self.world.mailboxes[lane.mailbox_id]
+        settings = self.world.settings[lane.template_id]
+        keys = counter_keys(self.world.org, mailbox, lane.template_id, settings, self.now)
+        found = []
+        for key in keys:
+            slot = self.slots.get(key.pk)
+            if slot is None:
+                slot = self.slots[key.pk] = _Slot(key, self.world.used.get(key.pk, 0))
+            found.append(slot)
+        return tuple(found)
 
-    def _reopen(self, rules: SendRules, spent: CounterKey) -> datetime:
-        """The spent limit's refill, then the lead's next allowed instant (as `allocate`)."""
-        refill = next_day_start(self.now, spent.zone)
-        cache_key = (id(rules), spent.zone, refill)
-        found = self.reopens.get(cache_key)
-        if found is None:
-            found = self.reopens[cache_key] = next_allowed_instant(refill, rules)
-        return found
+    def _hold(self, lane: _Lane, slot: _Slot, group: list[_Run]) -> None:
+        """Emails a spent limit held back: counted, and due again at its refill's first
+        opening for their leads (as `allocate` sets them), in claim order by id."""
+        for scope in lane.scopes:
+            scope.days[self.day_index].deferred[slot.ref] += len(group)
+            scope.deferred[slot.ref] += len(group)
+        refill = next_day_start(self.now, slot.zone)
+        cache_key = (id(lane.rules), slot.zone, refill)
+        due = self.reopens.get(cache_key)
+        if due is None:
+            due = self.reopens[cache_key] = next_allowed_instant(refill, lane.rules)
+        base = _order(due, 0)
+        for run in group:
+            run.order = base | run.id.int
+        group.sort(key=attrgetter("order"))
+        heapq.heappush(self.heap, (due, group[0].order, next(self.seq), group))
 
     def _schedule(self, run: _Run) -> None:
         p = run.position
         if p.status != EnrollmentStatus.ACTIVE or p.next_run_at is None:
             return
         due = p.next_run_at
-        run.order = (due, run.id.int)
-        heapq.heappush(self.heap, (max(due, self.now), due, run.id.int, next(self.seq), [run]))
+        run.order = _order(due, run.id.int)
+        heapq.heappush(self.heap, (max(due, self.now), run.order, next(self.seq), [run]))
