@@ -36,14 +36,20 @@ class Matcher:
     language a match came from (longest phrase first, so "til og med" wins over "til")."""
 
     pattern: re.Pattern[str]
-    phrases: tuple[tuple[str, re.Pattern[str]], ...]
+    phrases: tuple[tuple[str, str], ...]
 
     def language(self, text: str, found: re.Match[str]) -> str:
+        """The language of the longest phrase that matched (phrases compile only here, on a
+        hit: compiling all four hundred up front was most of a process's first message)."""
         for code, phrase in self.phrases:
-            again = phrase.match(text, found.start())
+            again = re.compile(phrase, re.IGNORECASE).match(text, found.start())
             if again is not None and again.end() == found.end():
                 return code
-        return next(code for code, p in self.phrases if p.match(text, found.start()))
+        return next(
+            code
+            for code, phrase in self.phrases
+            if re.compile(phrase, re.IGNORECASE).match(text, found.start())
+        )
 
 
 def _group_end(pattern: str) -> int:
@@ -110,10 +116,12 @@ def _search_pattern(kind: str, phrases: list[tuple[str, str]]) -> re.Pattern[str
     for _code, phrase in phrases:
         body = rf"(?:{phrase})(?!\w)" if kind in _WHOLE_WORDS else f"(?:{phrase})"
         letters = first_letters(phrase)
-        if letters is None:
+        if letters is not None and len(letters) == 1:
+            buckets[next(iter(letters))].append(body)
+        elif letters is not None:  # its own look-ahead, not a copy in each letter's group
+            others.append(f"(?=[{re.escape(''.join(sorted(letters)))}]){body}")
+        else:
             others.append(body)
-        for letter in sorted(letters or ()):
-            buckets[letter].append(body)
     branches = [f"(?={re.escape(k)})(?:{'|'.join(v)})" for k, v in sorted(buckets.items())]
     branches += others
     return re.compile(rf"(?<!\w)(?=\w)(?:{'|'.join(branches)})", re.IGNORECASE)
@@ -126,8 +134,7 @@ def matcher(kind: str) -> Matcher | None:
     if not phrases:
         return None
     phrases.sort(key=lambda item: len(item[1]), reverse=True)
-    compiled = tuple((code, re.compile(p, re.IGNORECASE)) for code, p in phrases)
-    return Matcher(_search_pattern(kind, phrases), compiled)
+    return Matcher(_search_pattern(kind, phrases), tuple(phrases))
 
 
 def normalise(text: str) -> str:
