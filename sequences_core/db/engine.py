@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import msgspec
@@ -30,6 +31,17 @@ def decode_json(data: bytes | str) -> Any:
         return json.loads(data)
 
 
+class _NoRowValues(logging.Filter):
+    """SQLAlchemy's DEBUG log writes out every row read, and step configs hold webhook
+    secrets: the statements stay in the log, the rows' values do not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NoRowValues())
+
+
 def build_engine(url: str, *, pool_size: int = 5) -> Engine:
     return create_engine(
         normalise_url(url),
@@ -37,4 +49,6 @@ def build_engine(url: str, *, pool_size: int = 5) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         json_deserializer=decode_json,
+        # Logged SQL and errors show no values: step configs hold webhook secrets.
+        hide_parameters=True,
     )
