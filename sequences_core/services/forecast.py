@@ -213,7 +213,7 @@ class _Loader:
 
     def _ids(self) -> Iterator[list[uuid.UUID]]:
         """The active enrollments' ids in claim order, in chunks for the batch loader."""
-        ids = self.session.scalars(_ACTIVE_IDS, {"org": self.org_id}).all()
+        ids = list(self.session.scalars(_ACTIVE_IDS, {"org": self.org_id}).all())
         for i in range(0, len(ids), CHUNK):
             yield ids[i : i + CHUNK]
 
