@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SSL_CERT_FILE ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 
-.PHONY: install system-deps bench-deps run test lint bench fuzz clean
+.PHONY: install system-deps bench-deps run test lint bench fuzz chaos clean
 
 # Debian packages the tests drive for real, each with the binary that shows it is installed:
 # an IMAP server for the IMAP reply feed, chromium for the docs page's browser test.
@@ -57,6 +57,11 @@ bench: install bench-deps
 
 fuzz: install
 	SEQUENCES_FUZZ_EXAMPLES=30 $(BIN)/pytest -n 2 tests -m fuzz $(PYTEST_ARGS)
+
+# Dispatchers under SES faults, kills and a PostgreSQL restart, judged from what left them
+# (benchmarks/chaos). CHAOS_ARGS="--seed N" replays a run.
+chaos: install
+	$(BIN)/python -m benchmarks.chaos $(CHAOS_ARGS)
 
 clean:
 	-$(BIN)/sequences dev stop
