@@ -230,7 +230,7 @@ GERMAN = Language(
         r"automatische antwort",
     ),
     back=(r"zurück", r"wieder", r"rückkehr"),
-    until=(r"bis( zum| einschließlich| einschl\.| inkl\.)?", r"einschließlich"),
+    until=(r"bis und mit", r"bis( zum| einschließlich| einschl\.| inkl\.)?", r"einschließlich"),
     acknowledgement=(
         r"(wir haben|haben wir) ihre (nachricht|anfrage|e-?mail) erhalten",
         r"ihre anfrage (wurde|ist) (unter|mit) der (ticketnummer|nummer)",
@@ -258,6 +258,8 @@ GERMAN = Language(
     ),
     optout_alone=(r"stop", r"stopp", r"abmelden", r"austragen"),
     left_company=(
+        r"nicht mehr .{0,30}(tätig|beschäftigt)",
+        r"(ist|sind) nicht mehr (in unserem|im|bei|für)",
         r"nicht mehr (im unternehmen|bei|für|tätig|beschäftigt)",
         r"(hat|habe) das unternehmen verlassen",
         r"postfach wird nicht mehr",
@@ -312,13 +314,24 @@ FRENCH = Language(
         r"votre (message|courriel|e-?mail) ne sera pas transféré",
         r"réponse automatique",
     ),
-    back=(r"de retour", r"retour", r"rentre", r"reviens", r"(à nouveau|de nouveau) joignable"),
+    back=(
+        r"reprendrai",
+        r"reprends",
+        r"reprise",
+        r"de retour",
+        r"retour",
+        r"rentre",
+        r"reviens",
+        r"(à nouveau|de nouveau) joignable",
+    ),
     until=(r"jusqu'(au|à)", r"jusque", r"au"),
     acknowledgement=(
         r"nous avons (bien )?reçu votre (message|demande|e-?mail|courriel)",
         r"merci de ne pas répondre à ce",
     ),
     optout=(
+        r"\b(cesse[rz]|arrête[rz]) de m'(écrire|envoyer|contacter|solliciter)",
+        r"\bcesse[rz] de me (contacter|solliciter|relancer)",
         r"\b(supprimer|effacer|supprimez|effacez)\b"
         r".{0,30}\b(mes (données|coordonnées)|mon adresse)",
         r"\bdésinscri(re|vez|s|ption)",
@@ -510,6 +523,10 @@ PORTUGUESE = Language(
     mobile_signatures=(r"enviado do meu", r"enviado de meu"),
     negations=(r"não",),
     self_words=("eu", "me", "meu", "meus", "minha", "nos"),
+    acknowledgement=(
+        r"recebemos (a sua|sua) (mensagem|solicitação|e-?mail)",
+        r"(número|n\.º) (do |de )?(protocolo|ticket|chamado)",
+    ),
 )
 
 ITALIAN = Language(
@@ -543,6 +560,8 @@ ITALIAN = Language(
     ),
     until=(r"fino (al|all'|a)", r"sino al", r"al"),
     optout=(
+        r"\btoglietemi\b",
+        r"\btogli(ete|ermi)\b.{0,30}\b(lista|mailing|indirizzi)",
         r"\b(cancellare|eliminare|rimuovere|cancellate|eliminate)\b"
         r".{0,30}\b(i miei dati|il mio indirizzo|la mia e-?mail)",
         r"\bdisiscri(vere|vetemi|zione|vermi)",
@@ -573,6 +592,10 @@ ITALIAN = Language(
     mobile_signatures=(r"inviato da(l)? mio", r"inviato da iphone"),
     negations=(r"non",),
     self_words=("io", "mi", "me", "mio", "miei", "mia", "ci", "noi"),
+    acknowledgement=(
+        r"abbiamo ricevuto (il suo|la sua|il tuo|la tua) (messaggio|richiesta|e-?mail)",
+        r"(numero|codice) (di )?(ticket|pratica|riferimento)",
+    ),
 )
 
 DUTCH = Language(
@@ -628,6 +651,11 @@ DUTCH = Language(
     mobile_signatures=(r"verzonden (vanaf|met|van) mijn",),
     negations=(r"niet",),
     self_words=("ik", "mij", "me", "mijn", "ons", "wij"),
+    acknowledgement=(
+        r"wij nemen .{0,40}contact met u op",
+        r"uw (referentienummer|ticketnummer|klantnummer)",
+        r"we hebben uw (bericht|e-?mail|aanvraag) ontvangen",
+    ),
 )
 
 POLISH = Language(
@@ -656,7 +684,7 @@ POLISH = Language(
         r"dziękuję za (wiadomość|e-?mail)",
         r"odpowiedź automatyczna",
     ),
-    back=(r"wracam", r"wrócę", r"powrót", r"z powrotem", r"ponownie", r"ponownie dostępn[ya]"),
+    back=(r"wracam", r"wrócę", r"powrót", r"powrocie", r"z powrotem", r"ponownie"),
     until=(r"do( dnia)?",),
     optout=(
         r"\b(usunięcie|usunąć|usuńcie)\b.{0,30}\b(moich danych|mojego adresu|moje dane)",
@@ -695,6 +723,10 @@ POLISH = Language(
     mobile_signatures=(r"wysłane z",),
     negations=(r"nie",),
     self_words=("mnie", "mi", "mój", "moje", "moich", "ja", "nas"),
+    acknowledgement=(
+        r"otrzymaliśmy (twoją|pana|pani|państwa)? ?(wiadomość|zgłoszenie)",
+        r"numer (zgłoszenia|sprawy)",
+    ),
 )
 
 SWEDISH = Language(
@@ -757,6 +789,10 @@ SWEDISH = Language(
     mobile_signatures=(r"skickat från min",),
     negations=(r"inte",),
     self_words=("jag", "mig", "mej", "min", "mina", "oss"),
+    acknowledgement=(
+        r"vi har (tagit emot|mottagit) ditt (meddelande|ärende|mejl)",
+        r"ditt ärendenummer",
+    ),
 )
 
 DANISH = Language(
@@ -808,6 +844,10 @@ DANISH = Language(
     mobile_signatures=(r"sendt fra min",),
     negations=(r"ikke",),
     self_words=("jeg", "mig", "min", "mine", "os"),
+    acknowledgement=(
+        r"vi har modtaget din (henvendelse|besked|e-?mail|mail)",
+        r"dit (sagsnummer|ticketnummer)",
+    ),
 )
 
 NORWEGIAN = Language(
@@ -860,6 +900,10 @@ NORWEGIAN = Language(
     mobile_signatures=(r"sendt fra min",),
     negations=(r"ikke",),
     self_words=("jeg", "meg", "min", "mine", "oss"),
+    acknowledgement=(
+        r"vi har mottatt (din|henvendelsen din) ?(henvendelse|melding|e-?post)?",
+        r"ditt (saksnummer|ticketnummer)",
+    ),
 )
 
 FINNISH = Language(
@@ -925,6 +969,10 @@ FINNISH = Language(
     mobile_signatures=(r"lähetetty .{0,30}(iphonesta|puhelimesta|laitteesta)",),
     negations=(r"älä", r"älkää"),
     self_words=("minä", "minut", "minulle", "minun", "meidät"),
+    acknowledgement=(
+        r"olemme vastaanottaneet viestisi",
+        r"(tiketti|tapaus)numero",
+    ),
 )
 
 CZECH = Language(
@@ -984,6 +1032,10 @@ CZECH = Language(
     mobile_signatures=(r"odesláno z",),
     negations=(r"ne",),
     self_words=("já", "mě", "mi", "můj", "moje", "nás"),
+    acknowledgement=(
+        r"(vaši|váš) (zprávu|požadavek|e-?mail) jsme (přijali|obdrželi)",
+        r"číslo (požadavku|tiketu)",
+    ),
 )
 
 LANGUAGES: dict[str, Language] = {

@@ -57,9 +57,13 @@ def _self_words() -> frozenset[str]:
 
 def opt_out(own_text: str, subject: str = "") -> OptOut | None:
     """The opt-out request in the lead's own words (or, with no words, in the subject)."""
-    whole = patterns.alone(own_text) or (patterns.alone(subject) if not own_text else None)
+    whole = patterns.alone(own_text)
     if whole is not None:
         return OptOut("opt-out (the whole reply)", whole.words, whole.language)
+    if not own_text.strip():  # an empty reply: what its subject says ("unsubscribe Re: …")
+        titled = patterns.at_start("optout_alone", subject) or patterns.first("optout", subject)
+        if titled is not None and not subject[titled.end : titled.end + 1].isalnum():
+            return OptOut("opt-out (the subject of an empty reply)", titled.words, titled.language)
     for found in patterns.hits("optout", own_text):
         if not _turned_round(own_text, found):
             return OptOut("opt-out request", found.words, found.language)

@@ -127,13 +127,20 @@ def _search_pattern(kind: str, phrases: list[tuple[str, str]]) -> re.Pattern[str
     return re.compile(rf"(?<!\w)(?=\w)(?:{'|'.join(branches)})", re.IGNORECASE)
 
 
+def _least_length(pattern: str) -> int:
+    """About the fewest characters a phrase matches ("bis( zum)?" is 3, "bis und mit" 11)."""
+    while (shorter := re.sub(r"\([^()]*\)[?*]", "", pattern)) != pattern:
+        pattern = shorter
+    return len(re.sub(r"\\[bwsd]|[()?*+|\[\]\\]", "", pattern))
+
+
 @cache
 def matcher(kind: str) -> Matcher | None:
     """The matcher for this kind of phrase (None when no language has one)."""
     phrases = [(t.code, p) for t in LANGUAGES.values() for p in getattr(t, kind)]
     if not phrases:
         return None
-    phrases.sort(key=lambda item: len(item[1]), reverse=True)
+    phrases.sort(key=lambda item: _least_length(item[1]), reverse=True)
     return Matcher(_search_pattern(kind, phrases), tuple(phrases))
 
 

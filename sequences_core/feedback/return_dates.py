@@ -168,17 +168,86 @@ def _order(codes: frozenset[str]) -> str:
     return orders.pop() if len(orders) == 1 else ""
 
 
-def dates(text: str, codes: frozenset[str], sent: date) -> list[Found]:
-    """Every date in the text, in order, without overlaps."""
-    found = sorted(
-        [*_named(text, codes, sent), *_numeric(text, _order(codes), sent)],
-        key=lambda f: (f.start, -f.end),
-    )
+@cache
+def _weekdays(codes: frozenset[str]) -> dict[str, int]:
+    """Weekday names (0 = Monday) of these languages, full forms as CLDR writes them."""
+    from babel import Locale
+
+    names: dict[str, int] = {}
+    for table in patterns.tables(set(codes)):
+        days = Locale.parse(table.locale).days
+        for context in ("format", "stand-alone"):
+            for number, name in days[context]["wide"].items():
+                for form in (name.lower(), _plain(name)):
+                    names.setdefault(form, number)
+    return names
+
+
+@cache
+def _weekday_pattern(codes: frozenset[str]) -> re.Pattern[str]:
+    """A weekday alone ("back on Monday", "do středy"): the name, or its stem and a case ending."""
+    forms = sorted(_weekdays(codes), key=len, reverse=True)
+    stems = [re.escape(f[:-1]) + r"\w{0,3}" if len(f) >= 6 else re.escape(f) for f in forms]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(stems)})(?!\w)", re.IGNORECASE)
+
+
+_DAY_ONLY = re.compile(r"(?<!\w)(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?!\w)", re.IGNORECASE)
+
+
+def _next_weekday(word: str, codes: frozenset[str], sent: date) -> date | None:
+    names = _weekdays(codes)
+    lower = word.lower()
+    number = names.get(lower)
+    if number is None:
+        number = next(
+            (n for f, n in names.items() if len(f) >= 6 and lower.startswith(f[:-1])), None
+        )
+    if number is None:
+        return None
+    return sent + timedelta(days=(number - sent.weekday() - 1) % 7 + 1)
+
+
+def _next_day_of_month(day: int, sent: date) -> date | None:
+    for months_ahead in range(3):
+        month = (sent.month - 1 + months_ahead) % 12 + 1
+        year = sent.year + (sent.month - 1 + months_ahead) // 12
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= sent:
+            return candidate
+    return None
+
+
+def _loose(text: str, codes: frozenset[str], sent: date) -> Iterator[Found]:
+    """Weekdays alone, and English ordinal days alone ("until the 13th")."""
+    for found in _weekday_pattern(codes).finditer(text):
+        day = _next_weekday(found.group(0), codes, sent)
+        yield Found(day, False, found.start(), found.end())
+    if "en" in codes:
+        for found in _DAY_ONLY.finditer(text):
+            yield Found(_next_day_of_month(int(found.group(1)), sent), False, *found.span())
+
+
+def _without_overlaps(found: Iterable[Found]) -> list[Found]:
     kept: list[Found] = []
-    for item in found:
+    for item in sorted(found, key=lambda f: (f.start, -f.end)):
         if not kept or item.start >= kept[-1].end:
             kept.append(item)
     return kept
+
+
+def dates(text: str, codes: frozenset[str], sent: date) -> list[Found]:
+    """Every date in the text, in order, without overlaps. A weekday or a bare ordinal day
+    counts only where no full date overlaps it or follows it ("Monday, 16 November")."""
+    full = _without_overlaps([*_named(text, codes, sent), *_numeric(text, _order(codes), sent)])
+    loose = [
+        item
+        for item in _loose(text, codes, sent)
+        if not any(f.start < item.end + 8 and item.start < f.end for f in full)
+    ]
+    return _without_overlaps([*full, *loose])
 
 
 def _words_between(text: str) -> int:
