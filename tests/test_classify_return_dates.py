@@ -141,3 +141,21 @@ def test_numeric_dates_follow_the_language_order():
     sent = date(2026, 1, 1)
     assert return_date("de retour le 03/04/2026", {"fr"}, sent).day == date(2026, 4, 3)
     assert return_date("back on 13/04/2026", {"en"}, sent).day == date(2026, 4, 13)
+
+
+@settings(max_examples=100, deadline=None)
+@given(lang=st.sampled_from(sorted(LANGUAGES)), sent=SENT, weekday=st.integers(0, 6))
+def test_a_weekday_alone_is_the_next_such_day_after_the_message(lang, sent, weekday):
+    name = Locale.parse(LANGUAGES[lang].locale).days["format"]["wide"][weekday]
+    text = sentence(BACK[lang], name)
+    found = return_date(text, {lang}, sent)
+    assert found is not None, text
+    assert found.day.weekday() == weekday and timedelta(0) < found.day - sent <= timedelta(7)
+
+
+def test_an_ordinal_day_alone_is_the_next_such_day():
+    sent = date(2026, 11, 20)
+    assert return_date("I will return on the 3rd.", {"en"}, sent).day == date(2026, 12, 3)
+    assert return_date("Out until the 23rd.", {"en"}, sent).day == date(2026, 11, 24)
+    monday = return_date("Back on Monday, 23rd November.", {"en"}, sent)
+    assert monday.day == date(2026, 11, 23) and "November" in monday.words
