@@ -18,7 +18,9 @@ from sequences_core.db.models import (
     Suppression,
 )
 from sequences_core.db.uow import UnitOfWork
+from sequences_core.feeds.base import FeedMessage
 from sequences_core.schemas import LeadIn
+from sequences_core.services.feed_apply import SES_EVENTS, apply_feed
 from sequences_core.services.ingest import Feeds, run_feedback_cycle
 from tests.conftest import FakeClock
 from tests.test_dispatch import ALWAYS, email_step, enrol, mailbox, sequence
@@ -108,3 +110,37 @@ def test_a_malformed_sqs_message_is_dead_lettered_once_and_the_rest_apply(
     with new_uow() as read:
         assert len(read.session.scalars(select(Suppression)).all()) == 2
         assert len(read.session.scalars(select(SequenceEmailEvent)).all()) == 2
+
+
+class LostAckFeed:
+    """A queue whose first acknowledgement is lost (a failed SQS delete, a cycle that died
+    between commit and delete): everything comes back once."""
+
+    source = "sqs"
+    keeps_messages = False
+
+    def __init__(self, bodies: list[bytes]) -> None:
+        self.pending = [
+            FeedMessage(f"m-{i}", body, f"sqs://m-{i}") for i, body in enumerate(bodies)
+        ]
+        self.acks = 0
+
+    def messages(self, seen):
+        yield from list(self.pending)
+
+    def ack(self, messages) -> None:
+        self.acks += 1
+        if self.acks > 1:
+            self.pending = [m for m in self.pending if m not in messages]
+
+
+def test_a_message_whose_ack_was_lost_is_dead_lettered_once(new_uow, clean_db):
+    feed = LostAckFeed([b'{"eventType": "Bounce"}', b"not json"])
+    clock = FakeClock(NOW)
+
+    first = apply_feed(new_uow, feed, SES_EVENTS, clock)
+    again = apply_feed(new_uow, feed, SES_EVENTS, clock)
+
+    assert (first.dead_letters, again.dead_letters) == (2, 0)
+    assert sorted(ref for _, ref, _ in dead_letters(new_uow)) == ["m-0", "m-1"]
+    assert feed.pending == []

@@ -439,6 +439,8 @@ class FeedbackDeadLetter(Base):
     """
 
     __tablename__ = "feedback_dead_letters"
+    # A message whose acknowledgement was lost comes back: it is kept once.
+    __table_args__ = (UniqueConstraint("source", "reference"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     organization_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -17,7 +17,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from sequences_core.db.models import FeedbackDeadLetter, InboundObject, table_of
@@ -97,21 +97,27 @@ def apply_feed(
         while batch := list(islice(messages, payload.per_commit)):
             with uow_factory() as uow:
                 applied = payload.apply(uow, batch, now())
-                _settle(uow, feed, batch, applied)
+                stored = _settle(uow, feed, batch, applied)
                 uow.commit()
             feed.ack(batch)
             summary.add(applied.summary)
-            summary.dead_letters += len(applied.dead)
+            summary.dead_letters += stored
     return summary
 
 
-def _settle(uow: UnitOfWork, feed: Feed, batch: Sequence[FeedMessage], applied: Applied) -> None:
-    """Store the dead letters; record every key (dead-lettered too) of a feed that keeps its
-    messages, so none of them is read again."""
+def _settle(uow: UnitOfWork, feed: Feed, batch: Sequence[FeedMessage], applied: Applied) -> int:
+    """Store the dead letters not stored before (a message whose acknowledgement was lost
+    comes back); record every key (dead-lettered too) of a feed that keeps its messages, so
+    none of them is read again. Returns how many dead letters are new."""
+    stored = 0
     if applied.dead:
-        uow.session.execute(
-            insert(table_of(FeedbackDeadLetter)),
-            [_dead_letter(feed.source, message, reason) for message, reason in applied.dead],
+        stored = len(
+            uow.session.execute(
+                pg_insert(table_of(FeedbackDeadLetter))
+                .on_conflict_do_nothing(index_elements=["source", "reference"])
+                .returning(table_of(FeedbackDeadLetter).c.id),
+                [_dead_letter(feed.source, message, reason) for message, reason in applied.dead],
+            ).all()
         )
     if feed.keeps_messages:
         unknown = {"organization_id": None, "classification": None, "reason": None}
@@ -120,6 +126,7 @@ def _settle(uow: UnitOfWork, feed: Feed, batch: Sequence[FeedMessage], applied: 
             for m in batch
         ]
         uow.session.execute(pg_insert(table_of(InboundObject)).on_conflict_do_nothing(), rows)
+    return stored
 
 
 def _dead_letter(source: str, message: FeedMessage, reason: str) -> dict[str, Any]:
