@@ -17,7 +17,7 @@ from sequences_core.errors import Conflict, InvalidInput, NotFound
 from sequences_core.rules.lead_csv import CsvFatal
 from sequences_core.services.enrollment_plan import enroll_as_planned, plan_enrollment
 from sequences_core.services.enrollment_views import leads_by_id, select_leads
-from sequences_core.services.lead_import import ImportReport, import_leads_csv
+from sequences_core.services.lead_import import import_leads_csv
 from sequences_core.services.templates import get_template
 from sequences_ui.editing import EditorDep
 from sequences_ui.enroll_forms import FieldErrors, FilterForm, StartForm
@@ -93,7 +93,6 @@ def enroll_page(
             try:
                 chosen = filters.parsed(ws.zone)
             except FieldErrors as bad:
-                get_template(uow, ws.org_id, template_id)
                 return _render(ws, uow, template_id, None, status=422, filters=filters,
                                errors=bad.errors)  # fmt: skip
             ids, more = select_leads(uow, ws.org_id, chosen)
@@ -122,12 +121,11 @@ def enroll_lead(
 
 
 @router.post("/enroll/{template_id}/csv", response_class=HTMLResponse, name="enroll_csv")
-async def enroll_csv(
-    ws: EditorDep, template_id: str, csv: UploadFile | None = None
-) -> HTMLResponse:
+def enroll_csv(ws: EditorDep, template_id: str, csv: UploadFile | None = None) -> HTMLResponse:
     """Import a CSV of leads (the API's import: per-line errors shown), then the dry run for
-    the leads it holds."""
-    data = await csv.read(MAX_UPLOAD + 1) if csv is not None else b""
+    the leads it holds. Not `async`: the import runs in a worker thread, never on the API
+    server's event loop."""
+    data = csv.file.read(MAX_UPLOAD + 1) if csv is not None else b""
     try:
         with ws.uow() as uow:
             get_template(uow, ws.org_id, template_id)
@@ -230,6 +228,3 @@ def enroll_chunk(
             "skipped": [{"lead": lead, "reason": reason} for lead, reason in skipped],
         }
     )
-
-
-__all__ = ["ImportReport", "router"]
