@@ -142,6 +142,17 @@ def template_forecast(
     return _view(_Loader(uow, org_id).run(now, days), template.id)
 
 
+def forecast_templates(uow: UnitOfWork, org_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """The organization's templates (not deleted) by name: the forecast's other scopes."""
+    t = SequenceTemplate
+    rows = uow.session.execute(
+        select(t.id, t.name)
+        .where(t.organization_id == org_id, t.deleted_at.is_(None))
+        .order_by(t.name, t.id)
+    )
+    return [(row.id, row.name) for row in rows]
+
+
 def simulate(
     uow: UnitOfWork, org_id: uuid.UUID, now: datetime, days: int = DEFAULT_DAYS
 ) -> Forecast:
