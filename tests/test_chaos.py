@@ -112,7 +112,7 @@ def test_the_checker_fails_a_stuck_lease_or_a_run_that_needs_a_person() -> None:
 @pytest.mark.timeout(300)
 def test_a_short_chaos_run_keeps_every_promise(tmp_path: Path) -> None:
     lines: list[str] = []
-    size = Size(leads=120, rounds=4, round_hours=4, kill_share=1.0, dispatchers=3,
+    size = Size(leads=100, rounds=4, round_hours=6, kill_share=1.0, dispatchers=3,
                 max_drain_rounds=40, batch_size=20)  # fmt: skip
     chaos = Chaos(20261204, size, tmp_path, lines.append)
     verdicts = chaos.run()
@@ -122,3 +122,36 @@ def test_a_short_chaos_run_keeps_every_promise(tmp_path: Path) -> None:
     assert sum(1 for line in lines if line.startswith("round")) == chaos.tally.rounds
     stats = chaos.standin.stats()
     assert stats["sent"] > 100 and stats["errors"] > 0, report
+
+
+def test_the_flaky_receiver_drops_at_once_and_takes_a_key_once() -> None:
+    """A dropped answer is a closed connection the client hears at once (not its timeout), and
+    a key answered 2xx is answered 200 again as a repeat, not a second delivery."""
+    import http.client
+    import json
+    import time as clock
+
+    from benchmarks.support.webhook_receiver import Flakiness, WebhookReceiver
+
+    def post(port: int, key: str) -> int | None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("POST", "/hook", json.dumps({"attempt": 1}), {"Idempotency-Key": key})
+            return conn.getresponse().status
+        except (ConnectionError, http.client.HTTPException):
+            return None
+        finally:
+            conn.close()
+
+    with WebhookReceiver(flakiness=Flakiness(drop_share=1.0)) as dropping:
+        port = int(dropping.url.split(":")[2].split("/")[0])
+        began = clock.monotonic()
+        assert post(port, "e:s") is None
+        assert clock.monotonic() - began < 2
+        assert post(port, "e:s") == 200  # taken before the drop: a repeat now
+    assert [c["answer"] for c in dropping.calls] == ["dropped", "repeat"]
+    with WebhookReceiver(flakiness=Flakiness(fail_share=0.5), seed=3) as flaky:
+        port = int(flaky.url.split(":")[2].split("/")[0])
+        answers = [post(port, f"e{i}:s") for i in range(20)]
+    assert set(answers) == {200, 503}
+    assert sum(c["answer"] == "delivered" for c in flaky.calls) == answers.count(200)

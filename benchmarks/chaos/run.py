@@ -232,6 +232,7 @@ class Chaos:
     def round(self, world: World, faults: bool, restart: bool) -> bool:
         """One DAG run; `restart`: restart PostgreSQL mid-batch if enough is due (or
         `self.force_restart`). True when it did."""
+        began = time.monotonic()
         feedback = apply_feedback(self.uow, self.feeds, self.clock)
         for lead in self.bouncing_now:
             self._suppress(world, lead, self.now)
@@ -274,6 +275,7 @@ class Chaos:
             f"{feedback.events:>5} (dup {feedback.duplicates:>3}) out {events:>5}"
             + ("  KILLED one" if killed else "")
             + ("  PG RESTARTED" if restarted else "")
+            + f"  ({time.monotonic() - began:.1f} s)"
         )
         self.now += timedelta(hours=self.size.round_hours)
         return restarted

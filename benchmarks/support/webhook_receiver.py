@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -51,9 +52,9 @@ class WebhookReceiver:
                 status = receiver._take(self.headers.get("Idempotency-Key", ""), body)
                 if receiver.flakiness.latency_ms:
                     time.sleep(receiver.flakiness.latency_ms / 1000)
-                if status is None:
+                if status is None:  # shut down, not just closed: rfile and wfile hold it
                     self.close_connection = True
-                    self.connection.close()
+                    self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 self.send_response(status)
                 if status == 503:
