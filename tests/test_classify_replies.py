@@ -166,3 +166,27 @@ def test_a_bilingual_notice_gives_the_return_day_not_the_first_day_away():
     )
     result = classify(reply(body, Auto_Submitted="auto-replied"))
     assert str(result.return_date) == "2026-11-16", result.reason
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("Dobrý den, zpět v kanceláři od 16. 11. 2026.", Kind.OUT_OF_OFFICE),
+        ("Urlop do 13.11.2026 włącznie.", Kind.OUT_OF_OFFICE),
+        ("rientrerò in ufficio il giorno 16 novembre.", Kind.OUT_OF_OFFICE),
+        # A person's note: a weekday alone, an offer to call, a question.
+        ("Ich bin ab Montag wieder im Büro, dann rufe ich Sie gerne an.", Kind.HUMAN_REPLY),
+        ("Back on 16 November - could we talk then?", Kind.HUMAN_REPLY),
+    ],
+)
+def test_a_terse_note_naming_a_return_date_is_an_absence(body, kind):
+    result = classify(reply(body))
+    assert result.kind == kind, result.reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["I'd like to opt out of these emails, thanks.", "Désabonnez-moi s'il vous plaît."],
+)
+def test_an_opt_out_in_the_first_paragraph_is_never_taken_for_a_footer(body):
+    assert classify(reply(body)).kind == Kind.UNSUBSCRIBE_REQUEST

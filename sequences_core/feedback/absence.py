@@ -3,7 +3,8 @@
 Automatic headers or an automatic-reply subject make any one sign enough: absence wording,
 something only notices say (limited access to mail, whom to contact in urgent cases, an answer
 on return) or a return day. Without them (a plain "Re:"/"AW:"/"SV:" subject, no Auto-Submitted)
-it takes two of the three; "I was on holiday last week, sorry" is a person's reply.
+it takes two of the three, or a return day in a terse note of a few words without a question;
+"I was on holiday last week, sorry" is a person's reply.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from datetime import date
 
 from sequences_core.feedback import patterns
 from sequences_core.feedback.return_dates import ReturnDate, return_date
+
+# A note this short that names a return day is an absence note ("Zpět v kanceláři od 7. 1.").
+_TERSE_WORDS = 25
 
 
 @dataclass(frozen=True)
@@ -44,26 +48,34 @@ def _languages(*found: patterns.Hit | None) -> frozenset[str]:
     return frozenset(hit.language for hit in found if hit is not None)
 
 
+def _rule(automatic: bool, signs: int, returns: ReturnDate | None, text: str) -> str | None:
+    """Which absence rule the signs meet, if any."""
+    if automatic and signs >= 1:
+        return "out of office (automatic)"
+    if signs >= 2:
+        return "out of office (no automatic markers: away, notice wording, a return day)"
+    terse = len(text.split()) <= _TERSE_WORDS and "?" not in text
+    if returns is not None and not returns.loose and terse:  # "back Monday" is a person's too
+        return "out of office (no automatic markers: a terse note naming a return day)"
+    return None
+
+
 def out_of_office(text: str, subject: str, automatic: bool, sent: date) -> Absence | None:
     """An out-of-office notice, with its return day when it names one."""
     every = list(patterns.hits("absence", text))
-    said = every[0] if every else None
     titled = auto_subject(subject)
     automatic = automatic or titled is not None
     in_subject = patterns.first("absence", subject) if automatic else None
     notice = patterns.first("notice", text)
-    if said is None and in_subject is None and notice is None and not automatic:
+    back = list(patterns.hits("back", text))
+    if not (every or in_subject or notice or back or automatic):
         return None
-    languages = _languages(titled, in_subject, notice, *every)
-    if not languages:  # no absence words: the return words tell the language
-        languages = frozenset(hit.language for hit in patterns.hits("back", text))
+    languages = _languages(titled, in_subject, notice, *every) or _languages(*back)
     returns = return_date(text, languages, sent)
-    signs = sum(x is not None for x in (said or in_subject, notice, returns))
-    if automatic and signs >= 1:
-        rule = "out of office (automatic)"
-    elif signs >= 2:
-        rule = "out of office (no automatic markers: away, notice wording, a return day)"
-    else:
+    said = every[0] if every else in_subject
+    signs = sum(x is not None for x in (said, notice, returns))
+    rule = _rule(automatic, signs, returns, text)
+    if rule is None:
         return None
-    words = tuple(hit.words for hit in (said, in_subject, notice) if hit is not None)
+    words = tuple(hit.words for hit in (said, notice) if hit is not None)
     return Absence(rule, words, languages or frozenset({"en"}), returns)

@@ -120,6 +120,9 @@ ENGLISH = Language(
     ),
     until=(r"until", r"till", r"til", r"through", r"thru", r"up to and including"),
     acknowledgement=(
+        r"thank(s| you) for contacting",
+        r"this (inbox|mailbox) is (only )?(checked|monitored|read)",
+        r"we('ll| will) (answer|reply|respond|get back to you) as soon as (we can|possible)",
         r"we('ve| have) received your (message|e-?mail|request|enquiry|inquiry)",
         r"(one of our team|a member of (our|the) team|our team|someone|an agent) will "
         r"(get back to you|be in touch|respond|reply|contact you)",
@@ -175,7 +178,8 @@ ENGLISH = Language(
     sent_labels=("sent", "date", "to", "subject"),
     footers=(
         r"if you (no longer|do not|don'?t) (wish|want) to receive",
-        r"to (unsubscribe|stop receiving|opt out)",
+        r"(click|reply|visit|follow|use|tap) .{0,40}to (unsubscribe|opt out|stop receiving)",
+        r"unsubscribe (here|link|below|at any time)",
         r"(click|unsubscribe) here",
         r"this (e-?mail|message)( and any attachments?)?( is| are| may (be|contain))"
         r" (confidential|privileged|intended)",
@@ -299,6 +303,7 @@ FRENCH = Language(
         r"absence\b",
     ),
     absence=(
+        r"\babsente? (pour|jusqu|du|cette|cet)",
         r"absent(e)? du bureau",
         r"(je suis|je serai|actuellement) absent(e)?",
         r"\ben congés?\b",
@@ -337,6 +342,7 @@ FRENCH = Language(
         r"merci de ne pas répondre à ce",
     ),
     optout=(
+        r"\bd[ée]sabonne[zr](-moi)?\b",
         r"\bne plus m'(envoyer|écrire|solliciter)",
         r"\b(cesse[rz]|arrête[rz]) de m'(écrire|envoyer|contacter|solliciter)",
         r"\bcesse[rz] de me (contacter|solliciter|relancer)",
@@ -427,6 +433,8 @@ SPANISH = Language(
         r"por favor,? no responda a este",
     ),
     optout=(
+        r"\b(sáquenme|saquenme|sacadme|sácame)\b",
+        r"\bsac(ar|ad|en)(me)? de (su|vuestra|la) lista",
         r"\b(eliminar|borrar|suprimir|eliminen|borren)\b"
         r".{0,30}\b(mis datos|mi (correo|dirección|email))",
         r"\bdar(me|nos)? de baja\b",
@@ -501,6 +509,7 @@ PORTUGUESE = Language(
     ),
     until=(r"até", r"ao"),
     optout=(
+        r"\bretir(ar|em|e)\b.{0,30}\b(lista|cadastro|base)",
         r"\b(me )?tir(ar|em|e)(-me)? d(a|e) (lista|base|sua lista)",
         r"\b(eliminar|apagar|excluir|remover|eliminem|apaguem)\b"
         r".{0,30}\b(meus dados|meu e-?mail|o meu e-?mail)",
@@ -679,6 +688,7 @@ POLISH = Language(
         r"poza biurem",
     ),
     absence=(
+        r"\burlop\b",
         r"\bpoza biurem\b",
         r"\bna urlopie\b",
         r"\b(jestem|będę) nieobecn[ya]",

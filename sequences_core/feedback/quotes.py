@@ -93,8 +93,8 @@ def _cut_quotes(body: str) -> str:
 def _cut_footer(text: str) -> str:
     """The text above the paragraph line where a legal footer or list boilerplate starts."""
     found = _footer().search(text)
-    if found is None:
-        return text
+    if found is None or "\n\n" not in text[: found.start()].strip():
+        return text  # a footer follows the reply's own first paragraph
     return text[: text.rfind("\n", 0, found.start()) + 1]
 
 

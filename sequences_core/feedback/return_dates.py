@@ -40,6 +40,7 @@ class Found:
     has_year: bool
     start: int  # where its first number or name starts
     end: int
+    loose: bool = False  # a weekday or an ordinal day alone, no month
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ReturnDate:
     day: date
     words: str
     rule: str  # "back" (the day named) or "until" (the day after the one named)
+    loose: bool = False  # named by a weekday or an ordinal day alone ("back on Monday")
 
 
 def _plain(word: str) -> str:
@@ -224,10 +226,11 @@ def _loose(text: str, codes: frozenset[str], sent: date) -> Iterator[Found]:
     """Weekdays alone, and English ordinal days alone ("until the 13th")."""
     for found in _weekday_pattern(codes).finditer(text):
         day = _next_weekday(found.group(0), codes, sent)
-        yield Found(day, False, found.start(), found.end())
+        yield Found(day, False, found.start(), found.end(), loose=True)
     if "en" in codes:
         for found in _DAY_ONLY.finditer(text):
-            yield Found(_next_day_of_month(int(found.group(1)), sent), False, *found.span())
+            day = _next_day_of_month(int(found.group(1)), sent)
+            yield Found(day, False, found.start(), found.end(), loose=True)
 
 
 def _without_overlaps(found: Iterable[Found]) -> list[Found]:
@@ -367,7 +370,8 @@ def return_date(text: str, languages: Iterable[str], sent: date) -> ReturnDate |
         if sent <= back <= sent + timedelta(days=366):
             span = text[min(item.start, cue.hit.start) : max(item.end, cue.hit.end)]
             rule = "back" if cue.rule == "back" else "until"
-            candidates.append((item.start, ReturnDate(back, " ".join(span.split()), rule)))
+            named = ReturnDate(back, " ".join(span.split()), rule, loose=item.loose)
+            candidates.append((item.start, named))
     if not candidates:
         return None
     # A day named as the return beats the day after an "until": notices say both, and the
