@@ -108,6 +108,8 @@ def test_the_editor_shows_the_step_and_the_variable_helper_has_custom_fields(acm
     assert 'id="step-form"' in page.text and 'value="Hi {{ first_name }}"' in page.text
     assert 'data-var="plan"' in page.text  # the org's leads' custom-field keys
     assert "Bo &lt;bo@x.example&gt;" in page.text  # the preview's first lead
+    [frame] = re.findall(r"<iframe [^>]*>", page.text)  # the email's HTML runs no script
+    assert 'sandbox="allow-same-origin"' in frame and "allow-scripts" not in frame
 
 
 def test_unknown_or_another_orgs_template_is_a_404_page(acme_builder):

@@ -116,21 +116,30 @@ def render_builder(
     )
 
 
-def _back(ws: Workspace, template_id: uuid.UUID, step: object | None = None) -> RedirectResponse:
-    query = f"?step={step}#editor" if step else ""
-    return RedirectResponse(ws.url(f"/builder/{template_id}{query}"), status_code=303)
+def _back(
+    ws: Workspace, template_id: uuid.UUID, step: object | None = None, saved: bool = False
+) -> RedirectResponse:
+    query = "&".join(([f"step={step}"] if step else []) + (["saved=1"] if saved else []))
+    tail = f"?{query}" if query else ""
+    return RedirectResponse(
+        ws.url(f"/builder/{template_id}{tail}{'#editor' if step else ''}"), status_code=303
+    )
 
 
 @router.get("/builder/{template_id}", response_class=HTMLResponse, name="builder")
 def builder(
-    ws: WorkspaceDep, template_id: str, can_edit: CanEditDep, step: str | None = None
+    ws: WorkspaceDep,
+    template_id: str,
+    can_edit: CanEditDep,
+    step: str | None = None,
+    saved: bool = False,
 ) -> HTMLResponse:
     """One template's steps, settings and (with `step`) that step's editor."""
     with ws.uow() as uow:
         template = find_template(uow, ws, template_id, include_deleted=True)
         if template is None:
             return missing_page(ws)
-        return render_builder(ws, uow, template, can_edit=can_edit, selected=step)
+        return render_builder(ws, uow, template, can_edit=can_edit, selected=step, saved=saved)
 
 
 @router.post("/builder/{template_id}/steps", name="builder_add_step")
@@ -209,7 +218,7 @@ def save_step(ws: EditorDep, template_id: str, step_id: str, form: FormDep) -> R
                 ws, uow, template, can_edit=True, selected=str(saved.id), revealed=secret,
                 saved=True,
             )  # fmt: skip
-        return _back(ws, saved.template_id, saved.id)
+        return _back(ws, saved.template_id, saved.id, saved=True)
 
 
 @router.post("/builder/{template_id}/steps/{step_id}/delete", name="builder_delete_step")
@@ -305,7 +314,7 @@ def save_settings(ws: EditorDep, template_id: str, form: FormDep) -> Response:
                 settings=form_values(form) | {"send_window.days": _days(form)},
                 settings_errors=field_errors(invalid.fields, "settings."), settings_open=True,
             )  # fmt: skip
-        return RedirectResponse(ws.url(f"/builder/{template.id}?saved=settings"), 303)
+        return _back(ws, template.id, saved=True)
 
 
 def _days(form: FormData) -> list[int]:
