@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from sequences_core.db.models import SequenceTemplate
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.operator_schemas import OrganizationUpdate
 from sequences_core.schemas import SECRET_MASK, LeadIn, MailboxCreate, TemplateCreate
@@ -129,8 +130,6 @@ def test_unknown_or_another_orgs_template_is_a_404_page(acme_builder):
 
 
 def _other_org(uow: UnitOfWork, env: dict[str, Any]) -> uuid.UUID:
-    from sequences_core.db.models import SequenceTemplate
-
     return uow.session.get(SequenceTemplate, env["theirs"]).organization_id
 
 
@@ -404,3 +403,46 @@ def test_the_test_call_goes_through_the_ssrf_guard(acme_builder, receiver):
     answered = env["client"].post(url, data=form).json()
     assert answered["outcome"] == "success" and answered["status"] == 202
     assert answered["milliseconds"] >= 0
+
+
+def test_every_change_to_another_organizations_template_or_step_is_a_404(acme_builder):
+    env = acme_builder
+    theirs, their_step, mine = env["theirs"], env["their_step"], env["template"]
+    csrf = {"csrf": env["csrf"]}
+    for template, step in ((theirs, their_step), (mine, their_step)):
+        base = f"/sequences/builder/{template}"
+        for path, data in [
+            (f"/steps/{step}", {"days": "9"}),
+            (f"/steps/{step}/delete", {}),
+            (f"/steps/{step}/move", {"direction": "up"}),
+            (f"/steps/{step}/check", {"days": "9"}),
+            (f"/steps/{step}/preview", {"lead_id": str(env["leads"]["bo@x.example"])}),
+            (f"/steps/{step}/test-call", {"url": "https://example.com"}),
+        ]:
+            answer = env["client"].post(base + path, data=data | csrf)
+            assert answer.status_code == 404, (template, path)
+    for path, data in [("/steps", {"type": "wait"}), ("/settings", {"category": "nurture"})]:
+        answer = env["client"].post(f"/sequences/builder/{theirs}{path}", data=data | csrf)
+        assert answer.status_code == 404, path
+    reorder = env["client"].post(
+        f"/sequences/builder/{theirs}/reorder",
+        json={"step_ids": [str(their_step)]},
+        headers={"X-CSRF-Token": env["csrf"]},
+    )
+    assert reorder.status_code == 404
+    leads = env["client"].get(f"/sequences/builder/{theirs}/leads", params={"q": "x"})
+    assert leads.status_code == 404
+    with UnitOfWork(env["db"]) as uow:
+        [step] = list_steps(uow, _other_org(uow, env), theirs)
+        template = uow.session.get(SequenceTemplate, theirs)
+        assert step.config["days"] == 2 and template.category == "custom"
+
+
+def test_the_test_call_needs_the_form_token_and_edit_permission(acme_builder):
+    env = acme_builder
+    webhook = _add(env, "webhook")
+    url = _url(env, f"/steps/{webhook}/test-call")
+    form = {"url": "https://example.com/x", "secret": SECRET_MASK}
+    assert env["client"].post(url, data=form | {"csrf": "0" * 64}).status_code == 403
+    env["users"]["can_edit"] = False
+    assert env["client"].post(url, data=form | {"csrf": env["csrf"]}).status_code == 403

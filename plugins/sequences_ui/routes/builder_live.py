@@ -21,7 +21,7 @@ from sequences_core.services import builder as service
 from sequences_core.services.webhook_test import test_call
 from sequences_ui.editing import EditorDep
 from sequences_ui.pages import CheckedDep, Workspace, WorkspaceDep, settings
-from sequences_ui.routes.builder import FormDep, _find_step
+from sequences_ui.routes.builder import FormDep, _find_step, find_template
 from sequences_ui.step_forms import FormProblem, field_errors, step_config
 
 router = APIRouter()
@@ -98,6 +98,8 @@ def leads(
 ) -> JSONResponse:
     """Leads for the preview's picker (ten at most, matching `q`)."""
     with ws.uow() as uow:
+        if find_template(uow, ws, template_id) is None:
+            return _json({"error": "No such template"}, 404)
         found = service.search_leads(uow, ws.org_id, q)
         return _json({"leads": [{"id": str(x.id), "label": service.lead_label(x)} for x in found]})
 
