@@ -8,6 +8,7 @@ Target (issue 21): each page under 1 s.
 from __future__ import annotations
 
 import importlib
+import os
 import statistics
 import time
 import uuid
@@ -188,6 +189,7 @@ def main() -> None:
                         "max_ms": max(runs) * 1000,
                         "target_ms": TARGET_S * 1000,
                         "seed_s": seeded,
+                        "load_1m": os.getloadavg()[0],  # the host's: renders share its CPUs
                     }
                 )
     report("ui_pages", rows)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-WIDTH, HEIGHT = 480, 250
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 36  # room for the y labels and the x labels
+WIDTH, HEIGHT = 360, 220  # at 420 px wide the SVG is drawn near 1:1, so 11-unit text is 11 px
+LEFT, RIGHT, TOP, BOTTOM = 50, 18, 12, 34  # room for the y labels and the x labels
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ def _length(value: int, whole: int, longest: float) -> float:
 def funnel_chart(stages: Sequence[tuple[str, int]], title: str) -> FunnelChart:
     """Horizontal bars, one a stage, each as long as its share of the first stage, with
     the count and the share written beside it."""
-    label_width, row, bar_height = 86.0, 34.0, 22.0
-    bar_max = WIDTH - label_width - 110  # room for "12,345 · 100.0%" after the longest bar
+    label_width, row, bar_height = 64.0, 30.0, 20.0
+    bar_max = WIDTH - label_width - 104  # room for "12,345 · 100.0%" after the longest bar
     first = stages[0][1] if stages else 0
     shapes = [
         Stage(label, value, _share(value, first), TOP + i * row, _length(value, first, bar_max))

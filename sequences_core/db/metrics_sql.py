@@ -29,6 +29,7 @@ WITH emails AS (
         count(*) FILTER (WHERE v.type = 'click' AND NOT v.bot) AS click_events
     FROM sequence_enrollments e
     JOIN sequence_step_executions x ON x.enrollment_id = e.id AND x.organization_id = :org
+        AND x.step_type = 'email'
     JOIN sequence_email_events v ON v.execution_id = x.id
     WHERE e.organization_id = :org AND e.template_id = :template
     GROUP BY x.id, x.step_id, x.step_position
