@@ -268,9 +268,13 @@ def _texts(part: Message) -> list[str]:
     return [text]
 
 
+# A delivery report says what failed in its first lines; the rest is the copy it returns.
+_NOTICE_CHARS = 20_000
+
+
 def notice_text(message: Message) -> str:
     """What the report says about the failure, without the copy of our message it returns."""
-    text = "\n".join(_texts(message))
+    text = "\n".join(_texts(message))[:_NOTICE_CHARS]
     found = _COPY.search(text)
     return text[: found.start()] if found else text
 

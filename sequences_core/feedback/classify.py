@@ -73,6 +73,9 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 _DECODED = frozenset({"subject", "thread-topic"})
 
 
+_SUBJECT_CHARS = 500  # what a subject rule reads
+
+
 class _ReadPolicy(EmailPolicy):
     """policy.default, but only the headers in _DECODED are parsed into header objects."""
 
@@ -221,7 +224,7 @@ def classify(raw: bytes) -> Classification:
             **common,
         )
     sent = (received or datetime.now(UTC)).date()
-    verdict = _judge(message, subject, sent)
+    verdict = _judge(message, subject[:_SUBJECT_CHARS], sent)
     reason = verdict.rule + (f": {_quoted(verdict.evidence)}" if any(verdict.evidence) else "")
     return Classification(
         verdict.kind,

@@ -33,12 +33,17 @@ def html_before_quote(html: str) -> str:
 _ATTRIBUTION = r".{0,200}<[^<>\s]+@[^<>\s]+>\)?.{0,120}:"
 
 
+# How much of a body is looked at for quotes, and how much of the reply above them is read.
+_READ_CHARS = 100_000
+_OWN_CHARS = 4_000
+
+
 @cache
 def _opener() -> re.Pattern[str]:
     """A line that opens quoted history in any of the languages."""
     lines = [p for table in LANGUAGES.values() for p in table.quote_lines]
     lines.append(_ATTRIBUTION)
-    return re.compile(rf"^\s*(?:{'|'.join(lines)})\s*$", re.IGNORECASE)
+    return re.compile(rf"(?:{'|'.join(lines)})$", re.IGNORECASE)
 
 
 @cache
@@ -47,7 +52,7 @@ def _header_label() -> re.Pattern[str]:
     labels = {t.from_label for t in LANGUAGES.values() if t.from_label}
     labels |= {s for t in LANGUAGES.values() for s in t.sent_labels}
     alternatives = "|".join(sorted(map(re.escape, labels), key=len, reverse=True))
-    return re.compile(rf"^\s*\**\s*(?P<label>{alternatives})\s*\**\s?:", re.IGNORECASE)
+    return re.compile(rf"\**\s?(?P<label>{alternatives})\s?\**\s?:", re.IGNORECASE)
 
 
 @cache
@@ -58,7 +63,7 @@ def _from_labels() -> frozenset[str]:
 @cache
 def _mobile() -> re.Pattern[str]:
     phrases = [p for table in LANGUAGES.values() for p in table.mobile_signatures]
-    return re.compile(rf"^\s*(?:{'|'.join(phrases)})", re.IGNORECASE)
+    return re.compile(f"(?:{'|'.join(phrases)})", re.IGNORECASE)
 
 
 @cache
@@ -69,10 +74,10 @@ def _footer() -> re.Pattern[str]:
 
 def _outlook_block(lines: list[str], index: int) -> bool:
     """A "From:" line followed within three lines by another header label opens a quote."""
-    found = _header_label().match(lines[index])
+    found = _header_label().match(lines[index].strip())
     if found is None or found.group("label").lower() not in _from_labels():
         return False
-    return any(_header_label().match(line) for line in lines[index + 1 : index + 4])
+    return any(_header_label().match(line.strip()) for line in lines[index + 1 : index + 4])
 
 
 def _cut_quotes(body: str) -> str:
@@ -108,8 +113,9 @@ def _library_reply(text: str) -> str:
 
 
 def new_text(body: str) -> str:
-    """The lead's own words in a reply body."""
-    text = _cut_quotes(body.replace("\r\n", "\n").replace("\r", "\n"))
+    """The lead's own words in a reply body (from its first characters: what decides is at the
+    top, and the rules' cost grows with the text)."""
+    text = _cut_quotes(body[:_READ_CHARS].replace("\r\n", "\n").replace("\r", "\n"))[:_OWN_CHARS]
     if not text.strip():
         return ""
     return _cut_footer(_library_reply(text)).strip()
