@@ -35,6 +35,12 @@ class Language:
     acknowledgement: tuple[str, ...] = ()
     # Requests to stop mailing, however phrased, in the writer's own words.
     optout: tuple[str, ...] = ()
+    # Opt-outs however phrased: word classes that, all in one sentence and in any order, make
+    # one ("refrain" + "emailing" + "me"; "slette" + "mailliste" + "mig"). Each is an
+    # alternation of word stems; a word matches a class when it starts with one of them.
+    optout_frames: tuple[tuple[str, ...], ...] = ()
+    # Words that open a contrasting clause after a comma ("…, but …"): a frame stays inside one.
+    contrasts: tuple[str, ...] = ()
     # Whole replies that are an opt-out by themselves ("STOP").
     optout_alone: tuple[str, ...] = ()
     # The person has left the company / the mailbox is no longer read.
@@ -132,6 +138,10 @@ ENGLISH = Language(
         r"this (is an automated|mailbox is not monitored|address is not monitored)",
     ),
     optout=(
+        r"\bunsub(?!scribed)\w{0,8}\b",
+        r"\bunsuscri\w*",
+        r"\bno more of (these|this|them|your)\b",
+        r"\b(don'?t|do not|never) (put|add|include|sign) (me|us) (on|to|up)",
         r"\b(please|pls|kindly) stop\b(?!\s+by)",
         r"\b(delete|erase|remove)\b"
         r".{0,30}\bmy (personal )?(data|details|information|e-?mail address|contact details)",
@@ -155,6 +165,8 @@ ENGLISH = Language(
         r"\b(pls|please|kindly|plz) (remove|unsubscribe|delete)\b",
     ),
     optout_alone=(
+        r"unsub",
+        r"unsub\w{0,8}( me)?( pls| please)?",
         r"stop",
         r"unsubscribe( me)?",
         r"(pls|please|plz) (remove|unsubscribe)( me)?",
@@ -177,6 +189,8 @@ ENGLISH = Language(
     from_label="from",
     sent_labels=("sent", "date", "to", "subject"),
     footers=(
+        r"(don'?t|do not) want to receive these( e-?mails)?\?",
+        r"you can unsubscribe",
         r"if you (no longer|do not|don'?t) (wish|want) to receive",
         r"(click|reply|visit|follow|use|tap) .{0,40}to (unsubscribe|opt out|stop receiving)",
         r"unsubscribe (here|link|below|at any time)",
@@ -194,6 +208,31 @@ ENGLISH = Language(
     mobile_signatures=(r"sent from my", r"get outlook for"),
     negations=(r"don'?t", r"do not", r"dont", r"no need to", r"not"),
     self_words=("i", "me", "my", "us", "our", "we"),
+    optout_frames=(
+        (
+            r"stop(?! by| in| over)|cease|refrain|quit|halt|don'?t|do not|dont|never(?! mind)"
+            r"|no (more|further)|no longer",
+            r"e-?mail\w*|mail\w*|contact\w*|writ\w*|send\w*|messag\w*|follow(ing)?[- ]up"
+            r"|reach\w* out|communicat\w*|spam\w*|call\w*",
+            r"me|us|these|this address|again|any ?more|further|going forward|in (the )?future",
+        ),
+        (
+            r"(don'?t|do not|no longer|never|rather not|not) (want|wish|like)?( to)?"
+            r"|rather not|not interested in",
+            r"receiv\w*|get(ting)? (these|your|any|more)|hear\w* from",
+        ),
+        (
+            r"remov\w*|delet\w*|take|drop|eras\w*|strike|unsubscrib\w*|exclude",
+            r"list\w*|database|distribution|mailing\w*|records|crm|system|sequence|campaign"
+            r"|newsletter",
+            r"me|us|my|our",
+        ),
+        (
+            r"object\w*|withdraw\w*|revok\w*",
+            r"processing|consent|marketing",
+        ),
+    ),
+    contrasts=("but", "though", "however"),
 )
 
 GERMAN = Language(
@@ -245,6 +284,7 @@ GERMAN = Language(
         r"bitte antworten sie nicht auf diese",
     ),
     optout=(
+        r"\babbestell\w*",
         r"\baus (der|ihrer|eurer|deiner) (liste|kartei|datenbank|mailingliste)",
         r"\bstreichen sie mich\b",
         r"\b(lösch|entfern)\w*\b.{0,40}\bmeine?\w* (daten|kontaktdaten|adresse|e-?mail)",
@@ -266,7 +306,7 @@ GERMAN = Language(
         r"\bschreiben sie mich nicht mehr an\b",
         r"\bbitte keine (e-?mails|mails|nachrichten) mehr\b",
     ),
-    optout_alone=(r"stop", r"stopp", r"abmelden", r"austragen"),
+    optout_alone=(r"abbestellen( bitte)?", r"stop", r"stopp", r"abmelden", r"austragen"),
     left_company=(
         r"nicht mehr .{0,30}(tätig|beschäftigt)",
         r"(ist|sind) nicht mehr (in unserem|im|bei|für)",
@@ -279,6 +319,8 @@ GERMAN = Language(
     from_label="von",
     sent_labels=("gesendet", "datum", "an", "betreff"),
     footers=(
+        r"möchten sie (diese|keine) .{0,30}(mehr )?(erhalten|empfangen)",
+        r"können sie sich .{0,30}abmelden",
         r"diese (e-?mail|nachricht) (enthält|ist) vertraulich",
         r"wenn sie (diese|keine) .{0,40}(nicht mehr )?(erhalten|empfangen) (möchten|wollen)",
         r"zum abmelden",
@@ -289,6 +331,29 @@ GERMAN = Language(
     mobile_signatures=(r"von meinem .{0,40}gesendet", r"gesendet von meinem"),
     negations=(r"nicht", r"kein"),
     self_words=("ich", "mich", "mir", "mein", "meine", "meinen", "uns", "wir"),
+    optout_frames=(
+        (
+            r"hör\w* .{0,20}auf|aufhören|aufzuhören|unterlass\w*|abseh\w*|abzuseh\w*|nicht mehr"
+            r"|keine (weiteren|mehr)|einstell\w*|stopp?",
+            r"schreib\w*|kontakt\w*|anschreib\w*|schick\w*|send\w*|mail\w*|e-mail\w*"
+            r"|nachricht\w*|zusendung\w*|anruf\w*|werbung",
+            r"mich|mir|uns|weitere\w*|mehr|künftig|zukünftig|zukunft",
+        ),
+        (
+            r"(möchte|will|wünsche) .{0,30}(keine|nicht mehr)|kein interesse an",
+            r"erhalten|bekommen|empfangen|zusendung\w*|e-?mails|nachrichten",
+        ),
+        (
+            r"lösch\w*|entfern\w*|streich\w*|austrag\w*|nehmen",
+            r"liste|verteiler|datenbank|kartei|adressbuch|newsletter|mailing\w*|crm",
+            r"mich|mein\w*|uns",
+        ),
+        (
+            r"widersprech\w*|widerspruch|widerruf\w*",
+            r"verarbeitung|einwilligung|werbung|nutzung",
+        ),
+    ),
+    contrasts=("aber", "doch", "sondern", "jedoch"),
 )
 
 FRENCH = Language(
@@ -384,6 +449,28 @@ FRENCH = Language(
     mobile_signatures=(r"envoyé de mon", r"envoyé depuis mon"),
     negations=(r"ne pas", r"pas besoin de"),
     self_words=("je", "me", "moi", "mon", "mes", "m", "nous"),
+    optout_frames=(
+        (
+            r"arrêt\w*|arret\w*|cess\w*|stop|ne .{0,15}plus|plus jamais|évit\w*",
+            r"écri\w*|ecri\w*|contact\w*|envoy\w*|envoi\w*|solliciter|sollicitation\w*"
+            r"|relanc\w*|mails?|e-mails?|courriels?|messages?",
+            r"me|m'\w*|moi|nous|mes|plus",
+        ),
+        (
+            r"(ne|n') .{0,25}(souhaite|veux|désire|desire) (plus|pas)|plus de",
+            r"recevoir|mails?|e-?mails|courriels|messages|envois|sollicitations",
+        ),
+        (
+            r"retir\w*|supprim\w*|enlev\w*|effac\w*|désinscri\w*|desinscri\w*|radi\w*",
+            r"liste\w*|fichier\w*|base\w*|envois|mailing\w*|diffusion|newsletter",
+            r"me|m'\w*|moi|mon|mes|nous",
+        ),
+        (
+            r"oppos\w*|retir\w* .{0,20}consentement",
+            r"traitement|prospection|consentement|marketing",
+        ),
+    ),
+    contrasts=("mais", "cependant"),
 )
 
 SPANISH = Language(
@@ -469,6 +556,28 @@ SPANISH = Language(
     mobile_signatures=(r"enviado desde mi",),
     negations=(r"no",),
     self_words=("me", "mi", "mis", "yo", "nos", "nuestro"),
+    optout_frames=(
+        (
+            r"dej\w* de|no .{0,10}(vuelvan|vuelva|más)|par\w* de|no me",
+            r"escrib\w*|contact\w*|envi\w*|mand\w*|correos?|e-?mails?|mensajes?|llam\w*",
+            r"me|mí|nos|más|nunca|mis",
+        ),
+        (
+            r"no (quiero|deseo|me interesa) .{0,10}(recibir|seguir)|no (quiero|deseo) más",
+            r"recibi\w*|correos|e-?mails|mensajes|comunicaciones",
+        ),
+        (
+            r"elimin\w*|borr\w*|bórr\w*|quit\w*|quít\w*|sac\w*|sác\w*|baja|retir\w*|excl\w*"
+            r"|supr\w*",
+            r"lista\w*|base\w*|registro\w*|fichero\w*|envíos|envios|mailing\w*|newsletter",
+            r"me|mi|mis|nos|\w+(me|nos)",
+        ),
+        (
+            r"opong\w*|oposición|retir\w* .{0,20}consentimiento",
+            r"tratamiento|consentimiento|publicidad|marketing",
+        ),
+    ),
+    contrasts=("pero", "sino", "aunque"),
 )
 
 PORTUGUESE = Language(
@@ -546,6 +655,28 @@ PORTUGUESE = Language(
         r"recebemos (a sua|sua) (mensagem|solicitação|e-?mail)",
         r"(número|n\.º) (do |de )?(protocolo|ticket|chamado)",
     ),
+    optout_frames=(
+        (
+            r"par\w* de|deix\w* de|não .{0,15}mais|nunca mais",
+            r"envi\w*|mand\w*|escrev\w*|contat\w*|contact\w*|e-?mails?|mensagens?|ligar",
+            r"me|mim|nos|mais|meu|meus",
+        ),
+        (
+            r"não (quero|desejo|pretendo|tenho interesse em) .{0,20}(receb\w*|continuar)"
+            r"|não (quero|desejo) mais",
+            r"receb\w*|e-?mails|mensagens|comunicações",
+        ),
+        (
+            r"remov\w*|retir\w*|tir\w*|exclu\w*|elimin\w*|apag\w*|descadastr\w*",
+            r"lista\w*|base\w*|cadastro\w*|mailing\w*|newsletter|envios",
+            r"me|meu|meus|minha|nos",
+        ),
+        (
+            r"oponho|oposição|retir\w* .{0,20}consentimento",
+            r"tratamento|consentimento|marketing",
+        ),
+    ),
+    contrasts=("mas", "porém", "contudo"),
 )
 
 ITALIAN = Language(
@@ -583,7 +714,7 @@ ITALIAN = Language(
         r"\btogli(ete|ermi)\b.{0,30}\b(lista|mailing|indirizzi)",
         r"\b(cancellare|eliminare|rimuovere|cancellate|eliminate)\b"
         r".{0,30}\b(i miei dati|il mio indirizzo|la mia e-?mail)",
-        r"\bdisiscri(vere|vetemi|zione|vermi)",
+        r"\bdisiscri\w*",
         r"\bcancell(atemi|ate il mio|are il mio|ami)\b",
         r"\brimuov(etemi|ere il mio|ermi|ete il mio)\b",
         r"\bnon (scrivetemi|contattatemi|mi scrivete|mi contattate)",
@@ -615,6 +746,27 @@ ITALIAN = Language(
         r"abbiamo ricevuto (il suo|la sua|il tuo|la tua) (messaggio|richiesta|e-?mail)",
         r"(numero|codice) (di )?(ticket|pratica|riferimento)",
     ),
+    optout_frames=(
+        (
+            r"smett\w* di|non .{0,15}più|basta|interromp\w*",
+            r"scriv\w*|contatt\w*|invi\w*|mand\w*|e-?mail|messaggi|chiam\w*",
+            r"mi|me|ci|più|miei",
+        ),
+        (
+            r"non (voglio|desidero|intendo) .{0,15}(ricevere|più)",
+            r"ricev\w*|e-?mail|messaggi|comunicazioni",
+        ),
+        (
+            r"rimuov\w*|cancell\w*|elimin\w*|togli\w*|disiscriv\w*|escl\w*",
+            r"lista\w*|elenco|database|archivi\w*|mailing\w*|newsletter|indirizzi",
+            r"mi|me|mio|miei|mia|ci",
+        ),
+        (
+            r"oppong\w*|opposizione|revoc\w*",
+            r"trattamento|consenso|marketing",
+        ),
+    ),
+    contrasts=("ma", "però", "tuttavia"),
 )
 
 DUTCH = Language(
@@ -676,6 +828,27 @@ DUTCH = Language(
         r"uw (referentienummer|ticketnummer|klantnummer)",
         r"we hebben uw (bericht|e-?mail|aanvraag) ontvangen",
     ),
+    optout_frames=(
+        (
+            r"stop\w*|niet meer|nooit meer|geen .{0,10}meer|ophouden|houd\w* op",
+            r"mail\w*|e-?mail\w*|benader\w*|contact\w*|sturen|stuur\w*|schrijv\w*|berichten|bellen",
+            r"me|mij|mijn|ons|meer|jullie",
+        ),
+        (
+            r"(wil|wens) .{0,20}(niet meer|geen)",
+            r"ontvang\w*|krijgen|e-?mails|mails|berichten|gemaild|benaderd|gecontacteerd",
+        ),
+        (
+            r"verwijder\w*|haal\w*|schrap\w*|afmeld\w*|uitschrijv\w*|eraf|er af",
+            r"lijst\w*|bestand\w*|database|mailing\w*|nieuwsbrief|af\b|eraf",
+            r"me|mij|mijn|ons",
+        ),
+        (
+            r"bezwaar|intrek\w*",
+            r"verwerking|toestemming|marketing",
+        ),
+    ),
+    contrasts=("maar", "echter"),
 )
 
 POLISH = Language(
@@ -749,6 +922,27 @@ POLISH = Language(
         r"otrzymaliśmy (twoją|pana|pani|państwa)? ?(wiadomość|zgłoszenie)",
         r"numer (zgłoszenia|sprawy)",
     ),
+    optout_frames=(
+        (
+            r"nie\b|przesta\w*|więcej nie|prosz\w* nie",
+            r"pisa\w*|pisz\w*|wysył\w*|przysył\w*|kontakt\w*|dzwoni\w*|maili|wiadomości|e-?maili",
+            r"mnie|mi|nam|więcej|już",
+        ),
+        (
+            r"nie (chcę|życzę sobie|wyrażam zgody)",
+            r"otrzymyw\w*|dostaw\w*|maili|wiadomości|informacji",
+        ),
+        (
+            r"usu\w*|wypis\w*|wykreśl\w*|skreśl\w*",
+            r"list\w*|baz\w*|mailing\w*|newsletter\w*|subskrypcj\w*",
+            r"mnie|mój|moje|mojego|nas",
+        ),
+        (
+            r"sprzeciw\w*|nie wyrażam zgody|wycofuj\w*",
+            r"przetwarzan\w*|zgod\w*|marketing\w*|informacji handlowych|handlow\w*",
+        ),
+    ),
+    contrasts=("ale", "lecz", "jednak"),
 )
 
 SWEDISH = Language(
@@ -802,6 +996,8 @@ SWEDISH = Language(
     from_label="från",
     sent_labels=("skickat", "datum", "till", "ämne"),
     footers=(
+        r"vill du inte (längre )?(ta emot|få)",
+        r"kan du avregistrera dig",
         r"detta (e-?post)?meddelande( och eventuella bilagor)? är (konfidentiellt|avsett)",
         r"om du inte (längre )?vill (ta emot|få)",
     ),
@@ -815,6 +1011,27 @@ SWEDISH = Language(
         r"vi har (tagit emot|mottagit) ditt (meddelande|ärende|mejl)",
         r"ditt ärendenummer",
     ),
+    optout_frames=(
+        (
+            r"sluta\w*|inte (längre|mer|fler|igen)|inga (fler|mer)|aldrig",
+            r"skicka\w*|mejla\w*|maila\w*|kontakta\w*|skriva\w*|mejl|mail|utskick|e-?post|ringa",
+            r"mig|mej|oss|fler|mer|längre",
+        ),
+        (
+            r"vill (inte|ej) .{0,15}(ha|få|ta emot)|undanber",
+            r"mejl|mail|utskick|e-?post|meddelanden|fler|mig",
+        ),
+        (
+            r"ta\w* bort|stryk\w*|radera\w*|avregistrera\w*|avsluta\w*",
+            r"list\w*|register|utskick\w*|databas\w*|nyhetsbrev\w*|prenumeration",
+            r"mig|mej|min|mina|oss",
+        ),
+        (
+            r"invänd\w*|återkall\w*",
+            r"behandling|samtycke|marknadsföring",
+        ),
+    ),
+    contrasts=("men", "dock"),
 )
 
 DANISH = Language(
@@ -857,6 +1074,8 @@ DANISH = Language(
     from_label="fra",
     sent_labels=("sendt", "dato", "til", "emne"),
     footers=(
+        r"ønsker du ikke (længere )?at modtage",
+        r"kan du afmelde dig",
         r"denne e-?mail( og eventuelle vedhæftede filer)? er (fortrolig|kun)",
         r"hvis du ikke (længere )?ønsker at modtage",
     ),
@@ -873,6 +1092,31 @@ DANISH = Language(
         r"vi har modtaget din (henvendelse|besked|e-?mail|mail)",
         r"dit (sagsnummer|ticketnummer)",
     ),
+    optout_frames=(
+        (
+            r"stop\w*|hold\w* op|ikke (længere|mere|flere)|ingen (flere|mere)|aldrig",
+            r"skriv\w*|send\w*|mail\w*|e-?mail\w*|kontakt\w*|henvendelse\w*|ring\w*",
+            r"mig|os|flere|mere|længere",
+        ),
+        (
+            r"(ønsker|vil) ikke .{0,15}(modtage|have|flere)",
+            r"modtage|mails|e-?mails|henvendelser|nyhedsbreve|flere",
+        ),
+        (
+            r"slet\w*|fjern\w*|frameld\w*|afmeld\w*",
+            r"list\w*|mailliste\w*|database\w*|register|nyhedsbrev\w*|udsendelse\w*",
+            r"mig|min|mine|os",
+        ),
+        (
+            r"frameld\w*|afmeld\w*",
+            r"mig|os",
+        ),
+        (
+            r"indsigelse|tilbagekald\w*|frabeder",
+            r"behandling|samtykke|markedsføring|henvendelser",
+        ),
+    ),
+    contrasts=("men", "dog"),
 )
 
 NORWEGIAN = Language(
@@ -917,6 +1161,8 @@ NORWEGIAN = Language(
     from_label="fra",
     sent_labels=("sendt", "dato", "til", "emne"),
     footers=(
+        r"ønsker du ikke (lenger )?å motta",
+        r"kan du melde deg av",
         r"denne e-?posten( og eventuelle vedlegg)? er (konfidensiell|kun)",
         r"hvis du ikke (lenger )?ønsker å motta",
     ),
@@ -932,6 +1178,27 @@ NORWEGIAN = Language(
         r"vi har mottatt (din|henvendelsen din) ?(henvendelse|melding|e-?post)?",
         r"ditt (saksnummer|ticketnummer)",
     ),
+    optout_frames=(
+        (
+            r"slutt\w*|stopp\w*|ikke (lenger|mer|flere)|ingen (flere|mer)|aldri",
+            r"skriv\w*|send\w*|mail\w*|e-?post\w*|kontakt\w*|henvendelse\w*|ring\w*",
+            r"meg|oss|flere|mer|lenger",
+        ),
+        (
+            r"(ønsker|vil) ikke .{0,15}(motta|ha|flere)",
+            r"motta|e-?post\w*|mailer|henvendelser|nyhetsbrev|flere",
+        ),
+        (
+            r"slett\w*|fjern\w*|meld\w* .{0,5}av|avmeld\w*",
+            r"list\w*|database\w*|register|nyhetsbrev\w*|utsendelse\w*|av\b",
+            r"meg|min|mine|oss",
+        ),
+        (
+            r"reserver\w*|tilbakekall\w*|frabe\w*",
+            r"markedsføring|behandling|samtykke|henvendelser",
+        ),
+    ),
+    contrasts=("men", "likevel"),
 )
 
 FINNISH = Language(
@@ -1001,6 +1268,27 @@ FINNISH = Language(
         r"olemme vastaanottaneet viestisi",
         r"(tiketti|tapaus)numero",
     ),
+    optout_frames=(
+        (
+            r"lopet\w*|älkää|älä|ei enää|ei .{0,10}enää",
+            r"lähet\w*|viest\w*|sähköpost\w*|ottako|yhteyt\w*|soitta\w*|kirjoitta\w*|markkinoin\w*",
+            r"minulle|minua|meille|meitä|enää|viestien|lähettäminen",
+        ),
+        (
+            r"en (halua|toivo) .{0,15}(enää|vastaanottaa|saada)",
+            r"vastaanott\w*|saada|viestejä|sähköposte\w*|markkinoin\w*",
+        ),
+        (
+            r"poist\w*",
+            r"list\w*|rekister\w*|tietokann\w*|postitus\w*|osoite\w*|tiedot\w*",
+            r"minut|minun|osoitteeni|tietoni|meidät",
+        ),
+        (
+            r"kiellän|vastustan|peru\w* suostumu\w*",
+            r"markkinoin\w*|käsittel\w*|suostumu\w*|suoramarkkinoin\w*",
+        ),
+    ),
+    contrasts=("mutta", "kuitenkin"),
 )
 
 CZECH = Language(
@@ -1067,6 +1355,31 @@ CZECH = Language(
         r"(vaši|váš) (zprávu|požadavek|e-?mail) jsme (přijali|obdrželi)",
         r"číslo (požadavku|tiketu)",
     ),
+    optout_frames=(
+        (
+            r"nepiš\w*|nepos\w*|nezasíl\w*|nekontakt\w*|přesta\w*|už (mi )?ne|již (mi )?ne",
+            r"pište|posílejte|zasílejte|kontaktujte|psát|posílat|zasílat|e-?mail\w*|zpráv\w*|nic",
+            r"mi|mě|nám|nás|už|již|více",
+        ),
+        (
+            r"nepřeji si|nechci",
+            r"dostáv\w*|dostat|přijím\w*|zasíl\w*|sdělení|e-?mail\w*|zpráv\w*",
+        ),
+        (
+            r"vyřa\w*|odstra\w*|vymaž\w*|smaž\w*|odhlá\w*|vyjm\w*",
+            r"seznam\w*|databáz\w*|odběr\w*|evidenc\w*|mailing\w*|newsletter\w*",
+            r"mě|můj|moje|mé|nás",
+        ),
+        (
+            r"odhlá\w*",
+            r"odběr\w*|zasílání|newsletter\w*|e-?mail\w*",
+        ),
+        (
+            r"námitk\w*|odvolávám",
+            r"zpracování|souhlas\w*|marketing\w*|obchodní sdělení",
+        ),
+    ),
+    contrasts=("ale", "však", "avšak"),
 )
 
 LANGUAGES: dict[str, Language] = {

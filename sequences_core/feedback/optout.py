@@ -31,13 +31,23 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left + 1 : right]
 
 
-def _turned_round(text: str, hit: patterns.Hit) -> bool:
+# What an opt-out phrase names when it is about someone else: an address, a colleague.
+_SOMEONE_ELSE = re.compile(
+    r"\W*(\S+@\S+|(my|our|mein\w*|unser\w*|mon|ma|mes|mi|mis) "
+    r"(colleague|co-?worker|assistant|boss|manager|partner|kolleg\w*|collègue|colega)\w*)",
+    re.IGNORECASE,
+)
+
+
+def _turned_round(text: str, hit: patterns.Hit, negated: bool = True) -> bool:
     """A negation right before the phrase ("please don't remove me"), or a question with no
     first-person word ("does it stop if someone unsubscribes?")."""
     before = text[max(0, hit.start - 30) : hit.start]
     tail = re.split(r"[.,;:!?\n]", before)[-1]
-    if re.search(rf"(?<!\w)(?:{_negations()})\W*(\w+\W+)?$", tail, re.IGNORECASE):
+    if negated and re.search(rf"(?<!\w)(?:{_negations()})\W*(\w+\W+){{0,2}}$", tail, re.I):
         return True
+    if _SOMEONE_ELSE.match(text[hit.end : hit.end + 60]):
+        return True  # "please unsubscribe my colleague tom@…": not the writer
     sentence = _sentence(text, hit.start, hit.end)
     if not (sentence.rstrip().endswith("?") or "¿" in sentence):
         return False
@@ -55,6 +65,51 @@ def _self_words() -> frozenset[str]:
     return frozenset(w for table in LANGUAGES.values() for w in table.self_words)
 
 
+# How close together a frame's words must stand (in words) to be one request.
+_FRAME_SPAN = 12
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+@cache
+def _clauses() -> re.Pattern[str]:
+    """Sentence ends, and a comma before a contrast ("…, but could you …")."""
+    contrasts = "|".join(w for table in LANGUAGES.values() for w in table.contrasts)
+    return re.compile(rf"(?<=[.!?;])\s+|\n+|,\s*(?=(?:{contrasts})\b)", re.IGNORECASE)
+
+
+@cache
+def _frames() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    return tuple(
+        (table.code, tuple(re.compile(rf"(?<!\w)(?:{c})(?!\w)", re.IGNORECASE) for c in frame))
+        for table in LANGUAGES.values()
+        for frame in table.optout_frames
+    )
+
+
+def _framed(sentence: str) -> patterns.Hit | None:
+    """A sentence holding every word class of one language's opt-out frame, close together."""
+    for code, classes in _frames():
+        found = [c.search(sentence) for c in classes]
+        if any(f is None for f in found):
+            continue
+        spans = [f.span() for f in found if f is not None]
+        start, end = min(s for s, _ in spans), max(e for _, e in spans)
+        if len(sentence[start:end].split()) <= _FRAME_SPAN:
+            words = " + ".join(f.group(0) for f in found if f is not None)
+            return patterns.Hit(code, words, start, end)
+    return None
+
+
+def _framed_request(own_text: str) -> OptOut | None:
+    for sentence in _clauses().split(own_text):
+        if "@" in sentence:
+            continue  # a redirect or a referral ("write to me at x@y instead"), not a request
+        hit = _framed(sentence)
+        if hit is not None and not _turned_round(sentence, hit, negated=False):
+            return OptOut("opt-out request (its words in any order)", hit.words, hit.language)
+    return None
+
+
 def opt_out(own_text: str, subject: str = "") -> OptOut | None:
     """The opt-out request in the lead's own words (or, with no words, in the subject)."""
     whole = patterns.alone(own_text)
@@ -67,4 +122,4 @@ def opt_out(own_text: str, subject: str = "") -> OptOut | None:
     for found in patterns.hits("optout", own_text):
         if not _turned_round(own_text, found):
             return OptOut("opt-out request", found.words, found.language)
-    return None
+    return _framed_request(own_text)
