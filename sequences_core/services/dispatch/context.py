@@ -78,6 +78,11 @@ class DispatchScope:
             parts.append("AND id = :eid")
             params["eid"] = self.enrollment_id
         if self.shard:
-            parts.append("AND abs(hashtextextended(id::text, 0)) % :shards = :shard")
+            # In coalesce, the planner cannot estimate the test (an equality would be taken to
+            # keep 0.5% of the rows), so it walks the due index in order and stops at the
+            # batch, where it sorted everything due (every shard's claim read all of them).
+            parts.append(
+                "AND coalesce(abs(hashtextextended(id::text, 0)) % :shards = :shard, false)"
+            )
             params["shard"], params["shards"] = self.shard
         return " ".join(parts), params
