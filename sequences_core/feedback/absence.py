@@ -52,7 +52,7 @@ def _rule(automatic: bool, signs: int, returns: ReturnDate | None, text: str) ->
     """Which absence rule the signs meet, if any."""
     if automatic and signs >= 1:
         return "out of office (automatic)"
-    if signs >= 2:
+    if signs >= 2 and "?" not in text:  # a question is a person engaging
         return "out of office (no automatic markers: away, notice wording, a return day)"
     terse = len(text.split()) <= _TERSE_WORDS and "?" not in text
     if returns is not None and not returns.loose and terse:  # "back Monday" is a person's too
@@ -60,7 +60,9 @@ def _rule(automatic: bool, signs: int, returns: ReturnDate | None, text: str) ->
     return None
 
 
-def out_of_office(text: str, subject: str, automatic: bool, sent: date) -> Absence | None:
+def out_of_office(
+    text: str, subject: str, automatic: bool, sent: date, order_hint: str = ""
+) -> Absence | None:
     """An out-of-office notice, with its return day when it names one."""
     every = list(patterns.hits("absence", text))
     titled = auto_subject(subject)
@@ -71,7 +73,9 @@ def out_of_office(text: str, subject: str, automatic: bool, sent: date) -> Absen
     if not (every or in_subject or notice or back or automatic):
         return None
     languages = _languages(titled, in_subject, notice, *every) or _languages(*back)
-    returns = return_date(text, languages, sent)
+    returns = return_date(text, languages, sent, order_hint)
+    if returns is None and automatic:  # "Out of office until 5 January" over a generic body
+        returns = return_date(subject, languages, sent, order_hint)
     said = every[0] if every else in_subject
     signs = sum(x is not None for x in (said, notice, returns))
     rule = _rule(automatic, signs, returns, text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy
@@ -156,11 +156,20 @@ def _received(message: Message) -> datetime | None:
     return received
 
 
+def _order_hint(received: datetime | None) -> str:
+    """How a sender writes numeric dates in a language written both ways (English 03/04): month
+    first in the Americas' time zones, day first elsewhere; none without a zone."""
+    offset = received.utcoffset() if received is not None else None
+    if offset is None:
+        return ""
+    return "MDY" if timedelta(hours=-10) <= offset <= timedelta(hours=-3) else "DMY"
+
+
 def _quoted(words: Iterable[str]) -> str:
     return ", ".join(repr(w) for w in words if w)
 
 
-def _judge(message: Message, subject: str, sent: date) -> Verdict:
+def _judge(message: Message, subject: str, sent: date, hint: str = "") -> Verdict:
     """The kind, rule and evidence for a message that is not a bounce."""
     own = new_text(_body_text(message))
     automatic = _automatic(message)
@@ -174,7 +183,7 @@ def _judge(message: Message, subject: str, sent: date) -> Verdict:
     if departed is not None and (marker or not patterns.first("optout", own)):
         rule = f"no longer with the company ({marker or 'the body says so'})"
         return Verdict(Kind.AUTO_REPLY, rule, (departed.words,), own, left_company=True)
-    away = absence.out_of_office(own, subject, automatic is not None, sent)
+    away = absence.out_of_office(own, subject, automatic is not None, sent, hint)
     if away is not None:
         returns = away.returns
         if returns is not None:
@@ -224,7 +233,7 @@ def classify(raw: bytes) -> Classification:
             **common,
         )
     sent = (received or datetime.now(UTC)).date()
-    verdict = _judge(message, subject[:_SUBJECT_CHARS], sent)
+    verdict = _judge(message, subject[:_SUBJECT_CHARS], sent, _order_hint(received))
     reason = verdict.rule + (f": {_quoted(verdict.evidence)}" if any(verdict.evidence) else "")
     return Classification(
         verdict.kind,

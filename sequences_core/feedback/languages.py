@@ -124,7 +124,7 @@ ENGLISH = Language(
         r"(reachable|available) again",
         r"resum(e|ing)",
     ),
-    until=(r"until", r"till", r"til", r"through", r"thru", r"up to and including"),
+    until=(r"to", r"until", r"till", r"til", r"through", r"thru", r"up to and including"),
     acknowledgement=(
         r"thank(s| you) for contacting",
         r"this (inbox|mailbox) is (only )?(checked|monitored|read)",
@@ -701,6 +701,8 @@ ITALIAN = Language(
         r"risposta automatica",
     ),
     back=(
+        r"di nuovo operativ[oa]",
+        r"operativ[oa]",
         r"rientro",
         r"rientrerò",
         r"di ritorno",
@@ -792,7 +794,7 @@ DUTCH = Language(
         r"bedankt voor (uw|je) (bericht|e-?mail|mail)",
         r"automatisch antwoord",
     ),
-    back=(r"terug", r"weer (aanwezig|bereikbaar|op kantoor)"),
+    back=(r"er weer", r"weer", r"terug", r"weer (aanwezig|bereikbaar|op kantoor)"),
     until=(r"tot( en met)?", r"t/m", r"tm"),
     optout=(
         r"\bhaal (mij|me) (van|uit) (de|uw|jullie) (lijst|mailinglijst|bestand)",
@@ -878,7 +880,17 @@ POLISH = Language(
         r"dziękuję za (wiadomość|e-?mail)",
         r"odpowiedź automatyczna",
     ),
-    back=(r"wracam", r"wrócę", r"powrót", r"powrocie", r"z powrotem", r"ponownie"),
+    back=(
+        r"dostępn[ya]",
+        r"w biurze będę",
+        r"będę w biurze",
+        r"wracam",
+        r"wrócę",
+        r"powrót",
+        r"powrocie",
+        r"z powrotem",
+        r"ponownie",
+    ),
     until=(r"do( dnia)?",),
     optout=(
         r"\bwypisać\b",
@@ -976,7 +988,7 @@ SWEDISH = Language(
         r"tack för (ditt|ert) (meddelande|mejl|mail|e-?postmeddelande)",
         r"automatiskt svar",
     ),
-    back=(r"tillbaka", r"åter", r"på plats igen", r"på kontoret igen"),
+    back=(r"nås igen", r"igen", r"tillbaka", r"åter", r"på plats igen", r"på kontoret igen"),
     until=(r"till och med", r"t\.o\.m\.", r"tom", r"till"),
     optout=(
         r"\b(raderar|radera|tar bort|ta bort)\b"
@@ -1139,7 +1151,7 @@ NORWEGIAN = Language(
         r"takk for (din )?(e-?post|henvendelse|melding)",
         r"automatisk svar",
     ),
-    back=(r"tilbake", r"på kontoret igjen", r"treffes igjen"),
+    back=(r"tilgjengelig igjen", r"igjen", r"tilbake", r"på kontoret igjen", r"treffes igjen"),
     until=(r"til og med", r"t\.o\.m\.", r"tom", r"til"),
     optout=(
         r"\b(slett|slette|sletter|fjern|fjerne)\b"
@@ -1224,7 +1236,7 @@ FINNISH = Language(
         r"kiitos viestistäsi",
         r"automaattinen vastaus",
     ),
-    back=(r"palaan", r"paluu", r"takaisin", r"jälleen tavoitettavissa"),
+    back=(r"jälleen", r"alkaen", r"palaan", r"paluu", r"takaisin", r"jälleen tavoitettavissa"),
     until=(),
     until_after=(r"asti", r"saakka"),
     optout=(
@@ -1313,7 +1325,7 @@ CZECH = Language(
         r"děkuji za (vaši|váš) (zprávu|e-?mail)",
         r"automatická odpověď",
     ),
-    back=(r"vrátím se", r"zpět", r"návrat", r"opět"),
+    back=(r"vracím se", r"vrátím se", r"zpět", r"návrat", r"opět"),
     until=(r"do",),
     optout=(
         r"\b(vymazat|smazat|odstranit|výmaz)\b"

@@ -84,8 +84,8 @@ def _named_date(codes: frozenset[str]) -> re.Pattern[str]:
     month = rf"(?P<m>{'|'.join(map(re.escape, names))})\.?"
     joiners = {j for t in patterns.tables(set(codes)) for j in t.date_joiners} | {"d'", "l'"}
     join = rf"(?:\s*(?:{'|'.join(map(re.escape, sorted(joiners)))}))?"
-    year = r"(?:,?\s*(?:de\s+|del\s+)?(?P<y>\d{4}))?"
-    day_first = rf"(?P<d>\d{{1,2}}){_ORDINAL}{join}\s*{month}{year}"
+    year = r"(?:[,\s/-]*(?:de\s+|del\s+)?(?P<y>\d{4}))?"
+    day_first = rf"(?P<d>\d{{1,2}}){_ORDINAL}{join}[\s/-]*{month}{year}"
     month_first = (
         rf"{month.replace('?P<m>', '?P<m2>')}\s+(?P<d2>\d{{1,2}}){_ORDINAL}"
         + year.replace("?P<y>", "?P<y2>")
@@ -94,7 +94,7 @@ def _named_date(codes: frozenset[str]) -> re.Pattern[str]:
 
 
 _NUMERIC = re.compile(
-    r"(?<![\d./-])(?:(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"(?<![\d./-])(?:(?P<iy>\d{4})(?P<isep>[-/.])(?P<im>\d{1,2})(?P=isep)(?P<id>\d{1,2})"
     r"|(?P<a>\d{1,2})(?P<sep>[./]) ?(?P<b>\d{1,2})(?:(?P=sep) ?(?P<y>\d{4}|\d{2}))?(?P<dot>\.)?"
     r"|(?P<da>\d{1,2})-(?P<db>\d{1,2})-(?P<dy>\d{4}))"
     r"(?![\d/]|\.\d)"
@@ -164,10 +164,19 @@ def _numeric(text: str, order: str, sent: date) -> Iterator[Found]:
             yield Found(day, year is not None, found.start(), found.end())
 
 
-def _order(codes: frozenset[str]) -> str:
-    """The numeric order these languages agree on ("" when they do not or are written both ways)."""
+def _order(codes: frozenset[str], text: str, hint: str) -> str:
+    """The numeric order these languages agree on; for a language written both ways, the order
+    the text's own unambiguous slashed dates show ("12/18/2026" makes "01/04/2027" January),
+    else the hint (from the sender's time zone), else "" (an ambiguous date is left out)."""
     orders = {LANGUAGES[c].date_order for c in codes}
-    return orders.pop() if len(orders) == 1 else ""
+    if len(orders) == 1 and (order := orders.pop()):
+        return order
+    shown = set()
+    for found in _NUMERIC.finditer(text):
+        if found.group("sep") == "/":
+            first, second = int(found.group("a")), int(found.group("b"))
+            shown |= {"DMY"} if first > 12 >= second else {"MDY"} if second > 12 >= first else set()
+    return shown.pop() if len(shown) == 1 else hint
 
 
 @cache
@@ -241,10 +250,11 @@ def _without_overlaps(found: Iterable[Found]) -> list[Found]:
     return kept
 
 
-def dates(text: str, codes: frozenset[str], sent: date) -> list[Found]:
+def dates(text: str, codes: frozenset[str], sent: date, hint: str = "") -> list[Found]:
     """Every date in the text, in order, without overlaps. A weekday or a bare ordinal day
     counts only where no full date overlaps it or follows it ("Monday, 16 November")."""
-    full = _without_overlaps([*_named(text, codes, sent), *_numeric(text, _order(codes), sent)])
+    numeric = _numeric(text, _order(codes, text, hint), sent)
+    full = _without_overlaps([*_named(text, codes, sent), *numeric])
     loose = [
         item
         for item in _loose(text, codes, sent)
@@ -263,8 +273,14 @@ class _Cue:
     hit: patterns.Hit
 
 
+# A dash (hyphen or en dash) between two numbers: a range whose end is the last day away
+# ("3-10 marca").
+_RANGE = re.compile(r"(?<=\d)\.?\s*[\u2013-]\s*(?=\d)")
+
+
 def _cues(text: str) -> list[_Cue]:
     found = [_Cue("back", h) for h in patterns.hits("back", text)]
+    found += [_Cue("until", patterns.Hit("", m.group(0), *m.span())) for m in _RANGE.finditer(text)]
     found += [_Cue("until", h) for h in patterns.hits("until", text)]
     found += [_Cue("until_after", h) for h in patterns.hits("until_after", text)]
     return sorted(found, key=lambda c: c.hit.start)
@@ -356,20 +372,37 @@ def _attach(
             yield item, after[0]
 
 
-def return_date(text: str, languages: Iterable[str], sent: date) -> ReturnDate | None:
+@cache
+def _negation(codes: frozenset[str]) -> re.Pattern[str]:
+    words = [n for table in patterns.tables(set(codes)) for n in table.negations]
+    alternatives = "|".join([*words, "won'?t", "\\w+n't"])
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _not_back_until(text: str, cue: _Cue, codes: frozenset[str]) -> bool:
+    """ "will not return until X", "nicht vor": a negated return before "until" names the day."""
+    before = text[max(0, cue.hit.start - 40) : cue.hit.start]
+    negated = _negation(codes).search(before)
+    return negated is not None and patterns.first("back", before[negated.end() :]) is not None
+
+
+def return_date(
+    text: str, languages: Iterable[str], sent: date, hint: str = ""
+) -> ReturnDate | None:
     """The first date the text names as its writer's return, within a year of `sent`."""
     codes = frozenset(languages) or frozenset({"en"})
-    found = dates(text, codes, sent)
+    found = dates(text, codes, sent, hint)
     if not found:
         return None
     candidates: list[tuple[int, ReturnDate]] = []
     for item, cue in _attach(text, found, _cues(text), _fillers(codes)):
         if item.day is None:
             continue
-        back = item.day if cue.rule == "back" else item.day + timedelta(days=1)
+        named_day = cue.rule == "back" or _not_back_until(text, cue, codes)
+        back = item.day if named_day else item.day + timedelta(days=1)
         if sent <= back <= sent + timedelta(days=366):
             span = text[min(item.start, cue.hit.start) : max(item.end, cue.hit.end)]
-            rule = "back" if cue.rule == "back" else "until"
+            rule = "back" if named_day else "until"
             named = ReturnDate(back, " ".join(span.split()), rule, loose=item.loose)
             candidates.append((item.start, named))
     if not candidates:
