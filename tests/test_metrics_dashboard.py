@@ -239,3 +239,18 @@ def test_template_metrics_and_dashboard_api_fields(acme, rival, clean_db):
         dash["attention"]
     )
     assert rival.get(f"{API}/dashboard").json["cards"]["active_enrollments"] == 0
+
+
+def test_a_lead_level_event_counts_for_each_of_its_templates_and_once_overall(uow, org_id):
+    from sequences_core.services.enrollments import enroll_lead
+
+    first = email_condition_email(uow, org_id, name="First", enrolled=2)
+    second = email_condition_email(uow, org_id, name="Second", enrolled=0)
+    enroll_lead(uow, org_id, second.template_id, first.leads[0])
+    events(uow, org_id, None, None, ["meeting_booked"], AT, first.leads[0])  # the lead's
+    sent_email(uow, org_id, first, 1, 0, ["reply"], AT)  # the other lead's, on its enrollment
+    report = metrics(uow, org_id)
+    mine, theirs = report.templates[first.template_id], report.templates[second.template_id]
+    assert (mine.meetings, theirs.meetings, report.overall.meetings) == (1, 1, 1)
+    assert (mine.replies, theirs.replies, report.overall.replies) == (1, 0, 1)
+    assert template_metrics(uow, org_id, second.template_id).metrics.meetings == 1

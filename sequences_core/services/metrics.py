@@ -22,27 +22,38 @@ from sequences_core.errors import InvalidInput
 
 # Lead-level events (a meeting, an opt-out) count for every template the lead is enrolled in,
 # and once overall: counts are DISTINCT over event ids, the overall row is its own grouping set.
-_EVENTS = text("""
-SELECT GROUPING(e.template_id) = 1, e.template_id,
-    count(DISTINCT v.id) FILTER (WHERE v.type = 'sent'),
-    count(DISTINCT v.id) FILTER (WHERE v.type = 'delivered'),
-    count(DISTINCT v.id) FILTER (WHERE v.type = 'open' AND NOT v.bot),
-    count(DISTINCT v.execution_id) FILTER (WHERE v.type IN ('open', 'click') AND NOT v.bot),
-    count(DISTINCT v.id) FILTER (WHERE v.type = 'click' AND NOT v.bot),
-    count(DISTINCT v.execution_id) FILTER (WHERE v.type = 'click' AND NOT v.bot),
-    count(DISTINCT v.id) FILTER (WHERE v.type = 'reply'),
-    count(DISTINCT v.id) FILTER (WHERE v.type = 'bounce'),
-    count(DISTINCT v.id) FILTER (WHERE v.type = 'complaint'),
-    count(DISTINCT v.id) FILTER (WHERE v.type = 'meeting_booked'),
-    count(DISTINCT v.id) FILTER (WHERE v.type IN ('open', 'click') AND v.bot)
-FROM sequence_email_events v
-JOIN sequence_enrollments e ON e.organization_id = :org
-    AND (e.id = v.enrollment_id OR (v.enrollment_id IS NULL AND e.lead_id = v.lead_id))
-WHERE v.organization_id = :org
+# An event joins its enrollment, or (lead-level, no enrollment) every enrollment of its lead:
+# two joins, each on one key, where one join on either key compared every pair.
+_PERIOD = """
   AND (CAST(:since AS timestamptz) IS NULL OR v.occurred_at >= :since)
   AND (CAST(:until AS timestamptz) IS NULL OR v.occurred_at < :until)
-  AND (CAST(:templates AS uuid[]) IS NULL OR e.template_id = ANY(CAST(:templates AS uuid[])))
-GROUP BY GROUPING SETS ((e.template_id), ())
+  AND (CAST(:templates AS uuid[]) IS NULL OR e.template_id = ANY(CAST(:templates AS uuid[])))"""
+_EVENTS = text(f"""
+WITH hits AS (
+    SELECT e.template_id, v.id, v.type, v.bot, v.execution_id
+    FROM sequence_email_events v
+    JOIN sequence_enrollments e ON e.id = v.enrollment_id AND e.organization_id = :org
+    WHERE v.organization_id = :org {_PERIOD}
+    UNION ALL
+    SELECT e.template_id, v.id, v.type, v.bot, v.execution_id
+    FROM sequence_email_events v
+    JOIN sequence_enrollments e ON e.lead_id = v.lead_id AND e.organization_id = :org
+    WHERE v.organization_id = :org AND v.enrollment_id IS NULL {_PERIOD}
+)
+SELECT GROUPING(template_id) = 1, template_id,
+    count(DISTINCT id) FILTER (WHERE type = 'sent'),
+    count(DISTINCT id) FILTER (WHERE type = 'delivered'),
+    count(DISTINCT id) FILTER (WHERE type = 'open' AND NOT bot),
+    count(DISTINCT execution_id) FILTER (WHERE type IN ('open', 'click') AND NOT bot),
+    count(DISTINCT id) FILTER (WHERE type = 'click' AND NOT bot),
+    count(DISTINCT execution_id) FILTER (WHERE type = 'click' AND NOT bot),
+    count(DISTINCT id) FILTER (WHERE type = 'reply'),
+    count(DISTINCT id) FILTER (WHERE type = 'bounce'),
+    count(DISTINCT id) FILTER (WHERE type = 'complaint'),
+    count(DISTINCT id) FILTER (WHERE type = 'meeting_booked'),
+    count(DISTINCT id) FILTER (WHERE type IN ('open', 'click') AND bot)
+FROM hits
+GROUP BY GROUPING SETS ((template_id), ())
 """)
 _ENROLLMENTS = text("""
 SELECT GROUPING(template_id) = 1, template_id, count(*),
