@@ -48,6 +48,16 @@ def _languages(*found: patterns.Hit | None) -> frozenset[str]:
     return frozenset(hit.language for hit in found if hit is not None)
 
 
+def _about_absence(text: str) -> str:
+    """The paragraphs that speak of the absence (absence, notice or return words): a trade fair's
+    "vom 12. bis 18. April" under the signature is not a return."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    if len(paragraphs) <= 1:
+        return text
+    kinds = ("absence", "notice", "back")
+    return "\n\n".join(p for p in paragraphs if any(patterns.first(k, p) for k in kinds))
+
+
 def _rule(automatic: bool, signs: int, returns: ReturnDate | None, text: str) -> str | None:
     """Which absence rule the signs meet, if any."""
     if automatic and signs >= 1:
@@ -72,13 +82,15 @@ def out_of_office(
     back = list(patterns.hits("back", text))
     if not (every or in_subject or notice or back or automatic):
         return None
-    languages = _languages(titled, in_subject, notice, *every) or _languages(*back)
-    returns = return_date(text, languages, sent, order_hint)
+    # Return words tell the language too: an "Autosvar:" subject is Swedish, Danish or Norwegian.
+    languages = _languages(titled, in_subject, notice, *every, *back)
+    returns = return_date(_about_absence(text), languages, sent, order_hint)
     if returns is None and automatic:  # "Out of office until 5 January" over a generic body
         returns = return_date(subject, languages, sent, order_hint)
     said = every[0] if every else in_subject
-    signs = sum(x is not None for x in (said, notice, returns))
-    rule = _rule(automatic, signs, returns, text)
+    named = returns if returns is not None and (said or notice or returns.rule == "back") else None
+    signs = sum(x is not None for x in (said, notice, named))
+    rule = _rule(automatic, signs, named, text)
     if rule is None:
         return None
     words = tuple(hit.words for hit in (said, notice) if hit is not None)

@@ -18,6 +18,7 @@ is hard, as a report that a message could not be delivered is.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -49,7 +50,10 @@ _QUOTA = re.compile(
     r"|insufficient (storage|disk space)|mail ?folder is full|mailbox size limit|too many messages"
     r"|postfach (ist )?voll|speicherplatz|boîte (aux lettres )?pleine|buzón lleno"
     r"|caixa (postal )?(cheia|lotada)|casella (piena|postale piena)|brevlådan är full"
-    r"|postkassen er fuld|skrzynka (pocztowa )?(jest )?pełna",
+    r"|postkassen er fuld|skrzynka (pocztowa )?(jest )?pełna"
+    r"|(mailbox|postfach|schránka|skrzynka|buzón|caixa|casella|brevlåda|postkasse|boîte|"
+    r"postilaatikko|postboks)\b.{0,40}\b(full|voll|plná|pełna|przepełniona|lleno|llena|cheia|"
+    r"lotada|piena|vol|fuld|pleine|täynnä)\b",
     re.I,
 )
 _DELAY = re.compile(
@@ -95,6 +99,7 @@ class _Report:
     statuses: list[str] = field(default_factory=list)
     diagnostic: str = ""
     original_ids: list[str] = field(default_factory=list)
+    delivered: int = 0  # blocks saying delivered, relayed or expanded (a success report)
 
 
 _MSGID = re.compile(r"(?im)^message-id:\s*(<[^>]+>)")
@@ -108,6 +113,7 @@ def _read_blocks(part: Message, report: _Report) -> None:
         action = str(block.get("Action", "")).strip().lower()
         status = str(block.get("Status", "")).strip().split(" ")[0]
         if action not in ("failed", "delayed") and status[:1] not in ("4", "5"):
+            report.delivered += action in ("delivered", "relayed", "expanded")
             continue
         rcpt = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
         address = rcpt.split(";")[-1].strip().strip("<>").lower()
@@ -294,12 +300,40 @@ def _recipients(message: Message, report: _Report, text: str, library: set[str])
     return [a.lower() for a in _ADDRESS.findall(text) if a.lower() not in own]
 
 
+def _ses_notification(text: str) -> Bounce | None:
+    """An Amazon SES bounce notification (SNS JSON) mailed as the message's body."""
+    start = text.find("{")
+    if start < 0 or '"notificationType"' not in text[:2000]:
+        return None
+    try:
+        data, _ = json.JSONDecoder().raw_decode(text[start:])
+    except ValueError:
+        return None
+    bounce = data.get("bounce") if isinstance(data, dict) else None
+    if data.get("notificationType") != "Bounce" or not isinstance(bounce, dict):
+        return None
+    failed = [r for r in bounce.get("bouncedRecipients") or [] if isinstance(r, dict)]
+    full = bounce.get("bounceSubType") == "MailboxFull"  # soft even if called permanent
+    hard = bounce.get("bounceType") == "Permanent" and not full
+    status = next((str(r["status"]) for r in failed if r.get("status")), "")
+    kind = f"{bounce.get('bounceType')}/{bounce.get('bounceSubType')}"
+    return Bounce(
+        hard=hard,
+        status=status or ("5.0.0" if hard else "4.0.0"),
+        rule="Amazon SES bounce notification",
+        words=kind,
+        recipients=tuple(str(r.get("emailAddress", "")).lower() for r in failed),
+    )
+
+
 def read_bounce(message: Message) -> Bounce | None:
     """The delivery failure this message reports, or None when it is not a bounce."""
     if not looks_like_bounce(message):
-        return None
+        return _ses_notification("\n".join(_texts(message))[:_NOTICE_CHARS])
     text = notice_text(message)
     report = _read_report(message)
+    if report.delivered and not (report.failed or report.delayed):
+        return None  # "Delivered:", "Relayed:": a success report, not a failure
     temporary, permanent = _library_failures(message)
     hard, rule, words = _decide(report, text, temporary, permanent)
     recipients = _recipients(message, report, text, temporary | permanent)

@@ -57,6 +57,9 @@ class Language:
     # First-person words: a question about opting out is a request only with one of them
     # ("can you take me off?"), not "does it stop if someone unsubscribes?".
     self_words: tuple[str, ...] = ()
+    # Closing lines ("Best regards"): the signature below them (event dates, addresses) is not
+    # the writer's message.
+    closings: tuple[str, ...] = ()
     # Legal footers and list boilerplate (addressed to the reader, never the writer's request).
     footers: tuple[str, ...] = ()
     # Words between a day and its month or year ("3 de noviembre de 2026", "3rd of November").
@@ -114,7 +117,6 @@ ENGLISH = Language(
         r"(will|shall) not be (checking|reading|monitoring) (my )?e-?mails?",
         r"(won'?t|will not|cannot|can'?t) (be able to )?(read|check|reply|respond)",
         r"(e-?mail|message)s? will (not )?be (read|forwarded|answered|responded)",
-        r"this is an automa(tic|ted) (reply|response|message)",
     ),
     back=(
         r"back",
@@ -233,6 +235,15 @@ ENGLISH = Language(
         ),
     ),
     contrasts=("but", "though", "however"),
+    closings=(
+        r"(best|kind|warm) regards",
+        r"regards",
+        r"best wishes",
+        r"cheers",
+        r"sincerely",
+        r"yours sincerely",
+        r"best",
+    ),
 )
 
 GERMAN = Language(
@@ -270,11 +281,9 @@ GERMAN = Language(
         r"in dringenden fällen",
         r"(lese|lesen) (meine |keine )?e-?mails? (nicht|erst)",
         r"bei dringenden (anliegen|fragen|angelegenheiten)",
-        r"(vielen )?dank für ihre (nachricht|e-?mail|mail)",
         r"ihre (nachricht|e-?mail|mail) wird nicht weitergeleitet",
         r"nach meiner rückkehr",
         r"wenden sie sich (bitte )?an",
-        r"automatische antwort",
     ),
     back=(r"zurück", r"wieder", r"rückkehr"),
     until=(r"bis und mit", r"bis( zum| einschließlich| einschl\.| inkl\.)?", r"einschließlich"),
@@ -354,6 +363,16 @@ GERMAN = Language(
         ),
     ),
     contrasts=("aber", "doch", "sondern", "jedoch"),
+    closings=(
+        r"mit freundlichen grüßen",
+        r"mit freundlichen grüssen",
+        r"freundliche grü(ß|ss)e",
+        r"viele grü(ß|ss)e",
+        r"beste grü(ß|ss)e",
+        r"liebe grü(ß|ss)e",
+        r"gruß",
+        r"mfg",
+    ),
 )
 
 FRENCH = Language(
@@ -387,9 +406,7 @@ FRENCH = Language(
         r"pour (toute )?(demande|question)s? urgente",
         r"(dès|à) mon retour",
         r"je ne (lis|consulte) pas mes (e-?mails|courriels|messages)",
-        r"merci (pour|de) votre (message|e-?mail|courriel)",
         r"votre (message|courriel|e-?mail) ne sera pas transféré",
-        r"réponse automatique",
     ),
     back=(
         r"reprendrai",
@@ -471,6 +488,7 @@ FRENCH = Language(
         ),
     ),
     contrasts=("mais", "cependant"),
+    closings=(r"cordialement", r"bien (à vous|cordialement)", r"salutations", r"bonne journée"),
 )
 
 SPANISH = Language(
@@ -501,10 +519,10 @@ SPANISH = Language(
         r"(para|en) (asuntos|casos|temas) urgentes",
         r"(a|tras) mi (regreso|vuelta)",
         r"no (leo|consulto|revisaré|podré (leer|responder))",
-        r"gracias por su (mensaje|correo|e-?mail)",
-        r"respuesta automática",
     ),
     back=(
+        r"disponible de nuevo",
+        r"de nuevo",
         r"de vuelta",
         r"regreso",
         r"regresaré",
@@ -578,6 +596,7 @@ SPANISH = Language(
         ),
     ),
     contrasts=("pero", "sino", "aunque"),
+    closings=(r"(un )?saludo(s)?( cordiales)?", r"atentamente", r"cordialmente", r"un abrazo"),
 )
 
 PORTUGUESE = Language(
@@ -604,8 +623,6 @@ PORTUGUESE = Language(
         r"(para|em) (assuntos|casos) urgentes",
         r"(no|após o) meu regresso",
         r"(quando|assim que) (eu )?retornar",
-        r"obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)",
-        r"resposta automática",
     ),
     back=(
         r"de volta",
@@ -677,6 +694,7 @@ PORTUGUESE = Language(
         ),
     ),
     contrasts=("mas", "porém", "contudo"),
+    closings=(r"atenciosamente", r"cumprimentos", r"(um )?abraço", r"obrigad[oa]", r"att\.?"),
 )
 
 ITALIAN = Language(
@@ -697,8 +715,6 @@ ITALIAN = Language(
         r"senza accesso (alla|alle) (posta|e-?mail)",
         r"per (questioni|casi|richieste|comunicazioni) urgenti",
         r"(al|dopo il) mio rientro",
-        r"grazie per (il suo|la sua|il tuo|la tua) (messaggio|e-?mail|mail)",
-        r"risposta automatica",
     ),
     back=(
         r"di nuovo operativ[oa]",
@@ -769,6 +785,13 @@ ITALIAN = Language(
         ),
     ),
     contrasts=("ma", "però", "tuttavia"),
+    closings=(
+        r"cordiali saluti",
+        r"distinti saluti",
+        r"(un )?saluto",
+        r"saluti",
+        r"buona giornata",
+    ),
 )
 
 DUTCH = Language(
@@ -791,8 +814,6 @@ DUTCH = Language(
         r"lees (mijn )?e-?mail (niet|beperkt)",
         r"(voor|in) dringende (zaken|gevallen|vragen)",
         r"(na|bij) (mijn )?terugkomst",
-        r"bedankt voor (uw|je) (bericht|e-?mail|mail)",
-        r"automatisch antwoord",
     ),
     back=(r"er weer", r"weer", r"terug", r"weer (aanwezig|bereikbaar|op kantoor)"),
     until=(r"tot( en met)?", r"t/m", r"tm"),
@@ -851,6 +872,7 @@ DUTCH = Language(
         ),
     ),
     contrasts=("maar", "echter"),
+    closings=(r"met vriendelijke groet(en)?", r"(hartelijke |vriendelijke )?groet(en)?", r"mvg"),
 )
 
 POLISH = Language(
@@ -877,8 +899,6 @@ POLISH = Language(
         r"bez dostępu do (poczty|e-?maili)",
         r"w (pilnych|nagłych) sprawach",
         r"po (moim )?powrocie",
-        r"dziękuję za (wiadomość|e-?mail)",
-        r"odpowiedź automatyczna",
     ),
     back=(
         r"dostępn[ya]",
@@ -955,6 +975,7 @@ POLISH = Language(
         ),
     ),
     contrasts=("ale", "lecz", "jednak"),
+    closings=(r"pozdrawiam", r"z poważaniem", r"z wyrazami szacunku"),
 )
 
 SWEDISH = Language(
@@ -985,8 +1006,6 @@ SWEDISH = Language(
         r"läser inte (min )?(e-?post|mejl|mail)",
         r"kontakta istället",
         r"(när|efter att) jag (kommer )?(tillbaka|återvänt)",
-        r"tack för (ditt|ert) (meddelande|mejl|mail|e-?postmeddelande)",
-        r"automatiskt svar",
     ),
     back=(r"nås igen", r"igen", r"tillbaka", r"åter", r"på plats igen", r"på kontoret igen"),
     until=(r"till och med", r"t\.o\.m\.", r"tom", r"till"),
@@ -1044,6 +1063,7 @@ SWEDISH = Language(
         ),
     ),
     contrasts=("men", "dock"),
+    closings=(r"med vänliga hälsningar", r"vänliga hälsningar", r"hälsningar", r"mvh"),
 )
 
 DANISH = Language(
@@ -1063,8 +1083,6 @@ DANISH = Language(
         r"ingen adgang til (min )?(e-?mail|mail|post)",
         r"i (akutte|hastende) (tilfælde|sager)",
         r"(når|efter) jeg (er )?(tilbage|kommer tilbage)",
-        r"tak for din (e-?mail|mail|henvendelse|besked)",
-        r"automatisk svar",
     ),
     back=(r"tilbage", r"på kontoret igen", r"træffes igen"),
     until=(r"til og med", r"t\.o\.m\.", r"til"),
@@ -1129,6 +1147,7 @@ DANISH = Language(
         ),
     ),
     contrasts=("men", "dog"),
+    closings=(r"(med )?venlig hilsen", r"(de )?bedste hilsner", r"hilsen", r"mvh"),
 )
 
 NORWEGIAN = Language(
@@ -1148,7 +1167,6 @@ NORWEGIAN = Language(
         r"ingen tilgang til (min )?(e-?post|mail)",
         r"i (hastesaker|hastende saker|akutte saker)",
         r"(når|etter at) jeg (er )?(tilbake|kommer tilbake)",
-        r"takk for (din )?(e-?post|henvendelse|melding)",
         r"automatisk svar",
     ),
     back=(r"tilgjengelig igjen", r"igjen", r"tilbake", r"på kontoret igjen", r"treffes igjen"),
@@ -1211,6 +1229,7 @@ NORWEGIAN = Language(
         ),
     ),
     contrasts=("men", "likevel"),
+    closings=(r"(med )?vennlig hilsen", r"beste hilsen", r"hilsen", r"mvh"),
 )
 
 FINNISH = Language(
@@ -1233,8 +1252,6 @@ FINNISH = Language(
         r"kiireellisissä (asioissa|tapauksissa)",
         r"en (pysty|voi) vastaamaan",
         r"(palattuani|paluuni jälkeen)",
-        r"kiitos viestistäsi",
-        r"automaattinen vastaus",
     ),
     back=(r"jälleen", r"alkaen", r"palaan", r"paluu", r"takaisin", r"jälleen tavoitettavissa"),
     until=(),
@@ -1301,6 +1318,7 @@ FINNISH = Language(
         ),
     ),
     contrasts=("mutta", "kuitenkin"),
+    closings=(r"ystävällisin terveisin", r"terveisin", r"parhain terveisin"),
 )
 
 CZECH = Language(
@@ -1322,8 +1340,6 @@ CZECH = Language(
         r"bez přístupu k (e-?mailu|poště)",
         r"v (naléhavých|urgentních) (případech|záležitostech)",
         r"po (mém )?návratu",
-        r"děkuji za (vaši|váš) (zprávu|e-?mail)",
-        r"automatická odpověď",
     ),
     back=(r"vracím se", r"vrátím se", r"zpět", r"návrat", r"opět"),
     until=(r"do",),
@@ -1392,6 +1408,7 @@ CZECH = Language(
         ),
     ),
     contrasts=("ale", "však", "avšak"),
+    closings=(r"s pozdravem", r"(s )?přátelským pozdravem", r"děkuji"),
 )
 
 LANGUAGES: dict[str, Language] = {

@@ -87,6 +87,7 @@ def _cut_quotes(body: str) -> str:
         stripped = line.strip()
         if (
             stripped.startswith(">")
+            or line.rstrip() == "--"  # the signature delimiter ("-- ")
             or _opener().match(stripped)
             or _mobile().match(stripped)
             or _outlook_block(lines, index)
@@ -103,13 +104,30 @@ def _cut_footer(text: str) -> str:
     return text[: text.rfind("\n", 0, found.start()) + 1]
 
 
+@cache
+def _closing() -> re.Pattern[str]:
+    phrases = [p for table in LANGUAGES.values() for p in table.closings]
+    return re.compile(rf"\s*(?:{'|'.join(phrases)})\s*[,.!]*\s*$", re.IGNORECASE)
+
+
+def _cut_signature(text: str) -> str:
+    """The text above a closing line ("Mit freundlichen Grüßen"), if it is not the first line."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if index and line.strip() and len(line) <= 40 and _closing().match(line):
+            return "\n".join(lines[:index])
+    return text
+
+
 def _library_reply(text: str) -> str:
-    """mail-parser-reply's latest reply without signature and disclaimers."""
+    """mail-parser-reply's latest reply (above the quote headers it knows)."""
     from mailparser_reply.parser import EmailMessage
 
     codes = [t.reply_parser for t in LANGUAGES.values() if t.reply_parser]
     message = EmailMessage(text=text, languages=codes, keep_hyphen_lists=True).read()
-    return message.replies[0].body if message.replies else text
+    # Its quote headers, not its signature list: that cuts at any line starting "Tak" (Danish
+    # "thanks"), so "Takk for e-posten. Jeg er på juleferie …" lost the notice.
+    return message.replies[0].full_body if message.replies else text
 
 
 def new_text(body: str) -> str:
@@ -118,4 +136,4 @@ def new_text(body: str) -> str:
     text = _cut_quotes(body[:_READ_CHARS].replace("\r\n", "\n").replace("\r", "\n"))[:_OWN_CHARS]
     if not text.strip():
         return ""
-    return _cut_footer(_library_reply(text)).strip()
+    return _cut_signature(_cut_footer(_library_reply(text))).strip()

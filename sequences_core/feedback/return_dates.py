@@ -278,8 +278,14 @@ class _Cue:
 _RANGE = re.compile(r"(?<=\d)\.?\s*[\u2013-]\s*(?=\d)")
 
 
-def _cues(text: str) -> list[_Cue]:
-    found = [_Cue("back", h) for h in patterns.hits("back", text)]
+def _cues(text: str, codes: frozenset[str]) -> list[_Cue]:
+    """Return words and range dashes; a negated return word ("will not return") is none."""
+    negation = _negation(codes)
+    found = [
+        _Cue("back", h)
+        for h in patterns.hits("back", text)
+        if not negation.search(" ".join(text[max(0, h.start - 25) : h.start].split()[-2:]))
+    ]
     found += [_Cue("until", patterns.Hit("", m.group(0), *m.span())) for m in _RANGE.finditer(text)]
     found += [_Cue("until", h) for h in patterns.hits("until", text)]
     found += [_Cue("until_after", h) for h in patterns.hits("until_after", text)]
@@ -395,7 +401,7 @@ def return_date(
     if not found:
         return None
     candidates: list[tuple[int, ReturnDate]] = []
-    for item, cue in _attach(text, found, _cues(text), _fillers(codes)):
+    for item, cue in _attach(text, found, _cues(text, codes), _fillers(codes)):
         if item.day is None:
             continue
         named_day = cue.rule == "back" or _not_back_until(text, cue, codes)
