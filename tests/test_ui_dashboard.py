@@ -85,6 +85,11 @@ def test_template_metrics_page_funnel_branches_and_completion(signed_in, clean_d
     _org, seq = _org_with_activity(clean_db)
     with UnitOfWork(clean_db) as uow:
         set_status(uow, seq.enrollments[0], "completed")
+    listed = client.get("/sequences/").text  # the list links each template's metrics
+    assert (
+        f'href="/sequences/metrics/{seq.template_id}" aria-label="Metrics of &lt;script&gt;'
+        in listed
+    )
     page = client.get(f"/sequences/metrics/{seq.template_id}")
     assert page.status_code == 200, page.text
     html = _flat(page.text)
