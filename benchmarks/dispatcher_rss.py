@@ -2,8 +2,9 @@
 
 A dispatcher must stream: batch after batch, never the whole due set in memory. One spawned
 process (as Airflow starts a task) runs what the mapped `send_batch` task runs over 100k due
-enrollments; it reports its own peak RSS (getrusage, ru_maxrss) at the end, and, as the
-baseline, its peak before dispatching (interpreter, imports, engine connected). Three runs,
+enrollments; it reports its own peak RSS (VmHWM from /proc/self/status; getrusage's ru_maxrss would
+include the parent's RSS, carried over exec) at the end, and, as the baseline, its peak before
+dispatching (interpreter, imports, engine connected). Three runs,
 the enrollments made due again between them; the median is reported. Target: < 300 MB.
 """
 

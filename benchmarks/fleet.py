@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psutil
@@ -165,8 +166,10 @@ class Watch:
                 continue  # a backend that just ended: its last sample stands
 
     def _sample_waits(self, conn: psycopg.Connection[Any]) -> None:
-        rows = conn.execute(
-            "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity"
+        rows = conn.execute(  # a lock wait names the statement waiting (its first words)
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU')"
+            " || CASE WHEN wait_event_type = 'Lock' THEN ' (' || left(regexp_replace("
+            "    ltrim(query), '\\s+', ' ', 'g'), 32) || '…)' ELSE '' END FROM pg_stat_activity"
             " WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
             " AND backend_type = 'client backend'"
         ).fetchall()
@@ -205,7 +208,7 @@ class Watch:
     def cpu_seconds(self) -> float:
         return sum(last - self._first.get(pid, 0.0) for pid, last in self._last.items())
 
-    def top_waits(self, n: int = 4) -> str:
+    def top_waits(self, n: int = 5) -> str:
         """Share of sampled active backends per wait (CPU: running, not waiting)."""
         total = sum(self.waits.values()) or 1
         return ", ".join(f"{k} {v / total:.0%}" for k, v in self.waits.most_common(n)) or "-"
@@ -224,6 +227,11 @@ class Report:
 
 
 def _rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries that over
+    exec from the forked copy of the parent, so a spawned child would report the parent's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
