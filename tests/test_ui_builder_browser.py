@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
+from sequences_core.devstack.local_airflow import SEQUENCES_UI_PATH
 from tests.api_support import API
 from tests.ui_support import (  # noqa: F401 - airflow_ui is a fixture
     UI_GROUP,
@@ -19,7 +22,8 @@ from tests.ui_support import (  # noqa: F401 - airflow_ui is a fixture
     sequences_frame,
 )
 
-pytestmark = UI_GROUP
+# The first UI test of a session also waits for Airflow to start (minutes on a busy host).
+pytestmark = [UI_GROUP, pytest.mark.timeout(600)]
 
 
 def _order(acme: Any, template_id: str) -> list[str]:
@@ -58,6 +62,10 @@ def test_build_a_sequence_in_the_builder(airflow_ui, acme):
         assert _order(acme, template_id) == [*start, "email", "wait", "condition"]
         expect(frame.locator(".step-card").last.locator(".branch")).to_have_count(2)
         screenshot(page, "builder-2-steps-added")
+        rules = frame.locator("#rule-builder")  # the condition's editor: rules as controls
+        expect(rules.get_by_label("Match:")).to_have_value("all")
+        rules.scroll_into_view_if_needed()
+        screenshot(page, "builder-2b-condition-editor")
 
         # drag the condition onto the wait (it goes above), then Alt+ArrowDown on the new
         # email moves it below the condition
@@ -102,11 +110,12 @@ def test_build_a_sequence_in_the_builder(airflow_ui, acme):
         expect(preview.locator("body")).to_contain_text("Hi Dee, your starter plan.")
         expect(frame.locator("#pv-subject")).to_have_text("Your starter plan, Dee")
         expect(frame.locator("#pv-text")).to_contain_text("Unsubscribe")
+        frame.locator("#pv-text").scroll_into_view_if_needed()
         screenshot(page, "builder-5-preview")
 
         frame.get_by_role("button", name="Save step").click()
         expect(frame.locator(".notice.ok")).to_have_text("Saved.")
-        page.reload()  # Airflow's page again: its frame opens on the list
+        page.goto(airflow_ui.url + SEQUENCES_UI_PATH)  # Airflow's page again: the list
         frame = sequences_frame(page)
         frame.get_by_role("link", name="Open the builder for Browser outreach").click()
         card = frame.locator(f"#card-{email_id}")
@@ -117,6 +126,10 @@ def test_build_a_sequence_in_the_builder(airflow_ui, acme):
         assert saved["config"]["subject"].startswith("Your {{ plan | default('starter') }}")
         assert "your {{ plan | default('starter') }} plan." in saved["config"]["html"]
         screenshot(page, "builder-6-saved-reloaded")
+        frame.locator("#settings > summary").click()
+        expect(frame.get_by_label("Jitter minutes")).to_be_visible()
+        frame.get_by_label("Jitter minutes").scroll_into_view_if_needed()
+        screenshot(page, "builder-6b-settings")
 
         page.set_viewport_size({"width": 420, "height": 800})
         body = frame.locator("body")
