@@ -9,10 +9,13 @@ it takes two of the three, or a return day in a terse note of a few words withou
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from sequences_core.feedback import patterns
+from sequences_core.feedback.languages import LANGUAGES
 from sequences_core.feedback.return_dates import ReturnDate, return_date
 
 # A note this short that names a return day is an absence note ("Zpět v kanceláři od 7. 1.").
@@ -48,6 +51,17 @@ def _languages(*found: patterns.Hit | None) -> frozenset[str]:
     return frozenset(hit.language for hit in found if hit is not None)
 
 
+@cache
+def _contrasts() -> re.Pattern[str]:
+    words = "|".join(w for table in LANGUAGES.values() for w in table.contrasts)
+    return re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+
+
+def _contrast(text: str) -> bool:
+    """A "but" in the note: the writer goes on to answer ("en congés, mais oui, envoyez…")."""
+    return _contrasts().search(text) is not None
+
+
 def _about_absence(text: str) -> str:
     """The paragraphs that speak of the absence (absence, notice or return words): a trade fair's
     "vom 12. bis 18. April" under the signature is not a return."""
@@ -58,11 +72,14 @@ def _about_absence(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if any(patterns.first(k, p) for k in kinds))
 
 
-def _rule(automatic: bool, signs: int, returns: ReturnDate | None, text: str) -> str | None:
+def _rule(
+    automatic: bool, signs: int, returns: ReturnDate | None, text: str, notice: patterns.Hit | None
+) -> str | None:
     """Which absence rule the signs meet, if any."""
     if automatic and signs >= 1:
         return "out of office (automatic)"
-    if signs >= 2 and "?" not in text:  # a question is a person engaging
+    engaging = "?" in text or (notice is None and _contrast(text))  # "… but yes, send a quote"
+    if signs >= 2 and not engaging:
         return "out of office (no automatic markers: away, notice wording, a return day)"
     terse = len(text.split()) <= _TERSE_WORDS and "?" not in text
     if returns is not None and not returns.loose and terse:  # "back Monday" is a person's too
@@ -90,7 +107,7 @@ def out_of_office(
     said = every[0] if every else in_subject
     named = returns if returns is not None and (said or notice or returns.rule == "back") else None
     signs = sum(x is not None for x in (said, notice, named))
-    rule = _rule(automatic, signs, named, text)
+    rule = _rule(automatic, signs, named, text, notice)
     if rule is None:
         return None
     words = tuple(hit.words for hit in (said, notice) if hit is not None)

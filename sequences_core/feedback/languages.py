@@ -140,14 +140,14 @@ ENGLISH = Language(
         r"this (is an automated|mailbox is not monitored|address is not monitored)",
     ),
     optout=(
-        r"\bunsub(?!scribed)\w{0,8}\b",
+        r"\bunsub(?!scribed)\w{0,8}\b(?! (link|button|page|url|option|footer))",
         r"\bunsuscri\w*",
         r"\bno more of (these|this|them|your)\b",
         r"\b(don'?t|do not|never) (put|add|include|sign) (me|us) (on|to|up)",
         r"\b(please|pls|kindly) stop\b(?!\s+by)",
         r"\b(delete|erase|remove)\b"
         r".{0,30}\bmy (personal )?(data|details|information|e-?mail address|contact details)",
-        r"\bunsubscribe\b",
+        r"\bunsubscribe\b(?! (link|button|page|url|option|footer))",
         r"\bremove me\b",
         r"\b(take|remove|delete|drop|erase|strike|get) (me|my (e-?mail|address|name|details|"
         r"data|contact( details)?|information)) (off|from|out of)\b",
@@ -224,9 +224,9 @@ ENGLISH = Language(
             r"receiv\w*|get(ting)? (these|your|any|more)|hear\w* from",
         ),
         (
-            r"remov\w*|delet\w*|take|drop|eras\w*|strike|unsubscrib\w*|exclude",
+            r"remov\w*|delet\w*|take|drop|eras\w*|strike|unsubscrib\w*|exclude|bin|purge",
             r"list\w*|database|distribution|mailing\w*|records|crm|system|sequence|campaign"
-            r"|newsletter",
+            r"|newsletter|details|data",
             r"me|us|my|our",
         ),
         (
@@ -350,7 +350,8 @@ GERMAN = Language(
         ),
         (
             r"(möchte|will|wünsche) .{0,30}(keine|nicht mehr)|kein interesse an",
-            r"erhalten|bekommen|empfangen|zusendung\w*|e-?mails|nachrichten",
+            r"erhalten|bekommen|empfangen|zusendung\w*|e-?mails|nachrichten|angeschrieben|kontaktiert"
+            r"|angerufen|angemailt|belästigt",
         ),
         (
             r"lösch\w*|entfern\w*|streich\w*|austrag\w*|nehmen",
@@ -777,7 +778,7 @@ ITALIAN = Language(
         (
             r"rimuov\w*|cancell\w*|elimin\w*|togli\w*|disiscriv\w*|escl\w*",
             r"lista\w*|elenco|database|archivi\w*|mailing\w*|newsletter|indirizzi",
-            r"mi|me|mio|miei|mia|ci",
+            r"mi|me|mio|miei|mia|ci|\w+mi",
         ),
         (
             r"oppong\w*|opposizione|revoc\w*",
@@ -843,7 +844,10 @@ DUTCH = Language(
     ),
     reply_parser="nl",
     articles=("aanstaande", "volgende", "de", "op"),
-    mobile_signatures=(r"verzonden (vanaf|met|van) mijn",),
+    mobile_signatures=(
+        r"verstuurd (vanaf|met|van) mijn",
+        r"verzonden (vanaf|met|van) mijn",
+    ),
     negations=(r"niet",),
     self_words=("ik", "mij", "me", "mijn", "ons", "wij"),
     acknowledgement=(
@@ -853,7 +857,7 @@ DUTCH = Language(
     ),
     optout_frames=(
         (
-            r"stop\w*|niet meer|nooit meer|geen .{0,10}meer|ophouden|houd\w* op",
+            r"stop\w*|niet meer|nooit meer|geen .{0,10}meer|ophouden|hou\w* .{0,20}op",
             r"mail\w*|e-?mail\w*|benader\w*|contact\w*|sturen|stuur\w*|schrijv\w*|berichten|bellen",
             r"me|mij|mijn|ons|meer|jullie",
         ),
@@ -1134,7 +1138,7 @@ DANISH = Language(
         ),
         (
             r"slet\w*|fjern\w*|frameld\w*|afmeld\w*",
-            r"list\w*|mailliste\w*|database\w*|register|nyhedsbrev\w*|udsendelse\w*",
+            r"list\w*|mailliste\w*|database\w*|register|nyhedsbrev\w*|udsendelse\w*|system\w*",
             r"mig|min|mine|os",
         ),
         (
