@@ -87,14 +87,14 @@ def test_the_builder_shows_the_steps_settings_and_advice_escaped(acme_builder):
     text = page.text
     assert XSS not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert text.count('class="step-card') == 3
-    assert "Hi {{ first_name }}" in text and "Wait 1 days" in text
+    assert "Hi {{ first_name }}" in text and "Wait 1 day<" in text
     assert "(no subject: replies in the thread)" in text
     # every setting of the schema, with its description
     for words in ("Pause an enrollment when the lead replies.", "Send days", "Jitter minutes"):
         assert words in text
     # advice: emails 1 day apart, first-name-only personalisation, Mon/Fri for cold outreach,
     # no unsubscribe link, and one of the two enrolled leads lacks `plan`
-    assert "follows the previous email after 1 days" in text
+    assert "follows the previous email after 1 day;" in text
     assert "Cold outreach sends on Monday and Friday" in text
     assert "1 of 2 enrolled leads lack it" in text
     assert "<script" not in re.sub(r'<script src="[^"]+/builder\.js" defer></script>', "", text)

@@ -90,6 +90,10 @@ def wait_days(config: Mapping[str, Any]) -> float:
     )
 
 
+def _days(count: float) -> str:
+    return f"{count:g} day" + ("" if count == 1 else "s")
+
+
 def close_emails(steps: Sequence[PlainStep]) -> list[Advice]:
     """Emails following the previous one (in step order) by less than MIN_DAYS_BETWEEN."""
     found: list[Advice] = []
@@ -102,7 +106,7 @@ def close_emails(steps: Sequence[PlainStep]) -> list[Advice]:
                 found.append(
                     Advice(
                         "emails_close",
-                        f"{_label(i)} follows the previous email after {gap:g} days; leave "
+                        f"{_label(i)} follows the previous email after {_days(gap)}; leave "
                         f"at least {MIN_DAYS_BETWEEN} days between emails.",
                         i,
                     )
