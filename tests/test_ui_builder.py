@@ -446,3 +446,30 @@ def test_the_test_call_needs_the_form_token_and_edit_permission(acme_builder):
     assert env["client"].post(url, data=form | {"csrf": "0" * 64}).status_code == 403
     env["users"]["can_edit"] = False
     assert env["client"].post(url, data=form | {"csrf": env["csrf"]}).status_code == 403
+
+
+def test_each_step_types_editor_shows_its_fields(acme_builder):
+    env = acme_builder
+    expected = {
+        "email": ["Subject", "HTML body", "Plain-text part", "Send from", "Ann &lt;ann@acme"],
+        "wait": ["Days", "Hours", "Business days"],
+        "task": ["Title", "Notes", "Due in (days)", "Assignee", "Hold the enrollment here"],
+        "condition": ["Rules", "When it holds, go to", "Otherwise, go to", "data-emails="],
+        "webhook": ["URL", "Method", "Headers", "Signing secret", "Body template", "Test call"],
+    }
+    for kind, labels in expected.items():
+        step = _add(env, kind)
+        page = env["client"].get(_url(env), params={"step": str(step)})
+        assert page.status_code == 200, kind
+        for label in labels:
+            assert label in page.text, (kind, label)
+        assert ('id="pv-html"' in page.text) == (kind == "email")
+        assert ('class="variables"' in page.text) == (kind in ("email", "task", "webhook"))
+    task = _steps(env)[-3]
+    saved = env["client"].post(
+        _url(env, f"/steps/{task.id}"),
+        data={"csrf": env["csrf"], "title": "Call {{ first_name }}", "assignee": "not-an-email",
+              "wait_until_done": "on"},
+    )  # fmt: skip
+    assert saved.status_code == 422 and _error(saved.text, "assignee")
+    assert 'name="wait_until_done" type="checkbox" checked' in saved.text
