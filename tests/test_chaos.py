@@ -112,7 +112,7 @@ def test_the_checker_fails_a_stuck_lease_or_a_run_that_needs_a_person() -> None:
 @pytest.mark.timeout(300)
 def test_a_short_chaos_run_keeps_every_promise(tmp_path: Path) -> None:
     lines: list[str] = []
-    size = Size(leads=100, rounds=4, round_hours=6, kill_share=1.0, dispatchers=3,
+    size = Size(leads=80, rounds=4, round_hours=6, kill_share=1.0, dispatchers=3,
                 max_drain_rounds=40, batch_size=20)  # fmt: skip
     chaos = Chaos(20261204, size, tmp_path, lines.append)
     verdicts = chaos.run()
