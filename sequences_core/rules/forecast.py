@@ -207,7 +207,8 @@ def _order(due: datetime, ident: int) -> int:
     return ((due - _EPOCH) // _MICROSECOND) << 128 | ident
 
 
-_Entry = tuple[datetime, int, int, list[_Run]]  # (claimed at, order of the first, seq, runs)
+# (claimed at, order of the first, seq, runs, their lane when a limit held them all back)
+_Entry = tuple[datetime, int, int, list[_Run], "_Lane | None"]
 
 
 def forecast(
@@ -254,7 +255,7 @@ class _Simulation:
         return [DayTally(self.first_day + timedelta(days=i)) for i in range(self.days)]
 
     def run(self, plans: Iterable[Plan]) -> Forecast:
-        entries: list[_Entry] = []
+        due_runs: list[_Run] = []
         for plan in plans:
             scopes = (self.org, self._template(plan.template_id))
             run = _Run(plan, self.world.steps[plan.template_id], scopes)
@@ -264,9 +265,8 @@ class _Simulation:
             due = plan.position.next_run_at
             if due is not None:
                 run.order = _order(due, plan.id.int)
-                entries.append((max(due, self.start), run.order, next(self.seq), [run]))
-        heapq.heapify(entries)
-        self.heap = entries
+                due_runs.append(run)
+        self._queue(due_runs)
         while self.heap and self.heap[0][0] < self.end:
             self._round(self._pop_due())
         for entry in self.heap:
@@ -274,6 +274,19 @@ class _Simulation:
                 for scope in run.scopes:
                     scope.pending_at_end += 1
         return self._result()
+
+    def _queue(self, runs: list[_Run]) -> None:
+        """The enrollments to start with, one heap entry per instant they are claimed at
+        (everything already due is claimed at the start, in its claim order)."""
+        runs.sort(key=attrgetter("order"))
+        by_instant: dict[datetime, list[_Run]] = {}
+        for run in runs:
+            due = run.position.next_run_at
+            assert due is not None
+            by_instant.setdefault(max(due, self.start), []).append(run)
+        self.heap = [(at, group[0].order, next(self.seq), group, None)
+                     for at, group in by_instant.items()]  # fmt: skip
+        heapq.heapify(self.heap)
 
     def _result(self) -> Forecast:
         limits = {slot.ref: slot.limit for slot in self.slots.values()}  # the latest day's
@@ -287,19 +300,28 @@ class _Simulation:
         return found
 
     def _pop_due(self) -> list[_Run]:
-        """Every run a dispatcher claims at the next due instant, in its claim order."""
-        first = heapq.heappop(self.heap)
-        self.now = first[0]
-        self.day_index = (self.now.astimezone(ZoneInfo(self.zone)).date() - self.first_day).days
+        """Every run a dispatcher claims at the next due instant, in its claim order. A group
+        a limit held back whose lane's first limit is still spent is held back again as a
+        whole: every one of its emails meets that limit first, in any order."""
+        at = self.heap[0][0]
+        self.now = at
+        self.day_index = (at.astimezone(ZoneInfo(self.zone)).date() - self.first_day).days
         self.stamp += 1
         self.decisions.clear()
-        if not self.heap or self.heap[0][0] != self.now:
-            return first[3]
-        runs = list(first[3])
-        while self.heap and self.heap[0][0] == self.now:
-            runs.extend(heapq.heappop(self.heap)[3])
-        runs.sort(key=attrgetter("order"))
-        return runs
+        groups: list[list[_Run]] = []
+        while self.heap and self.heap[0][0] == at:
+            _, _, _, runs, lane = heapq.heappop(self.heap)
+            if lane is not None:
+                first = self._lane_slots(lane)[0]
+                if first.used >= first.limit:
+                    self._hold(lane, first, runs)
+                    continue
+            groups.append(runs)
+        if len(groups) == 1:
+            return groups[0]
+        merged = [run for runs in groups for run in runs]
+        merged.sort(key=attrgetter("order"))
+        return merged
 
     def _round(self, runs: list[_Run]) -> None:
         """Decide each run as the dispatcher does, then grant the limits in claim order."""
@@ -383,9 +405,7 @@ class _Simulation:
         room; else the first spent limit (in `counter_keys` order) holds it back."""
         email, lane = run.ready, run.lane
         assert email is not None and lane is not None
-        if lane.stamp != self.stamp:
-            lane.slots, lane.stamp = self._slots(lane), self.stamp
-        for slot in lane.slots:
+        for slot in self._lane_slots(lane):
             if slot.used >= slot.limit:
                 return lane, slot
         for slot in lane.slots:
@@ -404,6 +424,11 @@ class _Simulation:
             sent = (*run.facts.engagement.sent, Sent(email.step.id, self.now))
             run.facts = replace(run.facts, engagement=replace(run.facts.engagement, sent=sent))
         return None
+
+    def _lane_slots(self, lane: _Lane) -> tuple[_Slot, ...]:
+        if lane.stamp != self.stamp:
+            lane.slots, lane.stamp = self._slots(lane), self.stamp
+        return lane.slots
 
     def _slots(self, lane: _Lane) -> tuple[_Slot, ...]:
         """The counters an email of this lane draws on now (`counter_keys`)."""
@@ -433,7 +458,7 @@ class _Simulation:
         for run in group:
             run.order = base | run.id.int
         group.sort(key=attrgetter("order"))
-        heapq.heappush(self.heap, (due, group[0].order, next(self.seq), group))
+        heapq.heappush(self.heap, (due, group[0].order, next(self.seq), group, lane))
 
     def _schedule(self, run: _Run) -> None:
         p = run.position
@@ -441,4 +466,4 @@ class _Simulation:
             return
         due = p.next_run_at
         run.order = _order(due, run.id.int)
-        heapq.heappush(self.heap, (max(due, self.now), run.order, next(self.seq), [run]))
+        heapq.heappush(self.heap, (max(due, self.now), run.order, next(self.seq), [run], None))
