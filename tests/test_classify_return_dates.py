@@ -110,15 +110,21 @@ def test_a_date_without_a_year_is_the_next_one_on_or_after_the_message(sent, mon
         ("Ab dem 17.11.2026 bin ich wieder erreichbar.", {"de"}, date(2026, 11, 17)),
         ("Ik ben tot en met 18-11-2026 met vakantie.", {"nl"}, date(2026, 11, 19)),
         ("w biurze będę ponownie 16.11.2026", {"pl"}, date(2026, 11, 16)),
-        ("Sono fuori ufficio dal 2 al 13 novembre, rientro il 16 novembre.", {"it"},
-         date(2026, 11, 16)),
+        (
+            "Sono fuori ufficio dal 2 al 13 novembre, rientro il 16 novembre.",
+            {"it"},
+            date(2026, 11, 16),
+        ),
         ("Je suis absent du 3 au 10 novembre.", {"fr"}, date(2026, 11, 11)),
         # Bilingual: the leave's first day is not the return.
-        ("Abwesend vom 2. November. Out of office from 2 November, back on 16 November.",
-         {"de", "en"}, date(2026, 11, 16)),
+        (
+            "Abwesend vom 2. November. Out of office from 2 November, back on 16 November.",
+            {"de", "en"},
+            date(2026, 11, 16),
+        ),
         ("until 12 November. I'll get back to you after that", {"en"}, date(2026, 11, 13)),
     ],
-)  # fmt: skip
+)
 def test_forms_of_return(text, languages, expected):
     found = return_date(text, languages, date(2026, 11, 1))
     assert found is not None and found.day == expected, found
@@ -129,7 +135,7 @@ def test_forms_of_return(text, languages, expected):
     [
         ("I'm out of the office until 03/04.", {"en"}),  # 3 April or March 4: not guessed
         ("I'm on leave from 3 November.", {"en"}),  # the first day away, no return named
-        ("Back at 9.30 tomorrow.", {"en"}),  # a time of day
+        ("Back at 9.30.", {"en"}),  # a time of day
         ("Call me on 030 1234 567.", {"de"}),
     ],
 )
@@ -159,3 +165,13 @@ def test_an_ordinal_day_alone_is_the_next_such_day():
     assert return_date("Out until the 23rd.", {"en"}, sent).day == date(2026, 11, 24)
     monday = return_date("Back on Monday, 23rd November.", {"en"}, sent)
     assert monday.day == date(2026, 11, 23) and "November" in monday.words
+
+
+def test_tomorrow_is_the_day_after_the_message():
+    for text, lang in [
+        ("Back tomorrow.", "en"),
+        ("Ab morgen wieder im Büro.", "de"),
+        ("Wracam jutro.", "pl"),
+    ]:
+        found = return_date(text, {lang}, date(2026, 12, 10))
+        assert found is not None and found.day == date(2026, 12, 11), text

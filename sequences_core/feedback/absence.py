@@ -37,6 +37,12 @@ def auto_subject(subject: str) -> patterns.Hit | None:
     return patterns.at_start("auto_subjects", subject.strip())
 
 
+def _automatic_opening(text: str) -> patterns.Hit | None:
+    """A body that opens by saying it is automatic ("Automatic reply - I'm out on site…")."""
+    found = auto_subject(text[:60])
+    return found if found is not None and "auto" in found.words.lower() else None
+
+
 def acknowledgement(text: str) -> patterns.Hit | None:
     """A ticket system's or shared mailbox's receipt ("we have received your message")."""
     return patterns.first("acknowledgement", text)
@@ -66,10 +72,12 @@ def _about_absence(text: str) -> str:
     """The paragraphs that speak of the absence (absence, notice or return words): a trade fair's
     "vom 12. bis 18. April" under the signature is not a return."""
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    if len(paragraphs) <= 1:
-        return text
     kinds = ("absence", "notice", "back")
-    return "\n\n".join(p for p in paragraphs if any(patterns.first(k, p) for k in kinds))
+    return "\n\n".join(
+        p
+        for index, p in enumerate(paragraphs)
+        if index == 0 or any(patterns.first(k, p) for k in kinds)
+    )
 
 
 def _rule(
@@ -92,7 +100,7 @@ def out_of_office(
 ) -> Absence | None:
     """An out-of-office notice, with its return day when it names one."""
     every = list(patterns.hits("absence", text))
-    titled = auto_subject(subject)
+    titled = auto_subject(subject) or _automatic_opening(text)
     automatic = automatic or titled is not None
     in_subject = patterns.first("absence", subject) if automatic else None
     notice = patterns.first("notice", text)

@@ -53,7 +53,7 @@ _QUOTA = re.compile(
     r"|postkassen er fuld|skrzynka (pocztowa )?(jest )?pełna"
     r"|(mailbox|postfach|schránka|skrzynka|buzón|caixa|casella|brevlåda|postkasse|boîte|"
     r"postilaatikko|postboks)\b.{0,40}\b(full|voll|plná|pełna|przepełniona|lleno|llena|cheia|"
-    r"lotada|piena|vol|fuld|pleine|täynnä)\b",
+    r"lotada|piena|vol|fuld|pleine|täynnä|saturée?|satura|saturado|saturada)\b",
     re.I,
 )
 _DELAY = re.compile(
@@ -61,7 +61,9 @@ _DELAY = re.compile(
     r"|delivery attempts will continue|has not (yet )?been delivered|not yet been delivered"
     r"|this is a warning only|warning message only|do not need to resend|delayed"
     r"|delivery (is )?delayed|temporarily (deferred|unavailable)|zustellung verzögert"
-    r"|wird (erneut|weiterhin) versucht|retardé|retrasad|atrasad|vertraagd|ritardat",
+    r"|wird (erneut|weiterhin) versucht|retardé|retrasad|atrasad|vertraagd|ritardat"
+    r"|nouvel(le)? (essai|tentative)|sera (retenté|réessayé)|riprover\w*|nuovi tentativi"
+    r"|se reintentar\w*|nuevos intentos|ser(á|a) reenviad|tentar(á|emos) novamente",
     re.I,
 )
 _PERMANENT = re.compile(

@@ -50,6 +50,8 @@ class Language:
     # Outlook's un-prefixed header block: its "From" label and the labels that follow it.
     from_label: str = ""
     sent_labels: tuple[str, ...] = ()
+    # "Tomorrow" as a return day ("back tomorrow").
+    tomorrow: tuple[str, ...] = ()
     # Mobile clients' signature lines ("Sent from my iPhone"): the reply ends above them.
     mobile_signatures: tuple[str, ...] = ()
     # Words right before an opt-out phrase that turn it round ("please don't remove me").
@@ -208,7 +210,7 @@ ENGLISH = Language(
     reply_parser="en",
     articles=("next", "coming", "the", "on", "and", "including"),
     mobile_signatures=(r"sent from my", r"get outlook for"),
-    negations=(r"don'?t", r"do not", r"dont", r"no need to", r"not"),
+    negations=(r"don'?t", r"do not", r"dont", r"no need to", r"not", r"tried to", r"trying to"),
     self_words=("i", "me", "my", "us", "our", "we"),
     optout_frames=(
         (
@@ -244,6 +246,7 @@ ENGLISH = Language(
         r"yours sincerely",
         r"best",
     ),
+    tomorrow=("tomorrow",),
 )
 
 GERMAN = Language(
@@ -260,6 +263,7 @@ GERMAN = Language(
         r"urlaub",
     ),
     absence=(
+        r"\b(im|in den|in) \w*urlaub\b",
         r"nicht im (büro|haus|office)",
         r"au(ß|ss)er haus",
         r"abwesend",
@@ -374,6 +378,7 @@ GERMAN = Language(
         r"gruß",
         r"mfg",
     ),
+    tomorrow=("morgen",),
 )
 
 FRENCH = Language(
@@ -465,7 +470,7 @@ FRENCH = Language(
     reply_parser="fr",
     articles=("prochain", "le", "du", "au"),
     mobile_signatures=(r"envoyé de mon", r"envoyé depuis mon"),
-    negations=(r"ne pas", r"pas besoin de"),
+    negations=(r"ne pas", r"pas besoin de", r"pas"),
     self_words=("je", "me", "moi", "mon", "mes", "m", "nous"),
     optout_frames=(
         (
@@ -490,6 +495,7 @@ FRENCH = Language(
     ),
     contrasts=("mais", "cependant"),
     closings=(r"cordialement", r"bien (à vous|cordialement)", r"salutations", r"bonne journée"),
+    tomorrow=("demain",),
 )
 
 SPANISH = Language(
@@ -522,6 +528,7 @@ SPANISH = Language(
         r"no (leo|consulto|revisaré|podré (leer|responder))",
     ),
     back=(
+        r"reincorpor\w*",
         r"disponible de nuevo",
         r"de nuevo",
         r"de vuelta",
@@ -598,6 +605,7 @@ SPANISH = Language(
     ),
     contrasts=("pero", "sino", "aunque"),
     closings=(r"(un )?saludo(s)?( cordiales)?", r"atentamente", r"cordialmente", r"un abrazo"),
+    tomorrow=("mañana",),
 )
 
 PORTUGUESE = Language(
@@ -626,6 +634,8 @@ PORTUGUESE = Language(
         r"(quando|assim que) (eu )?retornar",
     ),
     back=(
+        r"novamente",
+        r"disponível",
         r"de volta",
         r"volto",
         r"retorno",
@@ -653,6 +663,7 @@ PORTUGUESE = Language(
     ),
     optout_alone=(r"pare", r"parar", r"descadastrar", r"sair"),
     left_company=(
+        r"não faz mais parte",
         r"não (trabalha|faz parte) mais",
         r"deixou a empresa",
         r"já não (trabalha|faz parte)",
@@ -696,6 +707,7 @@ PORTUGUESE = Language(
     ),
     contrasts=("mas", "porém", "contudo"),
     closings=(r"atenciosamente", r"cumprimentos", r"(um )?abraço", r"obrigad[oa]", r"att\.?"),
+    tomorrow=("amanhã",),
 )
 
 ITALIAN = Language(
@@ -718,6 +730,8 @@ ITALIAN = Language(
         r"(al|dopo il) mio rientro",
     ),
     back=(
+        r"raggiungibile",
+        r"di nuovo",
         r"di nuovo operativ[oa]",
         r"operativ[oa]",
         r"rientro",
@@ -747,7 +761,11 @@ ITALIAN = Language(
         r"\bnon (inviatemi|mandatemi|inviate|mandate)\b",
     ),
     optout_alone=(r"stop", r"basta", r"cancellami", r"rimuovimi"),
-    left_company=(r"non (lavora|fa) più", r"ha lasciato (l'azienda|la società)"),
+    left_company=(
+        r"non è più (in servizio|dipendente|presso|in azienda)",
+        r"non (lavora|fa) più",
+        r"ha lasciato (l'azienda|la società)",
+    ),
     quote_lines=(r"il .{0,200}ha scritto ?:", r"-{2,} ?messaggio originale ?-{2,}"),
     from_label="da",
     sent_labels=("inviato", "data", "a", "oggetto"),
@@ -793,6 +811,7 @@ ITALIAN = Language(
         r"saluti",
         r"buona giornata",
     ),
+    tomorrow=("domani",),
 )
 
 DUTCH = Language(
@@ -800,6 +819,7 @@ DUTCH = Language(
     locale="nl",
     auto_subjects=(r"automatisch antwoord", r"afwezig", r"niet aanwezig", r"out of office"),
     absence=(
+        r"\b(met|op) \w*(vakantie|verlof)\b",
         r"\bafwezig\b",
         r"\bmet (vakantie|verlof)\b",
         r"\bop vakantie\b",
@@ -819,6 +839,7 @@ DUTCH = Language(
     back=(r"er weer", r"weer", r"terug", r"weer (aanwezig|bereikbaar|op kantoor)"),
     until=(r"tot( en met)?", r"t/m", r"tm"),
     optout=(
+        r"\bhou\w* (alsjeblieft |alstublieft |aub |nu )?op met (mailen|e-?mailen|sturen|benaderen)",
         r"\bhaal (mij|me) (van|uit) (de|uw|jullie) (lijst|mailinglijst|bestand)",
         r"\b(mijn|me|mij) (gegevens|e-?mailadres|adres)\b.{0,30}\bverwijderen",
         r"\bmij niet meer (te )?(benaderen|mailen|contacteren)",
@@ -834,7 +855,11 @@ DUTCH = Language(
         r"\bmaak bezwaar tegen\b.{0,40}\bverwerking\b",
     ),
     optout_alone=(r"stop", r"afmelden"),
-    left_company=(r"niet meer (werkzaam|in dienst)", r"heeft .{0,30} verlaten"),
+    left_company=(
+        r"werkt (niet meer|hier niet meer) (bij|voor)",
+        r"niet meer (werkzaam|in dienst)",
+        r"heeft .{0,30} verlaten",
+    ),
     quote_lines=(r"op .{0,200}schreef .{0,100}:", r"-{2,} ?oorspronkelijk bericht ?-{2,}"),
     from_label="van",
     sent_labels=("verzonden", "datum", "aan", "onderwerp"),
@@ -877,6 +902,7 @@ DUTCH = Language(
     ),
     contrasts=("maar", "echter"),
     closings=(r"met vriendelijke groet(en)?", r"(hartelijke |vriendelijke )?groet(en)?", r"mvg"),
+    tomorrow=("morgen",),
 )
 
 POLISH = Language(
@@ -980,6 +1006,7 @@ POLISH = Language(
     ),
     contrasts=("ale", "lecz", "jednak"),
     closings=(r"pozdrawiam", r"z poważaniem", r"z wyrazami szacunku"),
+    tomorrow=("jutro",),
 )
 
 SWEDISH = Language(
@@ -1026,7 +1053,13 @@ SWEDISH = Language(
         r"\bjag invänder mot behandling",
     ),
     optout_alone=(r"stop", r"stopp", r"avregistrera"),
-    left_company=(r"arbetar inte längre", r"har slutat (på|hos)", r"inte längre anställd"),
+    left_company=(
+        r"slutat sin anställning",
+        r"inte längre (anställd|kvar)",
+        r"arbetar inte längre",
+        r"har slutat (på|hos)",
+        r"inte längre anställd",
+    ),
     quote_lines=(r".{0,200}skrev .{0,100}:",),
     from_label="från",
     sent_labels=("skickat", "datum", "till", "ämne"),
@@ -1054,7 +1087,7 @@ SWEDISH = Language(
         ),
         (
             r"vill (inte|ej) .{0,15}(ha|få|ta emot)|undanber",
-            r"mejl|mail|utskick|e-?post|meddelanden|fler|mig",
+            r"mejl|mail|utskick|e-?post|meddelanden|fler|mig|reklam|mer",
         ),
         (
             r"ta\w* bort|stryk\w*|radera\w*|avregistrera\w*|avsluta\w*",
@@ -1068,6 +1101,7 @@ SWEDISH = Language(
     ),
     contrasts=("men", "dock"),
     closings=(r"med vänliga hälsningar", r"vänliga hälsningar", r"hälsningar", r"mvh"),
+    tomorrow=("i morgon", "imorgon"),
 )
 
 DANISH = Language(
@@ -1152,6 +1186,7 @@ DANISH = Language(
     ),
     contrasts=("men", "dog"),
     closings=(r"(med )?venlig hilsen", r"(de )?bedste hilsner", r"hilsen", r"mvh"),
+    tomorrow=("i morgen",),
 )
 
 NORWEGIAN = Language(
@@ -1234,6 +1269,7 @@ NORWEGIAN = Language(
     ),
     contrasts=("men", "likevel"),
     closings=(r"(med )?vennlig hilsen", r"beste hilsen", r"hilsen", r"mvh"),
+    tomorrow=("i morgen",),
 )
 
 FINNISH = Language(
@@ -1323,6 +1359,7 @@ FINNISH = Language(
     ),
     contrasts=("mutta", "kuitenkin"),
     closings=(r"ystävällisin terveisin", r"terveisin", r"parhain terveisin"),
+    tomorrow=("huomenna",),
 )
 
 CZECH = Language(
@@ -1345,7 +1382,7 @@ CZECH = Language(
         r"v (naléhavých|urgentních) (případech|záležitostech)",
         r"po (mém )?návratu",
     ),
-    back=(r"vracím se", r"vrátím se", r"zpět", r"návrat", r"opět"),
+    back=(r"zase", r"k zastižení", r"vracím se", r"vrátím se", r"zpět", r"návrat", r"opět"),
     until=(r"do",),
     optout=(
         r"\b(vymazat|smazat|odstranit|výmaz)\b"
@@ -1363,6 +1400,7 @@ CZECH = Language(
     ),
     optout_alone=(r"stop", r"odhlásit"),
     left_company=(
+        r"(už|již) není (zaměstnanc\w*|v naší)",
         r"(již|už) .{0,40}nepracuje",
         r"již (zde )?nepracuje",
         r"už (zde )?nepracuje",
@@ -1413,6 +1451,7 @@ CZECH = Language(
     ),
     contrasts=("ale", "však", "avšak"),
     closings=(r"s pozdravem", r"(s )?přátelským pozdravem", r"děkuji"),
+    tomorrow=("zítra",),
 )
 
 LANGUAGES: dict[str, Language] = {

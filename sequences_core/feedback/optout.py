@@ -101,12 +101,13 @@ def _framed(sentence: str) -> patterns.Hit | None:
 
 
 def _framed_request(own_text: str) -> OptOut | None:
-    for sentence in _clauses().split(own_text):
+    for sentence in _SENTENCES.split(own_text):
         if "@" in sentence:
             continue  # a redirect or a referral ("write to me at x@y instead"), not a request
-        hit = _framed(sentence)
-        if hit is not None and not _turned_round(sentence, hit, negated=False):
-            return OptOut("opt-out request (its words in any order)", hit.words, hit.language)
+        for clause in _clauses().split(sentence):
+            hit = _framed(clause)
+            if hit is not None and not _turned_round(clause, hit, negated=False):
+                return OptOut("opt-out request (its words in any order)", hit.words, hit.language)
     return None
 
 

@@ -231,8 +231,16 @@ def _next_day_of_month(day: int, sent: date) -> date | None:
     return None
 
 
+@cache
+def _tomorrow(codes: frozenset[str]) -> re.Pattern[str]:
+    words = [re.escape(w) for table in patterns.tables(set(codes)) for w in table.tomorrow]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(words) or '(?!)'})(?!\w)", re.IGNORECASE)
+
+
 def _loose(text: str, codes: frozenset[str], sent: date) -> Iterator[Found]:
-    """Weekdays alone, and English ordinal days alone ("until the 13th")."""
+    """Weekdays alone, "tomorrow", and English ordinal days alone ("until the 13th")."""
+    for found in _tomorrow(codes).finditer(text):
+        yield Found(sent + timedelta(days=1), False, found.start(), found.end(), loose=True)
     for found in _weekday_pattern(codes).finditer(text):
         day = _next_weekday(found.group(0), codes, sent)
         yield Found(day, False, found.start(), found.end(), loose=True)
