@@ -376,15 +376,16 @@ class Chaos:
 
     def run(self) -> list[checker.Verdict]:
         with self.services(), open(self.dir / "dispatchers.log", "a") as self.log:
-            with self.uow() as uow:
-                world = seed(uow, self.size.leads, START, self.hook.url, self.rng)
-            self.plan = world.plan
-            self.say(
-                f"seeded {len(self.plan.enrollments):,} enrollments in 2 organizations, "
-                f"{len({e.window.zone for e in self.plan.enrollments.values()})} time zones"
-            )
+            # Started first, so their imports overlap the seeding.
             self.workers = [self._spawn() for _ in range(self.size.dispatchers)]
             try:
+                with self.uow() as uow:
+                    world = seed(uow, self.size.leads, START, self.hook.url, self.rng)
+                self.plan = world.plan
+                self.say(
+                    f"seeded {len(self.plan.enrollments):,} enrollments in 2 organizations, "
+                    f"{len({e.window.zone for e in self.plan.enrollments.values()})} time zones"
+                )
                 pending = False  # the restart is due, and waits for a round with work
                 for r in range(self.size.rounds):
                     self.force_restart = r == self.size.rounds - 1
