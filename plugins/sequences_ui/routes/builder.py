@@ -163,7 +163,7 @@ def add(ws: EditorDep, template_id: str, type: Annotated[str, Form()]) -> Respon
         return _back(ws, template.id, step.id)
 
 
-def _find_step(uow: UnitOfWork, ws: Workspace, template_id: str, step_id: str) -> SequenceStep:
+def find_step(uow: UnitOfWork, ws: Workspace, template_id: str, step_id: str) -> SequenceStep:
     """The step, if it is one of this organization's template's; else NotFound (a malformed
     id is as unknown as another organization's)."""
     template = find_template(uow, ws, template_id)
@@ -199,7 +199,7 @@ def save_step(ws: EditorDep, template_id: str, step_id: str, form: FormDep) -> R
     """The editor's Save: the whole config, checked as the API checks it, plus the graph."""
     with ws.uow() as uow:
         try:
-            step = _find_step(uow, ws, template_id, step_id)
+            step = find_step(uow, ws, template_id, step_id)
         except NotFound:
             return missing_page(ws)
         try:
@@ -225,7 +225,7 @@ def save_step(ws: EditorDep, template_id: str, step_id: str, form: FormDep) -> R
 def delete(ws: EditorDep, template_id: str, step_id: str) -> Response:
     with ws.uow() as uow:
         try:
-            step = _find_step(uow, ws, template_id, step_id)
+            step = find_step(uow, ws, template_id, step_id)
             template_uuid = step.template_id
             delete_step(uow, ws.org_id, step.id)
         except NotFound:
@@ -250,7 +250,7 @@ def move(
     """Move up / Move down (the keyboard's way to reorder, without script too)."""
     with ws.uow() as uow:
         try:
-            step = _find_step(uow, ws, template_id, step_id)
+            step = find_step(uow, ws, template_id, step_id)
         except NotFound:
             return missing_page(ws)
         ids = [s.id for s in list_steps(uow, ws.org_id, step.template_id)]

@@ -21,7 +21,7 @@ from sequences_core.services import builder as service
 from sequences_core.services.webhook_test import test_call
 from sequences_ui.editing import EditorDep
 from sequences_ui.pages import CheckedDep, Workspace, WorkspaceDep, settings
-from sequences_ui.routes.builder import FormDep, _find_step, find_template
+from sequences_ui.routes.builder import FormDep, find_step, find_template
 from sequences_ui.step_forms import FormProblem, field_errors, step_config
 
 router = APIRouter()
@@ -33,7 +33,7 @@ def _json(content: Any, status: int = 200) -> JSONResponse:
 
 def _step(uow: UnitOfWork, ws: Workspace, template_id: str, step_id: str) -> SequenceStep | None:
     try:
-        return _find_step(uow, ws, template_id, step_id)
+        return find_step(uow, ws, template_id, step_id)
     except NotFound:
         return None
 
