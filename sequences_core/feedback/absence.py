@@ -104,7 +104,7 @@ def out_of_office(
     automatic = automatic or titled is not None
     in_subject = patterns.first("absence", subject) if automatic else None
     notice = patterns.first("notice", text)
-    back = list(patterns.hits("back", text))
+    back = [*patterns.hits("back", text), *patterns.hits("back", subject)]
     if not (every or in_subject or notice or back or automatic):
         return None
     # Return words tell the language too: an "Autosvar:" subject is Swedish, Danish or Norwegian.

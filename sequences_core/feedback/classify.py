@@ -73,6 +73,7 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 _DECODED = frozenset({"subject", "thread-topic"})
 
 
+_HTML = re.compile(r"\s*<(!doctype|html|body|div|p)\b", re.IGNORECASE)
 _SUBJECT_CHARS = 500  # what a subject rule reads
 
 
@@ -113,8 +114,8 @@ def _body_text(message: Message) -> str:
     except (LookupError, UnicodeDecodeError):
         payload = part.get_payload(decode=True)
         content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    if part.get_content_subtype() == "html":
-        return text_from_html(quotes.html_before_quote(str(content)))
+    if part.get_content_subtype() == "html" or _HTML.match(str(content)):
+        return text_from_html(quotes.html_before_quote(str(content)))  # or HTML labelled plain
     return str(content)
 
 

@@ -229,7 +229,7 @@ ENGLISH = Language(
             r"remov\w*|delet\w*|take|drop|eras\w*|strike|unsubscrib\w*|exclude|bin|purge",
             r"list\w*|database|distribution|mailing\w*|records|crm|system|sequence|campaign"
             r"|newsletter|details|data",
-            r"me|us|my|our",
+            r"me|us|my|our|this (e-?mail )?address",
         ),
         (
             r"object\w*|withdraw\w*|revok\w*",
@@ -510,6 +510,8 @@ SPANISH = Language(
         r"fuera de oficina",
     ),
     absence=(
+        r"\bde baja (médica|medica|por \w+|laboral)",
+        r"\bde (permiso|licencia)\b",
         r"fuera de (la )?oficina",
         r"\bde vacaciones\b",
         r"(estoy|estaré|me encuentro) (ausente|fuera)",
@@ -743,6 +745,8 @@ ITALIAN = Language(
     ),
     until=(r"fino (al|all'|a)", r"sino al", r"al"),
     optout=(
+        r"\b(cancellate|eliminate|rimuovete|togliete)\b.{0,20}"
+        r"\b(il mio (contatto|nominativo|indirizzo)|i miei (contatti|dati))",
         r"\btoglietemi\b",
         r"\btogli(ete|ermi)\b.{0,30}\b(lista|mailing|indirizzi)",
         r"\b(cancellare|eliminare|rimuovere|cancellate|eliminate)\b"

@@ -268,6 +268,10 @@ def dates(text: str, codes: frozenset[str], sent: date, hint: str = "") -> list[
         for item in _loose(text, codes, sent)
         if not any(f.start < item.end + 8 and item.start < f.end for f in full)
     ]
+    # "Thursday 22nd": the day of the month says more than the weekday before it.
+    loose = [
+        a for a in loose if not any(b is not a and a.end <= b.start <= a.end + 3 for b in loose)
+    ]
     return _without_overlaps([*full, *loose])
 
 
