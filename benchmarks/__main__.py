@@ -38,7 +38,8 @@ def run(names: list[str]) -> None:
     unknown = [n for n in names if n not in available and n != "report"]
     if unknown:
         sys.exit(f"unknown benchmark(s) {unknown}; rows: {', '.join(available)}")
-    for name in [n for n in names if n != "report"] or list(available):
+    chosen = [n for n in names if n != "report"]
+    for name in chosen if names else list(available):  # `report` alone: no row
         print(f"== {name}", flush=True)
         start = time.perf_counter()
         available[name].main()
