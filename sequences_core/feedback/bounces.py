@@ -63,6 +63,7 @@ _DELAY = re.compile(
     r"|delivery (is )?delayed|temporarily (deferred|unavailable)|zustellung verzögert"
     r"|wird (erneut|weiterhin) versucht|retardé|retrasad|atrasad|vertraagd|ritardat"
     r"|nouvel(le)? (essai|tentative)|sera (retenté|réessayé)|riprover\w*|nuovi tentativi"
+    r"|riprovare|ancora (stato )?consegnat\w*|continuer\w* a (riprovare|tentare)"
     r"|se reintentar\w*|nuevos intentos|ser(á|a) reenviad|tentar(á|emos) novamente",
     re.I,
 )

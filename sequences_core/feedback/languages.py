@@ -128,7 +128,16 @@ ENGLISH = Language(
         r"(reachable|available) again",
         r"resum(e|ing)",
     ),
-    until=(r"to", r"until", r"till", r"til", r"through", r"thru", r"up to and including"),
+    until=(
+        r"and",  # "between the 2nd and the 9th": the last day of the range
+        r"to",
+        r"until",
+        r"till",
+        r"til",
+        r"through",
+        r"thru",
+        r"up to and including",
+    ),
     acknowledgement=(
         r"thank(s| you) for contacting",
         r"this (inbox|mailbox) is (only )?(checked|monitored|read)",
@@ -823,6 +832,7 @@ DUTCH = Language(
     locale="nl",
     auto_subjects=(r"automatisch antwoord", r"afwezig", r"niet aanwezig", r"out of office"),
     absence=(
+        r"\b(ben|is) (momenteel |vandaag |helaas )?ziek\b",
         r"\b(met|op) \w*(vakantie|verlof)\b",
         r"\bafwezig\b",
         r"\bmet (vakantie|verlof)\b",
@@ -834,6 +844,7 @@ DUTCH = Language(
         r"\b(kantoor|bedrijf) is .{0,30}gesloten",
     ),
     notice=(
+        r"lees (mijn )?(e-?)?mail (niet|beperkt)",
         r"beperkt (toegang tot|bereikbaar|mijn e-?mail)",
         r"geen toegang tot (mijn )?e-?mail",
         r"lees (mijn )?e-?mail (niet|beperkt)",
@@ -860,6 +871,7 @@ DUTCH = Language(
     ),
     optout_alone=(r"stop", r"afmelden"),
     left_company=(
+        r"werkt\b.{0,30}\bniet meer (bij|voor)",
         r"werkt (niet meer|hier niet meer) (bij|voor)",
         r"niet meer (werkzaam|in dienst)",
         r"heeft .{0,30} verlaten",
@@ -1058,6 +1070,7 @@ SWEDISH = Language(
     ),
     optout_alone=(r"stop", r"stopp", r"avregistrera"),
     left_company=(
+        r"(av)?slutat sin anställning",
         r"slutat sin anställning",
         r"inte längre (anställd|kvar)",
         r"arbetar inte längre",
