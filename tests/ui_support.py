@@ -59,7 +59,7 @@ def airflow_ui(pg_server, db_url, worker, tmp_path_factory) -> Iterator[LocalAir
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
         SEQUENCES_DATABASE_URL=db_url,
     )
-    airflow = start_airflow(home, env)
+    airflow = start_airflow(home, env, timeout=480)  # a busy 2-core host needs more than 240 s
     try:
         yield airflow
     finally:
