@@ -104,11 +104,18 @@ def _figure(row: Mapping[str, Any]) -> tuple[str, float | None, str]:
 
 
 def _target(row: Mapping[str, Any]) -> str:
+    """The row's target as text; a bare number under `target_per_s` is a floor (`>= N/s`),
+    under `target_ms`, `target_s` or `target_mb` a ceiling (`<= N ms`)."""
     for key, value in row.items():
-        if key.startswith("target") and value not in (None, "", "-"):
-            if key == "target_per_s" and _number(value) is not None:
-                return f">= {_fmt(float(value))}/s"
-            return str(value)
+        if not key.startswith("target") or value in (None, "", "-"):
+            continue
+        number = None if isinstance(value, str) else _number(value)
+        unit = key.removeprefix("target").lstrip("_")
+        if number is not None and unit.endswith("per_s"):
+            return f">= {_fmt(number)}/s"
+        if number is not None and unit in {"ms", "s", "mb"}:
+            return f"<= {_fmt(number)} {_unit(unit, row) if unit != 'mb' else 'MB'}"
+        return str(value)
     return ""
 
 

@@ -80,6 +80,8 @@ def test_the_committed_results_each_have_a_line() -> None:
         ({"what": "x", "per_s": 3722.0, "target": "-"}, "-"),
         ({"what": "x", "per_s": 3722.0, "target": "(SEQUENCES_SEND_PROCESSES=1)"}, "-"),
         ({"what": "x", "per_s": 10.0, "result": "FAIL", "target": "whatever"}, "FAIL"),
+        ({"what": "page", "median_ms": 1844.7, "target_ms": 1000.0}, "FAIL"),
+        ({"what": "page", "median_ms": 844.7, "target_ms": 1000.0}, "pass"),
     ],
 )
 def test_verdicts(row: dict[str, object], verdict: str) -> None:
