@@ -53,7 +53,7 @@ _QUOTA = re.compile(
     r"|postkassen er fuld|skrzynka (pocztowa )?(jest )?pełna"
     r"|(mailbox|postfach|schránka|skrzynka|buzón|caixa|casella|brevlåda|postkasse|boîte|"
     r"postilaatikko|postboks)\b.{0,40}\b(full|voll|plná|pełna|przepełniona|lleno|llena|cheia|"
-    r"lotada|piena|vol|fuld|pleine|täynnä|saturée?|satura|saturado|saturada)\b",
+    r"lotada|piena|vol|fuld|pleine|täynnä|saturée?|satura|saturado|saturada|esaurito)\b",
     re.I,
 )
 _DELAY = re.compile(
@@ -64,6 +64,12 @@ _DELAY = re.compile(
     r"|wird (erneut|weiterhin) versucht|retardé|retrasad|atrasad|vertraagd|ritardat"
     r"|nouvel(le)? (essai|tentative)|sera (retenté|réessayé)|riprover\w*|nuovi tentativi"
     r"|riprovare|ancora (stato )?consegnat\w*|continuer\w* a (riprovare|tentare)"
+    r"|zatím nepodařilo doručit|budeme opakovat|ainda não foi entregue|novas tentativas"
+    r"|inte levererats ännu|försöker igen|noch nicht zugestellt|erneut versucht"
+    r"|nog niet (afgeleverd|bezorgd)|opnieuw (proberen|geprobeerd)|endnu ikke leveret"
+    r"|prøver igen|ennå ikke levert|prøver igjen|ei ole vielä toimitettu|yritetään uudelleen"
+    r"|jeszcze nie (został[oa]? )?dostarczon\w*|ponowi\w* prób\w*|aún no (se ha )?entregad\w*"
+    r"|volveremos a intentar|pas encore été (remis|distribué|livré)"
     r"|se reintentar\w*|nuevos intentos|ser(á|a) reenviad|tentar(á|emos) novamente",
     re.I,
 )

@@ -121,6 +121,8 @@ ENGLISH = Language(
         r"(e-?mail|message)s? will (not )?be (read|forwarded|answered|responded)",
     ),
     back=(
+        r"(be )?reached again",
+        r"reachable again",
         r"back",
         r"return(ing|s)?",
         r"(in|into|at) the office",
@@ -306,7 +308,7 @@ GERMAN = Language(
         r"bitte antworten sie nicht auf diese",
     ),
     optout=(
-        r"\babbestell\w*",
+        r"\babbestellen\b",
         r"\baus (der|ihrer|eurer|deiner) (liste|kartei|datenbank|mailingliste)",
         r"\bstreichen sie mich\b",
         r"\b(lösch|entfern)\w*\b.{0,40}\bmeine?\w* (daten|kontaktdaten|adresse|e-?mail)",
@@ -376,7 +378,7 @@ GERMAN = Language(
             r"verarbeitung|einwilligung|werbung|nutzung",
         ),
     ),
-    contrasts=("aber", "doch", "sondern", "jedoch"),
+    contrasts=("aber", "doch", "sondern", "jedoch", "trotzdem"),
     closings=(
         r"mit freundlichen grüßen",
         r"mit freundlichen grüssen",
@@ -402,6 +404,7 @@ FRENCH = Language(
         r"absence\b",
     ),
     absence=(
+        r"\ben arrêt (maladie|de travail)",
         r"\babsente? (pour|jusqu|du|cette|cet)",
         r"absent(e)? du bureau",
         r"(je suis|je serai|actuellement) absent(e)?",
@@ -947,6 +950,7 @@ POLISH = Language(
         r"po (moim )?powrocie",
     ),
     back=(
+        r"osiągaln[ya]",
         r"dostępn[ya]",
         r"w biurze będę",
         r"będę w biurze",
@@ -1325,7 +1329,13 @@ FINNISH = Language(
         r"\ben halua (enää )?(sähköposteja|viestejä|postia|markkinointia)",
     ),
     optout_alone=(r"stop", r"lopeta", r"poista"),
-    left_company=(r"ei enää (työskentele|ole)", r"on lopettanut", r"lähtenyt yrityksestä"),
+    left_company=(
+        r"ei ole enää\b.{0,40}\bpalveluksessa",
+        r"ei (enää )?työskentele",
+        r"ei enää (työskentele|ole)",
+        r"on lopettanut",
+        r"lähtenyt yrityksestä",
+    ),
     quote_lines=(r".{0,200}kirjoitti.{0,100}:",),
     from_label="lähettäjä",
     sent_labels=("lähetetty", "päivämäärä", "vastaanottaja", "aihe"),

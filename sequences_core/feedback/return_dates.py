@@ -349,6 +349,8 @@ def _close(text: str, start: int, end: int, words: int) -> bool:
 def _governs(text: str, cue: _Cue, item: Found, fillers: _Fillers) -> bool:
     """The return word right before a date governs it."""
     if cue.rule == "until":
+        if item.loose and cue.hit.words.lower() == "and":
+            return False  # "today and tomorrow" is not a range's end
         return _only_fillers(text[cue.hit.end : item.start], fillers)
     return _close(text, cue.hit.end, item.start, _GAP_WORDS)
 
