@@ -180,6 +180,7 @@ ENGLISH = Language(
         r"\b(pls|please|kindly|plz) (remove|unsubscribe|delete)\b",
     ),
     optout_alone=(
+        r"stop( (the )?(e-?mails|spam|marketing))?( please| pls| thanks| thank you)*",
         r"unsub",
         r"unsub\w{0,8}( me)?( pls| please)?",
         r"stop",
@@ -330,7 +331,14 @@ GERMAN = Language(
         r"\bschreiben sie mich nicht mehr an\b",
         r"\bbitte keine (e-?mails|mails|nachrichten) mehr\b",
     ),
-    optout_alone=(r"abbestellen( bitte)?", r"stop", r"stopp", r"abmelden", r"austragen"),
+    optout_alone=(
+        r"stopp?( bitte| danke)*",
+        r"abbestellen( bitte)?",
+        r"stop",
+        r"stopp",
+        r"abmelden",
+        r"austragen",
+    ),
     left_company=(
         r"nicht mehr .{0,30}(tätig|beschäftigt)",
         r"(ist|sind) nicht mehr (in unserem|im|bei|für)",
@@ -462,7 +470,13 @@ FRENCH = Language(
         r"\bne (souhaite|veux|désire) plus (recevoir|être contacté|être sollicité)",
         r"\b(me )?retirer de (votre|vos) (liste|fichier|base)",
     ),
-    optout_alone=(r"stop", r"arrêt", r"désinscription", r"désinscrire"),
+    optout_alone=(
+        r"stop( (la )?pub(licité)?| (les )?mails?| (les )?e-?mails?)?( merci| svp| stp)*",
+        r"stop",
+        r"arrêt",
+        r"désinscription",
+        r"désinscrire",
+    ),
     left_company=(
         r"ne fait plus partie",
         r"n'est plus (chez|au sein|dans)",
@@ -577,7 +591,13 @@ SPANISH = Language(
         r"\bsupresión de (mis|sus) datos",
         r"\bno (vuelvan|vuelva|volváis) a (contactarme|escribirme|enviarme)",
     ),
-    optout_alone=(r"baja", r"stop", r"alto", r"darme de baja"),
+    optout_alone=(
+        r"(stop|alto|basta)( por favor| gracias)*",
+        r"baja",
+        r"stop",
+        r"alto",
+        r"darme de baja",
+    ),
     left_company=(
         r"ya no (trabaja|forma parte|está en|pertenece)",
         r"ha dejado la empresa",
@@ -1040,6 +1060,7 @@ SWEDISH = Language(
         r"inte på kontoret",
     ),
     absence=(
+        r"\bhar (semester|\w*ledigt?)\b",
         r"\bfrånvarande\b",
         r"\bpå semester\b",
         r"\b\w*ledig(t|a)?\b",
