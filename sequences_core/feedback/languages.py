@@ -226,6 +226,11 @@ ENGLISH = Language(
     self_words=("i", "me", "my", "us", "our", "we"),
     optout_frames=(
         (
+            r"remov\w*|delet\w*|take|drop|eras\w*|bin",
+            r"contacts|address book|crm",
+            r"me|my|us|our",
+        ),
+        (
             r"stop(?! by| in| over)|cease|refrain|quit|halt|don'?t|do not|dont|never(?! mind)"
             r"|no (more|further)|no longer",
             r"e-?mail\w*|mail\w*|contact\w*|writ\w*|send\w*|messag\w*|follow(ing)?[- ]up"
@@ -275,6 +280,8 @@ GERMAN = Language(
         r"urlaub",
     ),
     absence=(
+        r"\bhabe \w*(urlaub|ferien)\b",
+        r"\bin den \w*ferien\b",
         r"\b(im|in den|in) \w*urlaub\b",
         r"nicht im (büro|haus|office)",
         r"au(ß|ss)er haus",
@@ -364,6 +371,11 @@ GERMAN = Language(
     negations=(r"nicht", r"kein"),
     self_words=("ich", "mich", "mir", "mein", "meine", "meinen", "uns", "wir"),
     optout_frames=(
+        (
+            r"lösch\w*|entfern\w*|streich\w*|nehmen",
+            r"kontakte\w*|adressbuch|crm",
+            r"mich|mein\w*",
+        ),
         (
             r"hör\w* .{0,20}auf|aufhören|aufzuhören|unterlass\w*|abseh\w*|abzuseh\w*|nicht mehr"
             r"|keine (weiteren|mehr)|einstell\w*|stopp?",
@@ -496,9 +508,14 @@ FRENCH = Language(
     reply_parser="fr",
     articles=("prochain", "le", "du", "au"),
     mobile_signatures=(r"envoyé de mon", r"envoyé depuis mon"),
-    negations=(r"ne pas", r"pas besoin de", r"pas"),
+    negations=(r"ne pas", r"pas besoin de", r"pas", r"ne", r"n'"),
     self_words=("je", "me", "moi", "mon", "mes", "m", "nous"),
     optout_frames=(
+        (
+            r"retir\w*|supprim\w*|enlev\w*|effac\w*",
+            r"contacts|carnet d'adresses|crm",
+            r"me|m'\w*|moi|mes|mon",
+        ),
         (
             r"arrêt\w*|arret\w*|cess\w*|stop|ne .{0,15}plus|plus jamais|évit\w*",
             r"écri\w*|ecri\w*|contact\w*|envoy\w*|envoi\w*|solliciter|sollicitation\w*"
@@ -617,6 +634,11 @@ SPANISH = Language(
     negations=(r"no",),
     self_words=("me", "mi", "mis", "yo", "nos", "nuestro"),
     optout_frames=(
+        (
+            r"elimin\w*|borr\w*|bórr\w*|quit\w*|quít\w*|sac\w*|sác\w*",
+            r"contactos|agenda|crm",
+            r"me|mi|mis|\w+me",
+        ),
         (
             r"dej\w* de|no .{0,10}(vuelvan|vuelva|más)|par\w* de|no me",
             r"escrib\w*|contact\w*|envi\w*|mand\w*|correos?|e-?mails?|mensajes?|llam\w*",
@@ -820,6 +842,11 @@ ITALIAN = Language(
         r"(numero|codice) (di )?(ticket|pratica|riferimento)",
     ),
     optout_frames=(
+        (
+            r"lev\w*|togli\w*|rimuov\w*|cancell\w*|elimin\w*",
+            r"contatti|rubrica|indirizzario",
+            r"mi|me|mio|miei|\w+mi",
+        ),
         (
             r"smett\w* di|non .{0,15}più|basta|interromp\w*",
             r"scriv\w*|contatt\w*|invi\w*|mand\w*|e-?mail|messaggi|chiam\w*",
@@ -1204,6 +1231,10 @@ DANISH = Language(
     ),
     optout_frames=(
         (
+            r"(ønsker|vil) ikke",
+            r"(blive )?kontakt\w*|mails?|e-?mails?|henvendelser",
+        ),
+        (
             r"stop\w*|hold\w* op|ikke (længere|mere|flere)|ingen (flere|mere)|aldrig",
             r"skriv\w*|send\w*|mail\w*|e-?mail\w*|kontakt\w*|henvendelse\w*|ring\w*",
             r"mig|os|flere|mere|længere",
@@ -1290,6 +1321,10 @@ NORWEGIAN = Language(
         r"ditt (saksnummer|ticketnummer)",
     ),
     optout_frames=(
+        (
+            r"(ønsker|vil) ikke",
+            r"(bli )?kontakt\w*|e-?post\w*|henvendelser",
+        ),
         (
             r"slutt\w*|stopp\w*|ikke (lenger|mer|flere)|ingen (flere|mer)|aldri",
             r"skriv\w*|send\w*|mail\w*|e-?post\w*|kontakt\w*|henvendelse\w*|ring\w*",

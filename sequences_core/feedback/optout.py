@@ -39,12 +39,12 @@ _SOMEONE_ELSE = re.compile(
 )
 
 
-def _turned_round(text: str, hit: patterns.Hit, negated: bool = True) -> bool:
+def _turned_round(text: str, hit: patterns.Hit) -> bool:
     """A negation right before the phrase ("please don't remove me"), or a question with no
     first-person word ("does it stop if someone unsubscribes?")."""
     before = text[max(0, hit.start - 30) : hit.start]
     tail = re.split(r"[.,;:!?\n]", before)[-1]
-    if negated and re.search(rf"(?<!\w)(?:{_negations()})\W*(\w+\W+){{0,2}}$", tail, re.I):
+    if re.search(rf"(?<!\w)(?:{_negations()})\W*(\w+\W+){{0,2}}$", tail, re.I):
         return True
     if _SOMEONE_ELSE.match(text[hit.end : hit.end + 60]):
         return True  # "please unsubscribe my colleague tom@…": not the writer
@@ -96,7 +96,9 @@ def _framed(sentence: str) -> patterns.Hit | None:
         start, end = min(s for s, _ in spans), max(e for _, e in spans)
         if len(sentence[start:end].split()) <= _FRAME_SPAN:
             words = " + ".join(f.group(0) for f in found if f is not None)
-            return patterns.Hit(code, words, start, end)
+            first = found[0]
+            assert first is not None
+            return patterns.Hit(code, words, first.start(), end)  # the verb, for its negation
     return None
 
 
@@ -106,7 +108,7 @@ def _framed_request(own_text: str) -> OptOut | None:
             continue  # a redirect or a referral ("write to me at x@y instead"), not a request
         for clause in _clauses().split(sentence):
             hit = _framed(clause)
-            if hit is not None and not _turned_round(clause, hit, negated=False):
+            if hit is not None and not _turned_round(clause, hit):
                 return OptOut("opt-out request (its words in any order)", hit.words, hit.language)
     return None
 
