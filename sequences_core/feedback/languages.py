@@ -94,6 +94,8 @@ ENGLISH = Language(
         r"absence( notice)?:",
     ),
     absence=(
+        r"\bon sick leave\b",
+        r"\bout sick\b",
         r"out of (the )?office",
         r"\booo\b",
         r"away from (the |my )?(office|desk|e-?mail)",
@@ -180,6 +182,7 @@ ENGLISH = Language(
         r"\b(pls|please|kindly|plz) (remove|unsubscribe|delete)\b",
     ),
     optout_alone=(
+        r"no,? stop( it| now| please)?",
         r"stop( (the )?(e-?mails|spam|marketing))?( please| pls| thanks| thank you)*",
         r"unsub",
         r"unsub\w{0,8}( me)?( pls| please)?",
@@ -280,6 +283,7 @@ GERMAN = Language(
         r"urlaub",
     ),
     absence=(
+        r"\bkrankgeschrieben\b",
         r"\bhabe \w*(urlaub|ferien)\b",
         r"\bin den \w*ferien\b",
         r"\b(im|in den|in) \w*urlaub\b",
@@ -316,6 +320,7 @@ GERMAN = Language(
         r"bitte antworten sie nicht auf diese",
     ),
     optout=(
+        r"\blassen sie mich\b.{0,40}\bin ruhe\b",
         r"\babbestellen\b",
         r"\baus (der|ihrer|eurer|deiner) (liste|kartei|datenbank|mailingliste)",
         r"\bstreichen sie mich\b",
@@ -882,6 +887,7 @@ DUTCH = Language(
     locale="nl",
     auto_subjects=(r"automatisch antwoord", r"afwezig", r"niet aanwezig", r"out of office"),
     absence=(
+        r"\bvolg een (cursus|training|opleiding)\b",
         r"\b(ben|is) (momenteel |vandaag |helaas )?ziek\b",
         r"\b(met|op) \w*(vakantie|verlof)\b",
         r"\bafwezig\b",
@@ -894,6 +900,7 @@ DUTCH = Language(
         r"\b(kantoor|bedrijf) is .{0,30}gesloten",
     ),
     notice=(
+        r"lees beperkt (mijn )?(e-?)?mail",
         r"lees (mijn )?(e-?)?mail (niet|beperkt)",
         r"beperkt (toegang tot|bereikbaar|mijn e-?mail)",
         r"geen toegang tot (mijn )?e-?mail",
@@ -1087,6 +1094,7 @@ SWEDISH = Language(
         r"inte på kontoret",
     ),
     absence=(
+        r"\bsjukskriven\b",
         r"\bhar (semester|\w*ledigt?)\b",
         r"\bfrånvarande\b",
         r"\bpå semester\b",
@@ -1178,6 +1186,7 @@ DANISH = Language(
     locale="da",
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
+        r"\bsygemeldt\b",
         r"\bfraværende\b",
         r"\bpå (\w*ferie|barsel|forretningsrejse)\b",
         r"\bikke på kontoret\b",
@@ -1267,6 +1276,7 @@ NORWEGIAN = Language(
     locale="nb",
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
+        r"\bsykmeldt\b",
         r"\bfraværende\b",
         r"\bpå (\w*ferie|reise|tjenestereise|kurs)\b",
         r"\bikke på kontoret\b",
