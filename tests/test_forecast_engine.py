@@ -96,7 +96,7 @@ def _seed(uow: UnitOfWork, org_id: uuid.UUID) -> dict[str, uuid.UUID]:
 
 def _run_engine(
     new_uow: Any, org_id: uuid.UUID, tmp_path: Any
-) -> tuple[Counter[date], Counter[date]]:
+) -> tuple[Counter[tuple[date, uuid.UUID]], Counter[date]]:
     """The dispatcher, the clock jumping to each next due instant until the fortnight ends."""
     clock = FakeClock(START)
     ctx = DispatchContext(
@@ -123,10 +123,12 @@ def _run_engine(
         cycles += 1
     assert cycles > 20
     with new_uow() as uow:
-        times = uow.session.scalars(
-            select(SequenceStepExecution.completed_at).where(SequenceStepExecution.status == "sent")
+        rows = uow.session.execute(
+            select(SequenceStepExecution.completed_at, SequenceEnrollment.template_id)
+            .join(SequenceEnrollment, SequenceEnrollment.id == SequenceStepExecution.enrollment_id)
+            .where(SequenceStepExecution.status == "sent")
         ).all()
-    sent = Counter(t.astimezone(ZoneInfo(ORG_ZONE)).date() for t in times)
+    sent = Counter((t.astimezone(ZoneInfo(ORG_ZONE)).date(), template) for t, template in rows)
     return sent, deferred
 
 
@@ -136,9 +138,10 @@ def test_forecast_agrees_with_the_engine_day_by_day(uow, org_id, new_uow, tmp_pa
         forecast = simulate(fresh, org_id, START, DAYS)
     sent, deferred = _run_engine(new_uow, org_id, tmp_path)
 
-    predicted_sent = {d.day: d.sent for d in forecast.org.days}
+    for template in (seeded["outreach"], seeded["single"]):  # each template's share, per day
+        predicted = {d.day: d.sent for d in forecast.scope(template).days}
+        assert predicted == {d: sent.get((d, template), 0) for d in predicted}, template
     predicted_deferred = {d.day: d.deferred_total for d in forecast.org.days}
-    assert predicted_sent == {d: sent.get(d, 0) for d in predicted_sent}
     assert predicted_deferred == {d: deferred.get(d, 0) for d in predicted_deferred}
     # The case is one where limits matter, on several days, and by every kind of limit.
     assert sum(1 for n in predicted_deferred.values() if n) >= 3
