@@ -1,7 +1,12 @@
 """Does the lead ask to stop being mailed, however phrased and in whichever language?
 
 Read on the lead's own new text only (quotes.new_text): the quoted original carries our
-unsubscribe wording and footers say "if you no longer wish to receive" to every reader.
+unsubscribe wording and footers say "if you no longer wish to receive" to every reader. Three
+ways to ask, all from the language tables: a whole reply that is one word ("STOP"), a phrase
+("darme de baja"), or a frame — word classes that, in one clause and close together, make a
+request in any word order ("kindly refrain from emailing me"). A negation before the phrase or
+the frame's verb, a question with no first-person word, or someone else named after it
+(an address, "my colleague") turns it round.
 """
 
 from __future__ import annotations

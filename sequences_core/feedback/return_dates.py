@@ -7,7 +7,9 @@ language's order. A date counts only when a return word of the tables sits right
 "until X" words mean back the day after X; a day with no such word (the leave's first day,
 a date in a signature) is not a return. A date without a year is the next such day on or after
 the message's own date. A numeric date that could be read both ways in a language written both
-ways (English 03/04) is left out rather than guessed.
+ways (English 03/04) is read in the order the notice's own unambiguous dates show, else the one
+the sender's time zone suggests (month first in the Americas); with neither it is left out.
+Weekdays alone, "tomorrow" and English ordinal days alone count where no full date is given.
 
 dateparser's ``search_dates`` was tried on the same notices and not used: it is slow to set up
 per language, missed "10. november 2026" (nb) and "l'11 novembre", and read "17.11" as a time
