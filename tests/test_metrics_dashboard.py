@@ -186,6 +186,33 @@ def test_attention_lists_pauses_missing_variables_and_failing_webhooks(uow, org_
     assert found.count == 1 + 1 + 1  # the paused mailbox, one template, one webhook step
 
 
+def test_attention_lists_emails_left_unknown_per_template_while_their_enrollment_runs(uow, org_id):
+    """A dispatcher killed between its claim and the provider's answer leaves the email
+    `unknown` and its enrollment paused: nothing settles it on its own but an SES event."""
+    seq = email_condition_email(uow, org_id, name="Q4 <b>push</b>")
+    other = email_condition_email(uow, org_id, name="Other", enrolled=2, domain="other.example")
+    now = AT + timedelta(days=1)
+    doubts = (
+        (seq.enrollments[0], timedelta(days=20), "delivery unknown after a crash"),
+        (seq.enrollments[1], timedelta(hours=1), "transport: read timeout"),
+        (seq.enrollments[2], timedelta(hours=2), "ended since"),  # its enrollment stopped
+        (other.enrollments[0], timedelta(hours=1), None),
+    )
+    for enrollment, age, error in doubts:
+        step = other.steps[0] if enrollment in other.enrollments else seq.steps[0]
+        execution(uow, org_id, enrollment, step, 0, "email", "unknown", None,
+                  created_at=now - age, error=error)  # fmt: skip
+        set_status(uow, enrollment, "paused", "delivery_unknown")
+    set_status(uow, seq.enrollments[2], "stopped")
+    execution(uow, org_id, other.enrollments[1], other.steps[0], 0, "email", "sent", now)
+    found = board.dashboard(uow, org_id, now).attention
+    assert [(u.template_name, u.emails, u.oldest, u.reason) for u in found.unknown_emails] == [
+        ("Q4 <b>push</b>", 2, now - timedelta(days=20), "transport: read timeout"),
+        ("Other", 1, now - timedelta(hours=1), None),
+    ]
+    assert found.count == 2 and found.failing_webhooks == []
+
+
 def test_guard_states_against_the_ses_lines():
     assert board.guard_state(1000, 0.0, 0.0, paused=True) == "paused"
     assert board.guard_state(199, 0.5, 0.5, paused=False) == "few"
@@ -235,9 +262,14 @@ def test_template_metrics_and_dashboard_api_fields(acme, rival, clean_db):
     assert set(dash) == {"zone", "now", "period_start", "cards", "daily", "attention"}
     assert len(dash["daily"]) == 30 and dash["zone"] == "UTC"
     assert dash["cards"]["active_enrollments"] == 3 and "complaint_rate" in dash["cards"]
-    assert {"guard", "paused_mailboxes", "missing_variables", "failing_webhooks", "count"} <= set(
-        dash["attention"]
-    )
+    assert {
+        "guard",
+        "paused_mailboxes",
+        "missing_variables",
+        "failing_webhooks",
+        "count",
+        "unknown_emails",
+    } <= set(dash["attention"])
     assert rival.get(f"{API}/dashboard").json["cards"]["active_enrollments"] == 0
 
 

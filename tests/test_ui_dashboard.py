@@ -13,7 +13,13 @@ from sequences_core.clock import utcnow
 from sequences_core.db.models import Mailbox
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.services.organizations import create_organization
-from tests.metrics_support import decided, email_condition_email, sent_email, set_status
+from tests.metrics_support import (
+    decided,
+    email_condition_email,
+    execution,
+    sent_email,
+    set_status,
+)
 from tests.ui_support import signed_in  # noqa: F401 - a fixture
 
 XSS = "<script>alert(1)</script>"
@@ -71,6 +77,19 @@ def test_dashboard_shows_cards_chart_and_attention_escaped_in_the_orgs_zone(sign
     assert f'<a href="/sequences/metrics/{seq.template_id}">&lt;script&gt;' in html
     assert "<code>missing_variable: company</code>" in html
     assert "Too few sends to judge" in html  # the guard's table, the organization first
+
+
+def test_dashboard_lists_emails_in_unknown_state_with_the_reason(signed_in, clean_db):
+    client, _ = signed_in
+    org, seq = _org_with_activity(clean_db, zone="UTC")
+    with UnitOfWork(clean_db) as uow:
+        for who in (0, 1):
+            execution(uow, org.id, seq.enrollments[who], seq.steps[0], 0, "email", "unknown",
+                      None, error=f"transport: {XSS}")  # fmt: skip
+    html = _flat(client.get("/sequences/dashboard").text)
+    assert 'Needs attention <span class="badge">3</span>' in html
+    assert f'2 emails of <a href="/sequences/metrics/{seq.template_id}">&lt;script&gt;' in html
+    assert "in unknown state</strong> since" in html and "— transport: &lt;script&gt;" in html
 
 
 def test_dashboard_of_an_empty_organization_says_what_to_do(signed_in, clean_db):

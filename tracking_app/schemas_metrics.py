@@ -112,20 +112,32 @@ class PausedMailboxOut(Out):
     reason: str = Field(description="Why it is paused (`reputation: …`, `manual: …`).")
 
 
-class MissingVariablesOut(Out):
+class OfTemplateOut(Out):
+    """The template an attention item is about (the fields every such item starts with)."""
+
     template_id: uuid.UUID = Field(description="The template.")
     template_name: str = Field(description="Its name.")
+
+
+class MissingVariablesOut(OfTemplateOut):
     enrollments: int = Field(description="Its enrollments paused for a missing variable.")
     example: str = Field(description="One such reason, e.g. `missing_variable: company`.")
 
 
-class FailingWebhookOut(Out):
-    template_id: uuid.UUID = Field(description="The template.")
-    template_name: str = Field(description="Its name.")
+class FailingWebhookOut(OfTemplateOut):
     position: int = Field(description="The webhook step's position (0-based).")
     failures: int = Field(description="Calls failed or of unknown outcome in the window.")
     last_at: datetime = Field(description="The latest such call.")
     last_error: str | None = Field(description="The latest call's error.")
+
+
+class UnknownEmailsOut(OfTemplateOut):
+    emails: int = Field(
+        description="Its emails whose delivery is unknown after a crash: not resent, each "
+        "holding its enrollment paused until an SES event settles it or the enrollment ends."
+    )
+    oldest: datetime = Field(description="When the oldest of them was claimed.")
+    reason: str | None = Field(description="The latest one's error (e.g. the transport's).")
 
 
 class AttentionOut(Out):
@@ -142,6 +154,9 @@ class AttentionOut(Out):
     )
     failing_webhooks: list[FailingWebhookOut] = Field(
         description="Webhook steps whose recent calls failed, per template and step."
+    )
+    unknown_emails: list[UnknownEmailsOut] = Field(
+        description="Emails whose delivery is unknown, per template, on running enrollments."
     )
     bounce_line: float = Field(description="The hard-bounce rate at which the guard pauses.")
     complaint_line: float = Field(description="The complaint rate at which the guard pauses.")

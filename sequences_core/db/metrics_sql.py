@@ -139,3 +139,18 @@ WHERE x.organization_id = :org AND x.step_type = 'webhook'
 GROUP BY t.id, t.name, x.step_position
 ORDER BY count(*) DESC, t.name, x.step_position
 """)
+
+# Emails a crash left in doubt (the dispatcher died between its claim and the provider's answer):
+# never resent blindly, so each holds its enrollment paused until an SES event settles it or
+# someone ends the enrollment. Per template, over enrollments still running.
+UNKNOWN_EMAILS = text("""
+SELECT t.id, t.name, count(*), min(x.created_at),
+    (array_agg(x.error ORDER BY x.created_at DESC))[1]
+FROM sequence_step_executions x
+JOIN sequence_enrollments e ON e.id = x.enrollment_id AND e.organization_id = :org
+JOIN sequence_templates t ON t.organization_id = e.organization_id AND t.id = e.template_id
+WHERE x.organization_id = :org AND x.step_type = 'email' AND x.status = 'unknown'
+  AND e.status IN ('active', 'paused')
+GROUP BY t.id, t.name
+ORDER BY count(*) DESC, t.name
+""")

@@ -1,7 +1,7 @@
 """The organization's dashboard: how sending goes (cards and 30 days of sends and replies, by
 local day of the organization's zone) and what needs an operator (paused mailboxes and why,
 the reputation guard against SES's review lines, enrollments paused for a missing variable,
-failing webhooks).
+emails whose delivery is unknown after a crash, failing webhooks).
 
 Rates exclude machine opens and clicks, as everywhere; they are over the last `PERIOD_DAYS`,
 the chart's span, so the cards and the chart read the same days.
@@ -113,6 +113,18 @@ class MissingVariables:
 
 
 @dataclass(frozen=True)
+class UnknownEmails:
+    """A template's emails left `unknown` by a crash: nothing settles them but a provider event
+    or a person, so they are listed until one does."""
+
+    template_id: uuid.UUID
+    template_name: str
+    emails: int
+    oldest: datetime
+    reason: str | None  # the latest such execution's error
+
+
+@dataclass(frozen=True)
 class FailingWebhook:
     template_id: uuid.UUID
     template_name: str
@@ -129,6 +141,7 @@ class Attention:
     guard: list[Guard]
     missing_variables: list[MissingVariables]
     failing_webhooks: list[FailingWebhook]
+    unknown_emails: list[UnknownEmails]
     bounce_line: float = MAX_BOUNCE_RATE
     complaint_line: float = MAX_COMPLAINT_RATE
     webhook_since: datetime | None = None
@@ -139,7 +152,7 @@ class Attention:
         flagged = [g for g in self.guard if g.state in ("over", "near")]
         return (
             (self.organization_paused is not None) + len(self.paused_mailboxes) + len(flagged)
-            + len(self.missing_variables) + len(self.failing_webhooks)
+            + len(self.missing_variables) + len(self.failing_webhooks) + len(self.unknown_emails)
         )  # fmt: skip
 
 
@@ -188,6 +201,8 @@ def daily(
 
 
 def attention(uow: UnitOfWork, org_id: uuid.UUID, now: datetime) -> Attention:
+    """What an operator should look at now: each list is a kind of sending held until someone
+    acts (a pause, a stuck variable, an unsettled email) or about to be (the guard's lines)."""
     params = {"org": org_id, "since": now - WEBHOOK_WINDOW}
     standing = reputation_report(uow, org_id, now)
     paused = [
@@ -209,6 +224,10 @@ def attention(uow: UnitOfWork, org_id: uuid.UUID, now: datetime) -> Attention:
             for tid, name, position, n, last, error in uow.session.execute(
                 sql.FAILING_WEBHOOKS, params
             )
+        ],
+        unknown_emails=[
+            UnknownEmails(tid, name, int(n), oldest, reason)
+            for tid, name, n, oldest, reason in uow.session.execute(sql.UNKNOWN_EMAILS, params)
         ],
         webhook_since=now - WEBHOOK_WINDOW,
     )
