@@ -203,3 +203,15 @@ def test_huge_or_odd_bodies_are_classified_in_bounded_time(body):
     started = time.perf_counter()
     assert classify(reply(body)).kind == Kind.HUMAN_REPLY
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "I never got your previous email, can you resend it to me?",
+        "Please don't send me anything until Q2.",
+        "Stop by our booth next week and send me the deck.",
+    ],
+)
+def test_mail_words_near_a_stop_word_are_not_always_an_opt_out(body):
+    assert classify(reply(body)).kind == Kind.HUMAN_REPLY

@@ -39,6 +39,8 @@ class Language:
     # one ("refrain" + "emailing" + "me"; "slette" + "mailliste" + "mig"). Each is an
     # alternation of word stems; a word matches a class when it starts with one of them.
     optout_frames: tuple[tuple[str, ...], ...] = ()
+    # Words that put off rather than refuse ("don't send me anything until Q2", "for now").
+    deferrals: tuple[str, ...] = ()
     # Words that open a contrasting clause after a comma ("…, but …"): a frame stays inside one.
     contrasts: tuple[str, ...] = ()
     # Whole replies that are an opt-out by themselves ("STOP").
@@ -234,9 +236,10 @@ ENGLISH = Language(
             r"me|my|us|our",
         ),
         (
-            r"stop(?! by| in| over)|cease|refrain|quit|halt|don'?t|do not|dont|never(?! mind)"
+            r"stop(?! by| in| over)|cease|refrain|quit|halt|don'?t|do not|dont"
+            r"|never (again )?(?=e-?mail|contact|write|message|call)"
             r"|no (more|further)|no longer",
-            r"e-?mail\w*|mail\w*|contact\w*|writ\w*|send\w*|messag\w*|follow(ing)?[- ]up"
+            r"e-?mail\w*|mail\w*|contact\w*|writ\w*|messag\w*|follow(ing)?[- ]up"
             r"|reach\w* out|communicat\w*|spam\w*|call\w*",
             r"me|us|these|this address|again|any ?more|further|going forward|in (the )?future",
         ),
@@ -267,6 +270,15 @@ ENGLISH = Language(
         r"best",
     ),
     tomorrow=("tomorrow",),
+    deferrals=(
+        r"until (?!further notice)",
+        r"before",
+        r"for now",
+        r"right now",
+        r"this (week|month|quarter|year)",
+        r"next (week|month|quarter|year)",
+        r"in q[1-4]",
+    ),
 )
 
 GERMAN = Language(
@@ -384,7 +396,7 @@ GERMAN = Language(
         (
             r"hör\w* .{0,20}auf|aufhören|aufzuhören|unterlass\w*|abseh\w*|abzuseh\w*|nicht mehr"
             r"|keine (weiteren|mehr)|einstell\w*|stopp?",
-            r"schreib\w*|kontakt\w*|anschreib\w*|schick\w*|send\w*|mail\w*|e-mail\w*"
+            r"schreib\w*|kontakt\w*|anschreib\w*|mail\w*|e-mail\w*"
             r"|nachricht\w*|zusendung\w*|anruf\w*|werbung",
             r"mich|mir|uns|weitere\w*|mehr|künftig|zukünftig|zukunft",
         ),
@@ -415,6 +427,13 @@ GERMAN = Language(
         r"mfg",
     ),
     tomorrow=("morgen",),
+    deferrals=(
+        r"bis (?!auf weiteres)",
+        r"vorerst",
+        r"im moment",
+        r"diese[nr]? (woche|monat|jahr)",
+        r"nächste[nr]? (woche|monat|jahr)",
+    ),
 )
 
 FRENCH = Language(
@@ -544,6 +563,13 @@ FRENCH = Language(
     contrasts=("mais", "cependant"),
     closings=(r"cordialement", r"bien (à vous|cordialement)", r"salutations", r"bonne journée"),
     tomorrow=("demain",),
+    deferrals=(
+        r"jusqu",
+        r"pour le moment",
+        r"pour l'instant",
+        r"cette (semaine|année)",
+        r"ce mois",
+    ),
 )
 
 SPANISH = Language(
@@ -667,6 +693,13 @@ SPANISH = Language(
     contrasts=("pero", "sino", "aunque"),
     closings=(r"(un )?saludo(s)?( cordiales)?", r"atentamente", r"cordialmente", r"un abrazo"),
     tomorrow=("mañana",),
+    deferrals=(
+        r"hasta (?!nuevo aviso)",
+        r"por ahora",
+        r"de momento",
+        r"este (mes|año)",
+        r"esta semana",
+    ),
 )
 
 PORTUGUESE = Language(

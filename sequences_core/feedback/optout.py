@@ -54,10 +54,18 @@ def _turned_round(text: str, hit: patterns.Hit) -> bool:
     if _SOMEONE_ELSE.match(text[hit.end : hit.end + 60]):
         return True  # "please unsubscribe my colleague tom@…": not the writer
     sentence = _sentence(text, hit.start, hit.end)
+    if _deferral().search(sentence):
+        return True  # "don't send me anything until Q2": not now, not never
     if not (sentence.rstrip().endswith("?") or "¿" in sentence):
         return False
     words = set(re.findall(r"\w+", sentence.lower()))
     return not words & _self_words()
+
+
+@cache
+def _deferral() -> re.Pattern[str]:
+    words = "|".join(w for table in LANGUAGES.values() for w in table.deferrals)
+    return re.compile(rf"(?<!\w)(?:{words})", re.IGNORECASE)
 
 
 @cache
