@@ -10,6 +10,61 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+# --- the organization's metrics (`metrics()`), per template and overall ---------------------
+
+# Lead-level events (a meeting, an opt-out) count for every template the lead is enrolled in,
+# and once overall: counts are DISTINCT over event ids, the overall row is its own grouping set.
+# An event joins its enrollment, or (lead-level, no enrollment) every enrollment of its lead:
+# two joins, each on one key, where one join on either key compared every pair.
+_PERIOD = """
+  AND (CAST(:since AS timestamptz) IS NULL OR v.occurred_at >= :since)
+  AND (CAST(:until AS timestamptz) IS NULL OR v.occurred_at < :until)
+  AND (CAST(:templates AS uuid[]) IS NULL OR e.template_id = ANY(CAST(:templates AS uuid[])))"""
+EVENTS = text(f"""
+WITH hits AS (
+    SELECT e.template_id, v.id, v.type, v.bot, v.execution_id
+    FROM sequence_email_events v
+    JOIN sequence_enrollments e ON e.id = v.enrollment_id AND e.organization_id = :org
+    WHERE v.organization_id = :org {_PERIOD}
+    UNION ALL
+    SELECT e.template_id, v.id, v.type, v.bot, v.execution_id
+    FROM sequence_email_events v
+    JOIN sequence_enrollments e ON e.lead_id = v.lead_id AND e.organization_id = :org
+    WHERE v.organization_id = :org AND v.enrollment_id IS NULL {_PERIOD}
+)
+SELECT GROUPING(template_id) = 1, template_id,
+    count(DISTINCT id) FILTER (WHERE type = 'sent'),
+    count(DISTINCT id) FILTER (WHERE type = 'delivered'),
+    count(DISTINCT id) FILTER (WHERE type = 'open' AND NOT bot),
+    count(DISTINCT execution_id) FILTER (WHERE type IN ('open', 'click') AND NOT bot),
+    count(DISTINCT id) FILTER (WHERE type = 'click' AND NOT bot),
+    count(DISTINCT execution_id) FILTER (WHERE type = 'click' AND NOT bot),
+    count(DISTINCT id) FILTER (WHERE type = 'reply'),
+    count(DISTINCT id) FILTER (WHERE type = 'bounce'),
+    count(DISTINCT id) FILTER (WHERE type = 'complaint'),
+    count(DISTINCT id) FILTER (WHERE type = 'meeting_booked'),
+    count(DISTINCT id) FILTER (WHERE type IN ('open', 'click') AND bot)
+FROM hits
+GROUP BY GROUPING SETS ((template_id), ())
+""")
+
+# Enrollments per template and overall, by status, enrolled in the period.
+ENROLLMENTS = text("""
+SELECT GROUPING(template_id) = 1, template_id, count(*),
+    count(*) FILTER (WHERE status = 'active'),
+    count(*) FILTER (WHERE status = 'paused'),
+    count(*) FILTER (WHERE status = 'completed'),
+    count(*) FILTER (WHERE status = 'unsubscribed')
+FROM sequence_enrollments
+WHERE organization_id = :org
+  AND (CAST(:since AS timestamptz) IS NULL OR enrolled_at >= :since)
+  AND (CAST(:until AS timestamptz) IS NULL OR enrolled_at < :until)
+  AND (CAST(:templates AS uuid[]) IS NULL OR template_id = ANY(CAST(:templates AS uuid[])))
+GROUP BY GROUPING SETS ((template_id), ())
+""")
+
+# --- one template's steps (`template_metrics()`) and the dashboard ------------------------
+
 # Per email step of one template: each email's events folded to flags first (one row per
 # execution), then summed per step, so each stage is a count of emails.
 STEP_FUNNEL = text("""

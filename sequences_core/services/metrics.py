@@ -12,62 +12,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import text
-
 from sequences_core.db import metrics_sql as sql
 from sequences_core.db.models import SequenceTemplate
 from sequences_core.db.repository import get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.errors import InvalidInput
-
-# Lead-level events (a meeting, an opt-out) count for every template the lead is enrolled in,
-# and once overall: counts are DISTINCT over event ids, the overall row is its own grouping set.
-# An event joins its enrollment, or (lead-level, no enrollment) every enrollment of its lead:
-# two joins, each on one key, where one join on either key compared every pair.
-_PERIOD = """
-  AND (CAST(:since AS timestamptz) IS NULL OR v.occurred_at >= :since)
-  AND (CAST(:until AS timestamptz) IS NULL OR v.occurred_at < :until)
-  AND (CAST(:templates AS uuid[]) IS NULL OR e.template_id = ANY(CAST(:templates AS uuid[])))"""
-_EVENTS = text(f"""
-WITH hits AS (
-    SELECT e.template_id, v.id, v.type, v.bot, v.execution_id
-    FROM sequence_email_events v
-    JOIN sequence_enrollments e ON e.id = v.enrollment_id AND e.organization_id = :org
-    WHERE v.organization_id = :org {_PERIOD}
-    UNION ALL
-    SELECT e.template_id, v.id, v.type, v.bot, v.execution_id
-    FROM sequence_email_events v
-    JOIN sequence_enrollments e ON e.lead_id = v.lead_id AND e.organization_id = :org
-    WHERE v.organization_id = :org AND v.enrollment_id IS NULL {_PERIOD}
-)
-SELECT GROUPING(template_id) = 1, template_id,
-    count(DISTINCT id) FILTER (WHERE type = 'sent'),
-    count(DISTINCT id) FILTER (WHERE type = 'delivered'),
-    count(DISTINCT id) FILTER (WHERE type = 'open' AND NOT bot),
-    count(DISTINCT execution_id) FILTER (WHERE type IN ('open', 'click') AND NOT bot),
-    count(DISTINCT id) FILTER (WHERE type = 'click' AND NOT bot),
-    count(DISTINCT execution_id) FILTER (WHERE type = 'click' AND NOT bot),
-    count(DISTINCT id) FILTER (WHERE type = 'reply'),
-    count(DISTINCT id) FILTER (WHERE type = 'bounce'),
-    count(DISTINCT id) FILTER (WHERE type = 'complaint'),
-    count(DISTINCT id) FILTER (WHERE type = 'meeting_booked'),
-    count(DISTINCT id) FILTER (WHERE type IN ('open', 'click') AND bot)
-FROM hits
-GROUP BY GROUPING SETS ((template_id), ())
-""")
-_ENROLLMENTS = text("""
-SELECT GROUPING(template_id) = 1, template_id, count(*),
-    count(*) FILTER (WHERE status = 'active'),
-    count(*) FILTER (WHERE status = 'paused'),
-    count(*) FILTER (WHERE status = 'completed'),
-    count(*) FILTER (WHERE status = 'unsubscribed')
-FROM sequence_enrollments
-WHERE organization_id = :org
-  AND (CAST(:since AS timestamptz) IS NULL OR enrolled_at >= :since)
-  AND (CAST(:until AS timestamptz) IS NULL OR enrolled_at < :until)
-  AND (CAST(:templates AS uuid[]) IS NULL OR template_id = ANY(CAST(:templates AS uuid[])))
-GROUP BY GROUPING SETS ((template_id), ())
-""")
 
 _EVENT_FIELDS = (
     "sent",
@@ -165,7 +114,7 @@ def metrics(
     }
     overall = Metrics()
     per: dict[uuid.UUID, Metrics] = {}
-    for statement, names in ((_EVENTS, _EVENT_FIELDS), (_ENROLLMENTS, _ENROLLMENT_FIELDS)):
+    for statement, names in ((sql.EVENTS, _EVENT_FIELDS), (sql.ENROLLMENTS, _ENROLLMENT_FIELDS)):
         for is_total, template_id, *counts in uow.session.execute(statement, params):
             target = overall if is_total else per.setdefault(template_id, Metrics())
             for name, value in zip(names, counts, strict=True):
@@ -278,7 +227,7 @@ def _totals(
     params = {"org": org_id, "template": template_id, "since": None, "until": None,
               "templates": [template_id]}  # fmt: skip
     total = Metrics()
-    for is_total, _template, *counts in uow.session.execute(_ENROLLMENTS, params):
+    for is_total, _template, *counts in uow.session.execute(sql.ENROLLMENTS, params):
         if not is_total:
             _add(total, _ENROLLMENT_FIELDS, counts)
     pairs = (("sent", "sent"), ("delivered", "delivered"), ("opens", "open_events"),
