@@ -54,6 +54,7 @@ def test_build_a_sequence_in_the_builder(airflow_ui, acme):
         template_id = re.search(r"/builder/([0-9a-f-]{36})", reorder_url).group(1)
         start = _order(acme, template_id)
         assert start and start[0] == "email"
+        expect(frame.locator(".step-card")).to_have_count(len(start))
         screenshot(page, "builder-1-from-library")
 
         for kind in ("email", "wait", "condition"):
@@ -64,7 +65,9 @@ def test_build_a_sequence_in_the_builder(airflow_ui, acme):
         screenshot(page, "builder-2-steps-added")
         rules = frame.locator("#rule-builder")  # the condition's editor: rules as controls
         expect(rules.get_by_label("Match:")).to_have_value("all")
-        rules.scroll_into_view_if_needed()
+        rules.get_by_role("button", name="Add field rule").click()  # unsaved: the notice
+        expect(frame.locator("#dirty-notice")).to_be_visible()
+        assert '"op": "exists"' in frame.locator("#f-rules").input_value()
         screenshot(page, "builder-2b-condition-editor")
 
         # drag the condition onto the wait (it goes above), then Alt+ArrowDown on the new
