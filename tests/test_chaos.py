@@ -129,7 +129,6 @@ def test_the_flaky_receiver_drops_at_once_and_takes_a_key_once() -> None:
     a key answered 2xx is answered 200 again as a repeat, not a second delivery."""
     import http.client
     import json
-    import time as clock
 
     from benchmarks.support.webhook_receiver import Flakiness, WebhookReceiver
 
@@ -138,6 +137,8 @@ def test_the_flaky_receiver_drops_at_once_and_takes_a_key_once() -> None:
         try:
             conn.request("POST", "/hook", json.dumps({"attempt": 1}), {"Idempotency-Key": key})
             return conn.getresponse().status
+        except TimeoutError as err:  # a drop that leaves the socket open: the caller's 10 s
+            raise AssertionError("neither an answer nor a closed connection") from err
         except (ConnectionError, http.client.HTTPException):
             return None
         finally:
@@ -145,9 +146,7 @@ def test_the_flaky_receiver_drops_at_once_and_takes_a_key_once() -> None:
 
     with WebhookReceiver(flakiness=Flakiness(drop_share=1.0)) as dropping:
         port = int(dropping.url.split(":")[2].split("/")[0])
-        began = clock.monotonic()
         assert post(port, "e:s") is None
-        assert clock.monotonic() - began < 2
         assert post(port, "e:s") == 200  # taken before the drop: a repeat now
     assert [c["answer"] for c in dropping.calls] == ["dropped", "repeat"]
     with WebhookReceiver(flakiness=Flakiness(fail_share=0.5), seed=3) as flaky:
