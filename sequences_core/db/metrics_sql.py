@@ -187,7 +187,7 @@ FAILING_WEBHOOKS = text("""
 SELECT t.id, t.name, x.step_position, count(*), max(coalesce(x.completed_at, x.created_at)),
     (array_agg(x.error ORDER BY x.created_at DESC))[1]
 FROM sequence_step_executions x
-JOIN sequence_enrollments e ON e.id = x.enrollment_id
+JOIN sequence_enrollments e ON e.id = x.enrollment_id AND e.organization_id = :org
 JOIN sequence_templates t ON t.organization_id = e.organization_id AND t.id = e.template_id
 WHERE x.organization_id = :org AND x.step_type = 'webhook'
   AND x.status IN ('failed', 'unknown') AND x.created_at >= :since
