@@ -74,9 +74,9 @@ def _email_steps(uow: UnitOfWork, template_id: uuid.UUID) -> list[EmailStep]:
 
 
 def _leads(uow: UnitOfWork, org_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Lead]:
-    return list(
-        uow.session.scalars(select(Lead).where(Lead.organization_id == org_id, Lead.id.in_(ids)))
-    )
+    """As stored now: leads upserted in bulk (raw SQL) may be stale in the session."""
+    query = select(Lead).where(Lead.organization_id == org_id, Lead.id.in_(ids))
+    return list(uow.session.scalars(query.execution_options(populate_existing=True)))
 
 
 def _default_zone(uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID) -> str:
