@@ -40,7 +40,8 @@ def _is_page(answer: Any) -> bool:
 # sequence name on New sequence) answers FastAPI's raw JSON 422 ({"detail": [...]}, echoing
 # the whole input) instead of the page with the message at the field and the typed values
 # kept; the app has no RequestValidationError handler, so every Form/Query constraint does it.
-@pytest.mark.xfail(strict=True, reason="P1: Form(max_length) violation is raw JSON, values lost")
+
+
 def test_an_over_long_form_value_is_the_page_with_the_message_and_typed_values(acme):
     answer = acme["client"].post(
         "/sequences/new",
@@ -54,7 +55,8 @@ def test_an_over_long_form_value_is_the_page_with_the_message_and_typed_values(a
 # Finding P2: a POST without (or with an expired) form token is a 403 as it should be, but
 # the frame then shows the raw JSON {"detail": "The form expired; reload the page"} instead
 # of a page that says so with a way back.
-@pytest.mark.xfail(strict=True, reason="P2: CSRF refusal is raw JSON, not a page")
+
+
 def test_a_post_without_the_form_token_is_a_403_page(acme):
     answer = acme["client"].post("/sequences/new", data={"name": "x"})
     assert answer.status_code == 403
@@ -63,7 +65,8 @@ def test_a_post_without_the_form_token_is_a_403_page(acme):
 
 # Finding P3: an unknown path under /sequences (a mistyped or stale link) is FastAPI's JSON
 # {"detail": "Not Found"} inside Airflow's frame, not the app's 404 page with its navigation.
-@pytest.mark.xfail(strict=True, reason="P3: unknown /sequences path is raw JSON 404")
+
+
 def test_an_unknown_path_is_the_404_page(acme):
     answer = acme["client"].get("/sequences/definitely-not-a-page")
     assert answer.status_code == 404
@@ -72,7 +75,8 @@ def test_an_unknown_path_is_the_404_page(acme):
 
 # Finding P4: choosing an organization id that is not a UUID (a tampered selector) is a raw
 # JSON 422 {"detail": "No such organization"} rather than a page.
-@pytest.mark.xfail(strict=True, reason="P4: bad organization choice is raw JSON")
+
+
 def test_a_tampered_organization_choice_is_a_page(acme):
     answer = acme["client"].post(
         "/sequences/organization", data={"csrf": acme["csrf"], "organization": "not-a-uuid"}
