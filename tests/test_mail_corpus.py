@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,7 @@ class Judged:
     kind: str
     return_date: str | None
     reason: str
+    left_company: bool = False
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,8 @@ def judged() -> list[Judged]:
     for name, expected in sorted(EXPECTED.items()):
         result = classify((CORPUS / name).read_bytes())
         got_date = result.return_date.isoformat() if result.return_date else None
-        rows.append(Judged(name, expected, result.kind.value, got_date, result.reason))
+        judged = Judged(name, expected, result.kind.value, got_date, result.reason)
+        rows.append(replace(judged, left_company=result.left_company))
     report = render(rows)
     print("\n" + report)
     ARTIFACT.parent.mkdir(exist_ok=True)
@@ -97,6 +99,11 @@ def date_misses(rows: list[Judged]) -> list[Judged]:
     return [r for r in stated_dates(rows) if r.return_date != r.expected["return_date"]]
 
 
+def departure_misses(rows: list[Judged]) -> list[Judged]:
+    """Where `left_company` (the lead has left: stop, don't wait) is not what a person reads."""
+    return [r for r in rows if r.left_company != bool(r.expected.get("left_company", False))]
+
+
 def kind_misses(rows: list[Judged]) -> list[Judged]:
     return [r for r in rows if r.kind != r.expected["kind"]]
 
@@ -125,6 +132,7 @@ def render(rows: list[Judged]) -> str:
         f"stated return dates right: {len(stated) - len(date_misses(rows))}/{len(stated)}",
         f"opt-outs missed: {len(optouts_missed(rows))}",
         f"bounces read as replies: {len(bounces_as_replies(rows))}",
+        f"left_company wrong: {len(departure_misses(rows))}",
         "by language: " + by_language(rows),
         "",
         "kind misses:",
@@ -169,6 +177,11 @@ def test_every_plainly_stated_return_date_is_found(judged):
 
 def test_no_opt_out_is_missed(judged):
     assert not optouts_missed(judged), listing(optouts_missed(judged))
+
+
+def test_every_departure_is_flagged_and_no_other(judged):
+    assert sum(bool(r.expected.get("left_company")) for r in judged) >= 25
+    assert not departure_misses(judged), listing(departure_misses(judged))
 
 
 def test_no_bounce_is_read_as_a_reply(judged):

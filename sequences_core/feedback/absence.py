@@ -68,6 +68,15 @@ def _contrast(text: str) -> bool:
     return _contrasts().search(text) is not None
 
 
+def _engaging(text: str, notice: patterns.Hit | None) -> bool:
+    """The writer answers though away: a question, a "but" ("en congés, mais oui, envoyez…")
+    outside notice wording, or a request or proposal in the first person ("send me the deck",
+    "hablemos el martes") — a person on leave replying, not their mailbox."""
+    if "?" in text or patterns.first("engagement", text) is not None:
+        return True
+    return notice is None and _contrast(text)
+
+
 def _about_absence(text: str) -> str:
     """The paragraphs that speak of the absence (absence, notice or return words): a trade fair's
     "vom 12. bis 18. April" under the signature is not a return."""
@@ -86,10 +95,10 @@ def _rule(
     """Which absence rule the signs meet, if any."""
     if automatic and signs >= 1:
         return "out of office (automatic)"
-    engaging = "?" in text or (notice is None and _contrast(text))  # "… but yes, send a quote"
+    engaging = _engaging(text, notice)
     if signs >= 2 and not engaging:
         return "out of office (no automatic markers: away, notice wording, a return day)"
-    terse = len(text.split()) <= _TERSE_WORDS and "?" not in text
+    terse = len(text.split()) <= _TERSE_WORDS and not engaging
     if returns is not None and not returns.loose and terse:  # "back Monday" is a person's too
         return "out of office (no automatic markers: a terse note naming a return day)"
     return None

@@ -12,8 +12,9 @@ Action: delayed, Exim's "has not yet been delivered") is soft unless a DSN block
 5.x.x; then a failed 5.x.x DSN block is hard; the text's first enhanced code decides next
 (5.x.x hard; 4.x.x soft unless the words say permanent, as "retry timeout exceeded" does);
 then flufl.bounce's permanent set, then the words ("user unknown", "no mailbox here",
-"not listed in Domino Directory"); a temporary sign is soft; a bounce with no sign either way
-is hard, as a report that a message could not be delivered is.
+"not listed in Domino Directory"); then the language tables' temporary words (a full mailbox,
+"temporarily", "will try again later" in each language); a temporary sign is soft; a bounce
+with no sign either way is hard, as a report that a message could not be delivered is.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import parseaddr
+
+from sequences_core.feedback import patterns
 
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]\d)")
 _SMTP_CODE = re.compile(r"(?<![\d.])([45])\d\d(?=[ -])")
@@ -223,6 +226,9 @@ def _permanence(
         return True, "permanent failure (flufl.bounce)", ", ".join(sorted(permanent))
     if said:
         return True, "permanent failure (the report's words)", said.group(0)
+    soft = patterns.first("bounce_soft", evidence)
+    if soft is not None:  # "schránka je zaplněná", "later opnieuw", "nova tentativa"
+        return False, f"temporary failure (the report's words, {soft.language})", soft.words
     if temporary or report.statuses:
         return False, "temporary failure", ", ".join(sorted(temporary)) or report.statuses[0]
     basic = _SMTP_CODE.search(evidence)

@@ -76,6 +76,14 @@ class Language:
     # "DMY" or "MDY" for numeric dates; "" when the language is written both ways (left out
     # when ambiguous).
     date_order: str = "DMY"
+    # A reply that engages whatever it says about being away: the writer asks to be sent
+    # something or proposes to talk ("send me the deck", "hablemos el martes"). It makes a
+    # header-less note that mentions leave a person's reply, not an out-of-office.
+    engagement: tuple[str, ...] = ()
+    # Plain words of a delivery report that make it temporary when no status code says
+    # otherwise: the mailbox is full or over its size, the failure is temporary, the MTA tries
+    # again later.
+    bounce_soft: tuple[str, ...] = ()
     # mail-parser-reply's code when it knows the language's quote headers.
     reply_parser: str = ""
 
@@ -83,6 +91,17 @@ class Language:
 ENGLISH = Language(
     code="en",
     locale="en",
+    engagement=(
+        r"(send|forward|e-?mail|mail) (it|them|this|that|the \w+|over )?\s?(to )?me\b(?! at)",
+        r"let'?s (talk|chat|speak|meet|catch up|set up|book|schedule|find)",
+        r"happy to (chat|talk|take a look|look)",
+    ),
+    bounce_soft=(
+        r"temporar\w*",
+        r"try again later",
+        r"storage (limit|quota|space)",
+        r"exceed\w* .{0,30}(storage|size|limit)",
+    ),
     auto_subjects=(
         r"(not )?read ?:",
         r"delivered ?:",
@@ -227,7 +246,20 @@ ENGLISH = Language(
     reply_parser="en",
     articles=("next", "coming", "the", "on", "and", "including"),
     mobile_signatures=(r"sent from my", r"get outlook for"),
-    negations=(r"don'?t", r"do not", r"dont", r"no need to", r"not", r"tried to", r"trying to"),
+    negations=(
+        r"don'?t",
+        r"do not",
+        r"dont",
+        r"no need to",
+        r"not",
+        r"tried to",
+        r"trying to",
+        r"didn'?t",
+        r"did not",
+        r"haven'?t",
+        r"have not",
+        r"hasn'?t",
+    ),
     self_words=("i", "me", "my", "us", "our", "we"),
     optout_frames=(
         (
@@ -284,6 +316,18 @@ ENGLISH = Language(
 GERMAN = Language(
     code="de",
     locale="de",
+    engagement=(
+        r"(schick|send)(en sie|e|t)? (mir|uns)",
+        r"lass(en sie)? uns",
+        r"gerne? (zu|an) mir",
+    ),
+    bounce_soft=(
+        r"vorübergehend",
+        r"temporär",
+        r"\bvoll\b",
+        r"überschritten",
+        r"später (erneut|nochmals)",
+    ),
     auto_subjects=(
         r"(un)?gelesen ?:",
         r"abwesenheitsnotiz",
@@ -439,6 +483,22 @@ GERMAN = Language(
 FRENCH = Language(
     code="fr",
     locale="fr",
+    engagement=(
+        r"envoyez[- ]moi",
+        r"envoie[- ]moi",
+        r"appelons[- ]nous",
+        r"parlons[- ]en",
+        r"(on peut|nous pouvons|on pourrait) (en )?(parler|échanger|s'appeler)",
+    ),
+    bounce_soft=(
+        r"temporair\w*",
+        r"\bpleine\b",
+        r"saturée?",
+        r"dépass\w*",
+        r"ultérieurement",
+        r"plus tard",
+        r"nouvel essai",
+    ),
     auto_subjects=(
         r"(non )?lu ?:",
         r"réponse automatique",
@@ -575,6 +635,18 @@ FRENCH = Language(
 SPANISH = Language(
     code="es",
     locale="es",
+    engagement=(
+        r"hablemos",
+        r"(envíe|envie|mande|envía|envia|manda|mánde|mándeme|mándame|envíame|enviame)(me)?\b",
+        r"(te|le) (llamo|escribo)",
+        r"quedamos",
+    ),
+    bounce_soft=(
+        r"temporal\w*",
+        r"\blleno\b|\bllena\b",
+        r"(excedid|superad)\w* .{0,30}(cuota|límite|espacio)",
+        r"más tarde",
+    ),
     auto_subjects=(
         r"(no )?leído ?:",
         r"respuesta automática",
@@ -628,6 +700,7 @@ SPANISH = Language(
         r".{0,30}\b(mis datos|mi (correo|dirección|email))",
         r"\bdar(me|nos)? de baja\b",
         r"\bden(me)? de baja\b",
+        r"\b(da|dad|den)(me|nos) de baja\b",
         r"\bbaja de (la|su|vuestra) lista\b",
         r"\b(elimínenme|eliminenme|elimíneme|eliminadme|bórrenme|borradme|quítenme|quitadme)\b",
         r"\b(eliminen|borren|quiten|saquen) (mi|mis) (correo|dirección|datos|email)",
@@ -705,6 +778,17 @@ SPANISH = Language(
 PORTUGUESE = Language(
     code="pt",
     locale="pt",
+    engagement=(
+        r"(envie|mande|manda|envia)[- ]me",
+        r"vamos (conversar|falar|marcar)",
+    ),
+    bounce_soft=(
+        r"temporári\w*|temporariamente",
+        r"excedeu|excedid\w*|ultrapass\w*",
+        r"novas? tentativas?",
+        r"mais tarde",
+        r"\bcheia\b|\blotada\b",
+    ),
     auto_subjects=(
         r"resposta automática",
         r"resposta automatica",
@@ -760,7 +844,9 @@ PORTUGUESE = Language(
         r"não faz mais parte",
         r"não (trabalha|faz parte) mais",
         r"deixou a empresa",
-        r"já não (trabalha|faz parte)",
+        r"já não (trabalh\w+|fa(z|ço|zemos) parte)",
+        r"não (trabalho|faço parte) mais",
+        r"(deixei|saí d)a empresa",
     ),
     quote_lines=(r"em .{0,200}escreveu ?:", r"-{2,} ?mensagem original ?-{2,}"),
     from_label="de",
@@ -807,6 +893,18 @@ PORTUGUESE = Language(
 ITALIAN = Language(
     code="it",
     locale="it",
+    engagement=(
+        r"(mandatemi|inviatemi|mandami|inviami|mi (mandi|invii|mandate|inviate))",
+        r"sentiamoci",
+        r"parliamone",
+    ),
+    bounce_soft=(
+        r"temporane\w*",
+        r"\bpiena\b|\bsatura\b|esaurit\w*",
+        r"superat\w*",
+        r"più tardi",
+        r"nuovo tentativo",
+    ),
     auto_subjects=(r"risposta automatica", r"fuori ufficio", r"assente\b", r"assenza\b"),
     absence=(
         r"fuori (ufficio|sede)",
@@ -859,7 +957,9 @@ ITALIAN = Language(
     optout_alone=(r"stop", r"basta", r"cancellami", r"rimuovimi"),
     left_company=(
         r"non è più (in servizio|dipendente|presso|in azienda)",
-        r"non (lavora|fa) più",
+        r"non (lavor\w+|fa|faccio) più",
+        r"non sono più (in servizio|dipendente|presso|in azienda)",
+        r"ho lasciato (l'azienda|la società)",
         r"ha lasciato (l'azienda|la società)",
     ),
     quote_lines=(r"il .{0,200}ha scritto ?:", r"-{2,} ?messaggio originale ?-{2,}"),
@@ -918,6 +1018,17 @@ ITALIAN = Language(
 DUTCH = Language(
     code="nl",
     locale="nl",
+    engagement=(
+        r"stuur (me|mij|ons)",
+        r"laten we",
+    ),
+    bounce_soft=(
+        r"tijdelijk\w*",
+        r"\bvol\b",
+        r"maximale (grootte|omvang)",
+        r"later opnieuw",
+        r"overschreden",
+    ),
     auto_subjects=(r"automatisch antwoord", r"afwezig", r"niet aanwezig", r"out of office"),
     absence=(
         r"\bvolg een (cursus|training|opleiding)\b",
@@ -1014,6 +1125,18 @@ DUTCH = Language(
 POLISH = Language(
     code="pl",
     locale="pl",
+    engagement=(
+        r"(prześlij|wyślij|przyślij|prześlijcie|wyślijcie|proszę przesłać) (mi|nam)",
+        r"porozmawiajmy",
+        r"umówmy się",
+    ),
+    bounce_soft=(
+        r"tymczasow\w*",
+        r"przepełnion\w*|\bpełna\b",
+        r"przekroczon\w*",
+        r"ponown\w* (próba|próby|spróbujemy)",
+        r"później",
+    ),
     auto_subjects=(
         r"automatyczna odpowiedź",
         r"odpowiedź automatyczna",
@@ -1119,6 +1242,17 @@ POLISH = Language(
 SWEDISH = Language(
     code="sv",
     locale="sv",
+    engagement=(
+        r"skicka (mig|oss|gärna)",
+        r"låt oss",
+    ),
+    bounce_soft=(
+        r"tillfällig\w*",
+        r"\bfull\b",
+        r"(försöker|försök) (igen|på nytt)",
+        r"senare",
+        r"överskri\w*",
+    ),
     auto_subjects=(
         r"autosvar",
         r"automatiskt svar",
@@ -1217,6 +1351,16 @@ SWEDISH = Language(
 DANISH = Language(
     code="da",
     locale="da",
+    engagement=(
+        r"send (mig|os|gerne)",
+        r"lad os",
+    ),
+    bounce_soft=(
+        r"midlertidig\w*",
+        r"\bfuld\b",
+        r"overskredet",
+        r"senere",
+    ),
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
         r"\bsygemeldt\b",
@@ -1307,6 +1451,16 @@ DANISH = Language(
 NORWEGIAN = Language(
     code="no",
     locale="nb",
+    engagement=(
+        r"send (meg|oss|gjerne)",
+        r"la oss",
+    ),
+    bounce_soft=(
+        r"midlertidig\w*",
+        r"\bfull\b",
+        r"overskredet",
+        r"senere",
+    ),
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
         r"\bsykmeldt\b",
@@ -1395,6 +1549,16 @@ NORWEGIAN = Language(
 FINNISH = Language(
     code="fi",
     locale="fi",
+    engagement=(
+        r"lähetä (minulle|ne|se)|lähettäkää",
+        r"sovitaan",
+    ),
+    bounce_soft=(
+        r"tilapäi\w*|väliaikai\w*",
+        r"täynnä",
+        r"ylittyn\w*|ylitetty",
+        r"myöhemmin",
+    ),
     auto_subjects=(r"automaattinen vastaus", r"poissa", r"lomalla", r"poissaolo"),
     absence=(
         r"\bpoissa (toimistolta|töistä)\b",
@@ -1434,6 +1598,8 @@ FINNISH = Language(
         r"ei enää (työskentele|ole)",
         r"on lopettanut",
         r"lähtenyt yrityksestä",
+        r"(olen )?siirtynyt (toisen|uuden) (yrityksen|työnantajan) palvelukseen",
+        r"en (enää )?työskentele",
     ),
     quote_lines=(r".{0,200}kirjoitti.{0,100}:",),
     from_label="lähettäjä",
@@ -1491,6 +1657,17 @@ FINNISH = Language(
 CZECH = Language(
     code="cs",
     locale="cs",
+    engagement=(
+        r"pošl(ete|i) (mi|nám)",
+        r"domluvme se",
+        r"pojďme",
+    ),
+    bounce_soft=(
+        r"zaplněn\w*|\bplná\b|přeplněn\w*",
+        r"dočasn\w*",
+        r"(zopakován\w*|opakovat|znovu)",
+        r"později",
+    ),
     auto_subjects=(r"automatická odpověď", r"nepřítomnost", r"mimo kancelář"),
     absence=(
         r"\bmimo kancelář\b",
@@ -1531,6 +1708,8 @@ CZECH = Language(
         r"již (zde )?nepracuje",
         r"už (zde )?nepracuje",
         r"opustil(a)? společnost",
+        r"(odešl[ai]?|odešel) ze? (společnosti|firmy)",
+        r"ze? (společnosti|firmy) (odešl[ai]?|odešel)",
     ),
     quote_lines=(r".{0,200}napsal(a|\(a\))? ?:",),
     from_label="od",

@@ -126,8 +126,73 @@ def _framed_request(own_text: str) -> OptOut | None:
     return None
 
 
+# Typing slips are read in a short reply's first characters only: bounded on hostile bodies.
+_SPELL_CHARS = 2000
+_KEYWORD_LETTERS = re.compile(r"[^\W\d_]{8,}")
+
+
+def _variants(word: str) -> set[str]:
+    """The word and the word with one letter left out."""
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
+
+
+@cache
+def _keywords() -> dict[str, frozenset[str]]:
+    """The long literal words of the tables' opt-out phrases ("unsubscribe", "abbestellen",
+    "désinscrire"), indexed by every one-letter-short variant: a slip of the keyboard shares a
+    variant with its keyword (a swap, a letter left out, added or mistyped), found by lookup."""
+    found: set[str] = set()
+    for table in LANGUAGES.values():
+        for phrase in (*table.optout, *table.optout_alone):
+            found.update(_KEYWORD_LETTERS.findall(re.sub(r"\\.", " ", phrase).lower()))
+    index: dict[str, set[str]] = {}
+    for word in found:
+        for variant in _variants(word):
+            index.setdefault(variant, set()).add(word)
+    return {variant: frozenset(words) for variant, words in index.items()}
+
+
+def _slips(word: str, keyword: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) from `word` to `keyword`."""
+    previous2: list[int] = []
+    previous = list(range(len(keyword) + 1))
+    for i, a in enumerate(word, 1):
+        row = [i]
+        for j, b in enumerate(keyword, 1):
+            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == keyword[j - 2] and word[i - 2] == b:
+                cost = min(cost, previous2[j - 2] + 1)
+            row.append(cost)
+        previous2, previous = previous, row
+    return previous[-1]
+
+
+def _meant(word: str) -> str | None:
+    """The keyword a misspelt word stands for ("unsusbcribe", "unsubcribe"): one slip from it,
+    or two in a word of ten letters or more, ending as it does; never another form of the
+    same word ("unsubscribed", "kontakta" for "kontakte")."""
+    lower = word.lower()
+    index = _keywords()
+    near = {k for variant in _variants(lower) for k in index.get(variant, ())}
+    for keyword in sorted(near):
+        if lower.startswith(keyword) or keyword.startswith(lower) or lower[-2:] != keyword[-2:]:
+            continue  # the keyword itself, or an inflection of it ("contatti" for "contatto")
+        if _slips(lower, keyword) <= (1 if len(lower) < 10 else 2):
+            return keyword
+    return None
+
+
+def _spelled(text: str) -> str:
+    """The reply with slips of the opt-out keywords put right."""
+    head = text[:_SPELL_CHARS]
+    fixed = _KEYWORD_LETTERS.sub(lambda m: _meant(m.group(0)) or m.group(0), head)
+    return fixed + text[_SPELL_CHARS:]
+
+
 def opt_out(own_text: str, subject: str = "") -> OptOut | None:
-    """The opt-out request in the lead's own words (or, with no words, in the subject)."""
+    """The opt-out request in the lead's own words (or, with no words, in the subject); slips of
+    its keywords ("unsusbcribe") read as the keyword."""
+    own_text = _spelled(own_text)
     whole = patterns.alone(own_text)
     if whole is not None:
         return OptOut("opt-out (the whole reply)", whole.words, whole.language)
