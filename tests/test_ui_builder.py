@@ -363,6 +363,26 @@ def test_preview_renders_unsaved_values_for_a_lead(acme_builder):
     assert _steps(env)[0].config["subject"] == "Hi {{ first_name }}"  # nothing saved
 
 
+def test_the_preview_frame_gets_the_emails_html_under_its_own_policy(acme_builder):
+    """Inline styles apply (an email is made of them), scripts and remote loads do not, and
+    the document is sandboxed even when opened alone."""
+    env = acme_builder
+    url = _url(env, f"/steps/{env['steps'][0]}/preview/html")
+    html = '<p style="color: #c00">Hi {{ first_name }}</p><script>alert(1)</script>'
+    form = {"csrf": env["csrf"], "subject": "Hi", "html": html}
+    bo = env["leads"]["bo@x.example"]
+    shown = env["client"].post(url, data=form | {"lead_id": str(bo)})
+    assert shown.status_code == 200 and shown.headers["content-type"].startswith("text/html")
+    assert 'style="color: #c00"' in shown.text and "Hi Bo" in shown.text
+    policy = shown.headers["Content-Security-Policy"]
+    assert policy.startswith("sandbox;") and "style-src 'unsafe-inline'" in policy
+    assert "script-src" not in policy and "default-src 'none'" in policy
+    refused = env["client"].post(url, data=form | {"lead_id": str(bo), "csrf": "x"})
+    assert refused.status_code == 403
+    unpicked = env["client"].post(url, data=form)
+    assert unpicked.status_code == 422 and "Pick a lead" in unpicked.text
+
+
 def test_the_lead_picker_searches_this_organizations_leads(acme_builder):
     env = acme_builder
     found = env["client"].get(_url(env, "/leads"), params={"q": "cyco"}).json()["leads"]

@@ -7,10 +7,11 @@ the three that read a form are POSTs carrying the form token.
 from __future__ import annotations
 
 import uuid
+from html import escape
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from sequences_core.clock import utcnow
 from sequences_core.db.models import SequenceStep
@@ -58,16 +59,27 @@ def _preview_context() -> service.PreviewContext:
     return service.PreviewContext(Tokens(current.secret_key), current.public_url)
 
 
-@router.post("/builder/{template_id}/steps/{step_id}/preview", name="builder_preview_step")
-def preview(ws: CheckedDep, template_id: str, step_id: str, form: FormDep) -> JSONResponse:
-    """The unsaved email as the chosen lead would get it (not saved, not sent)."""
+# The email's own HTML as the preview frame's document. A srcdoc frame inherits the builder
+# page's policy, which forbids inline styles (and emails are made of them); this document has
+# its own: styles yes, scripts and everything remote no, and `sandbox` keeps it without our
+# origin even if opened on its own.
+EMAIL_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "font-src data:; form-action 'none'; frame-ancestors 'self'"
+)
+
+
+def _previewed(
+    ws: Workspace, template_id: str, step_id: str, form: Any
+) -> tuple[dict[str, Any], int]:
+    """The unsaved email as the chosen lead would get it, or why not (not saved, not sent)."""
     lead_id = form.get("lead_id")
     with ws.uow() as uow:
         step = _step(uow, ws, template_id, step_id)
         if step is None or step.type != "email":
-            return _json({"error": "Only email steps have a preview"}, 404)
+            return {"error": "Only email steps have a preview"}, 404
         if not isinstance(lead_id, str) or not lead_id:
-            return _json({"error": "Pick a lead to preview this email for"}, 422)
+            return {"error": "Pick a lead to preview this email for"}, 422
         try:
             shown = service.preview_step(
                 uow, _preview_context(), ws.org_id, step.template_id, lead_id, step.id,
@@ -75,21 +87,35 @@ def preview(ws: CheckedDep, template_id: str, step_id: str, form: FormDep) -> JS
             )  # fmt: skip
         except InvalidInput as invalid:
             fields = field_errors(invalid.fields, "config.")
-            return _json({"error": "Fix the fields first", "errors": fields}, 422)
+            return {"error": "Fix the fields first", "errors": fields}, 422
         except DomainError as failed:  # no such lead, no mailbox yet
-            return _json({"error": failed.message}, failed.status)
+            return {"error": failed.message}, failed.status
         if shown.composed is None:
-            return _json({"error": shown.error, "missing": shown.missing})
+            return {"error": shown.error, "missing": shown.missing}, 200
         env = shown.composed.envelope
-        return _json(
-            {
-                "subject": shown.composed.subject,
-                "html": shown.composed.html,
-                "text": shown.composed.text,
-                "from": f"{env.from_name} <{env.from_email}>" if env.from_name else env.from_email,
-                "to": env.to_email,
-            }
-        )
+        return {
+            "subject": shown.composed.subject,
+            "html": shown.composed.html,
+            "text": shown.composed.text,
+            "from": f"{env.from_name} <{env.from_email}>" if env.from_name else env.from_email,
+            "to": env.to_email,
+        }, 200
+
+
+@router.post("/builder/{template_id}/steps/{step_id}/preview", name="builder_preview_step")
+def preview(ws: CheckedDep, template_id: str, step_id: str, form: FormDep) -> JSONResponse:
+    """Subject, sender, recipient and text part of the unsaved email, for the editor."""
+    return _json(*_previewed(ws, template_id, step_id, form))
+
+
+@router.post("/builder/{template_id}/steps/{step_id}/preview/html", name="builder_preview_html")
+def preview_html(ws: CheckedDep, template_id: str, step_id: str, form: FormDep) -> HTMLResponse:
+    """The unsaved email's HTML part, loaded into the sandboxed preview frame."""
+    content, status = _previewed(ws, template_id, step_id, form)
+    html = content.get("html")
+    if html is None:
+        html = f"<p>{escape(content.get('error') or 'No preview.')}</p>"
+    return HTMLResponse(html, status, headers={"Content-Security-Policy": EMAIL_CSP})
 
 
 @router.get("/builder/{template_id}/leads", name="builder_leads")

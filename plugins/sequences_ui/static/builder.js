@@ -202,6 +202,30 @@
   /* --- preview ------------------------------------------------------------------------ */
   var frame = $("#pv-html"), leadSelect = $("#lead-id"), pstatus = $("#preview-status");
   function setText(id, value) { var el = $(id); if (el) { el.textContent = value || "—"; } }
+  // The HTML part loads as the frame's own document (its own policy lets the email's inline
+  // styles apply): the same unsaved values, posted into the frame.
+  function showHtml() {
+    var carrier = document.createElement("form");
+    carrier.method = "post";
+    carrier.action = form.getAttribute("data-preview-url") + "/html";
+    carrier.target = frame.name;
+    carrier.hidden = true;
+    new FormData(form).forEach(function (value, key) {
+      if (typeof value !== "string") { return; }
+      var field = document.createElement("textarea");
+      field.name = key; field.value = value;
+      carrier.appendChild(field);
+    });
+    var csrf = document.body.getAttribute("data-csrf");
+    if (csrf && !carrier.querySelector("[name=csrf]")) {
+      var token = document.createElement("input");
+      token.type = "hidden"; token.name = "csrf"; token.value = csrf;
+      carrier.appendChild(token);
+    }
+    document.body.appendChild(carrier);
+    carrier.submit();
+    carrier.remove();
+  }
   var preview = debounce(function () {
     if (!frame || !leadSelect || !leadSelect.value) { return; }
     pstatus.textContent = "Rendering…";
@@ -215,7 +239,7 @@
       pstatus.className = "hint";
       pstatus.textContent = "As " + leadSelect.options[leadSelect.selectedIndex].text + " would get it (tracking links and unsubscribe footer included). Nothing is saved or sent.";
       setText("#pv-from", r.from); setText("#pv-to", r.to); setText("#pv-subject", r.subject);
-      frame.srcdoc = r.html;
+      showHtml();
       $("#pv-text").textContent = r.text;
     });
   }, DEBOUNCE);
