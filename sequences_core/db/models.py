@@ -322,11 +322,15 @@ class SequenceEmailEvent(Base):
         one_of("type", EventType),
         # Both carry what the metrics read (migration 0009): those reads skip the heap.
         Index(
-            "ix_sequence_email_events_org_type_time", "organization_id", "type", "occurred_at",
+            "ix_sequence_email_events_org_type_time",
+            "organization_id",
+            "type",
+            "occurred_at",
             postgresql_include=["bot", "execution_id"],
         ),
         Index(
-            "ix_sequence_email_events_execution_id", "execution_id",
+            "ix_sequence_email_events_execution_id",
+            "execution_id",
             postgresql_include=["type", "bot"],
         ),
     )
