@@ -87,6 +87,20 @@ def test_a_template_without_activity_lists_its_steps_with_zeros(uow, org_id):
     assert found.metrics.rates.completion_rate == 0.0
 
 
+def test_deleted_steps_fold_into_one_entry_after_the_current_ones(uow, org_id):
+    from sequences_core.services.steps import delete_step
+
+    seq = _known(uow, org_id)
+    for step in seq.steps[1:]:  # the condition and the last email
+        delete_step(uow, org_id, step)
+    uow.commit()
+    first, deleted = template_metrics(uow, org_id, seq.template_id).steps
+    assert (first.position, first.sent) == (0, 3)
+    assert (deleted.step_id, deleted.label) == (None, "Deleted steps")
+    assert (deleted.sent, deleted.replied, deleted.if_true, deleted.if_false) == (1, 1, 2, 1)
+    assert (deleted.executed, deleted.failed) == (3 + 1, 1)  # both steps' executions
+
+
 def test_another_organizations_template_is_not_found(uow, org_id, other_org_id):
     seq = email_condition_email(uow, org_id)
     with pytest.raises(NotFound):

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sequences_core.db import metrics_sql as sql
 from sequences_core.db.models import SequenceTemplate
@@ -214,9 +215,11 @@ def step_metrics(uow: UnitOfWork, org_id: uuid.UUID, template_id: uuid.UUID) -> 
     return [s.finish() for s in steps.values()]
 
 
-def _add(target: object, names: Sequence[str], counts: Sequence[object]) -> None:
+def _add(target: object, names: Sequence[str], counts: Sequence[Any]) -> None:
+    """Counts from a statement's row onto `target`'s fields: a count is a bigint, a sum a
+    numeric (Decimal), an empty sum NULL."""
     for name, value in zip(names, counts, strict=True):
-        setattr(target, name, getattr(target, name) + int(str(value or 0)))
+        setattr(target, name, getattr(target, name) + int(value or 0))
 
 
 def _totals(
