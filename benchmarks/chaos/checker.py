@@ -274,7 +274,12 @@ def respected_leads(plan: Plan, sent: Sequence[Sent]) -> Verdict:
 
 
 def kept_going(health: Health) -> Verdict:
-    """5. The engine kept going after each fault: nothing a person must untangle."""
+    """5. The engine kept going after each fault: nothing a person must untangle.
+
+    Not counted here: an email left `unknown` by a kill between the claim's commit and the
+    send (the provider never saw it, so no Send event settles it). It is never resent and its
+    enrollment waits paused (`delivery_unknown`) by design; invariant 2 counts it as unknown
+    with a reason, and the dashboard lists it under needs attention for a person to decide."""
     counts = {name: getattr(health, name) for name in health.__dataclass_fields__}
     return Verdict(
         "5 kept going after every fault",
