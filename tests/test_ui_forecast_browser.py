@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.rules.tokens import Tokens
 from sequences_core.schemas import LeadIn
@@ -22,7 +24,7 @@ from tests.ui_support import (  # noqa: F401 - a fixture
     sequences_frame,
 )
 
-pytestmark = UI_GROUP
+pytestmark = [UI_GROUP, pytest.mark.timeout(900)]  # Airflow's start on a busy host is in it
 LEADS, PER_DAY = 30, 10
 
 
