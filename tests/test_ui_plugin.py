@@ -198,7 +198,7 @@ def test_the_chosen_organization_is_remembered_per_user(signed_in, clean_db):
 
 def test_empty_states_say_what_to_do(signed_in, clean_db):
     client, _ = signed_in
-    assert "No organizations yet" in client.get("/sequences/").text
+    assert "No organization to work in" in client.get("/sequences/").text
     with UnitOfWork(clean_db) as uow:
         create_organization(uow, "Acme")
     assert "No sequences yet" in client.get("/sequences/").text

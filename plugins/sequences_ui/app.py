@@ -96,7 +96,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(NoOrganization)
     async def _no_organization(request: Request, error: NoOrganization) -> HTMLResponse:
-        return _page(request, "no_organization.html", 200)
+        return _page(request, "no_organization.html", 200, user=str(error))
 
     @app.exception_handler(HTTPException)
     async def _refused(request: Request, error: HTTPException) -> HTMLResponse:

@@ -25,7 +25,7 @@ from sequences_core.db.models import Organization
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.runtime.config import Settings
 from sequences_core.runtime.wiring import uow_factory
-from sequences_core.services.organizations import list_organizations
+from sequences_core.services.members import organizations_for
 from sequences_ui import organization_choice
 
 HERE = Path(__file__).resolve().parent
@@ -86,7 +86,7 @@ class Workspace:
     @property
     def org_id(self) -> uuid.UUID:
         if self.org is None:
-            raise NoOrganization
+            raise NoOrganization(self.user_name)
         return self.org.id
 
     @property
@@ -120,7 +120,7 @@ def _current_organization(
 def workspace(request: Request, user: GetUserDep) -> Workspace:
     user_id = user.get_id()
     with units()() as uow:
-        orgs = list_organizations(uow)
+        orgs = organizations_for(uow, user.get_name())
     return Workspace(
         base=request.scope.get("root_path", ""),
         path=request.url.path,

@@ -20,7 +20,7 @@ from sequences_core.cli.common import uow as new_uow
 
 @click.group()
 def org() -> None:
-    """Organizations: create, settings, pause, resume, reputation, audit."""
+    """Organizations: create, settings, pause, resume, reputation, audit, members."""
 
 
 @org.command("create")
@@ -165,3 +165,22 @@ def org_audit(org: str, limit: int, as_json: bool) -> None:
              "subject": f"{e.subject_type}:{e.subject_id}", "reason": e.reason}
             for e in entries
         ], as_json)  # fmt: skip
+
+
+@org.command("members")
+@org_option
+@click.option("--add", "add", multiple=True, metavar="USER", help="an Airflow user to add")
+@click.option("--remove", "remove", multiple=True, metavar="USER", help="an Airflow user to remove")
+@json_option
+@friendly_errors
+def org_members(org: str, add: tuple[str, ...], remove: tuple[str, ...], as_json: bool) -> None:
+    """Airflow users who work in this organization's pages. While no organization has any,
+    every user who may open the pages works in all of them."""
+    from sequences_core.services import members
+
+    with new_uow() as unit:
+        for user in add:
+            members.add_member(unit, org_id(org), user, actor())
+        for user in remove:
+            members.remove_member(unit, org_id(org), user, actor())
+        emit({"members": members.list_members(unit, org_id(org))}, as_json)

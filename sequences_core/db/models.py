@@ -377,6 +377,19 @@ class Suppression(Base):
     created_at: Mapped[datetime] = created_at()
 
 
+class OrganizationMember(Base):
+    """An Airflow user who works in an organization's pages. While there are none, every user
+    who may open the pages works in every organization (one deployment, one trust domain)."""
+
+    __tablename__ = "organization_members"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    airflow_user: Mapped[str] = mapped_column(String(256), primary_key=True, index=True)
+    created_at: Mapped[datetime] = created_at()
+
+
 class AuditEntry(Base):
     """A change an operator made by hand: who (an API key's prefix or a CLI user), what, why."""
 
