@@ -20,6 +20,9 @@ from sequences_core.feedback.return_dates import ReturnDate, return_date
 
 # A note this short that names a return day is an absence note ("Zpět v kanceláři od 7. 1.").
 _TERSE_WORDS = 25
+_DEPARTURE_CHARS = 1500
+# One clause's character: a period only inside an abbreviation ("S.p.A. è terminata").
+_CLAUSE = r"(?:[^.!?\n]|\.(?=\S)|(?<=(?<!\w)\w)\.)"
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,29 @@ def acknowledgement(text: str) -> patterns.Hit | None:
 
 
 def left_company(text: str) -> patterns.Hit | None:
-    """The writer (or the mailbox's owner) has left."""
-    return patterns.first("left_company", text)
+    """The writer (or the mailbox's owner) has left: a phrase of the tables, or a departure
+    frame — the tie and its ending in one clause ("a minha colaboração … terminou")."""
+    return patterns.first("left_company", text) or _departure(text)
+
+
+@cache
+def _departure_frames() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    frames = []
+    for table in LANGUAGES.values():
+        for tie, ended in table.departure_frames:
+            near = rf"(?<!\w)(?:{tie})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{ended})(?!\w)"
+            far = rf"(?<!\w)(?:{ended})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{tie})(?!\w)"
+            frames.append((table.code, re.compile(f"{near}|{far}", re.IGNORECASE)))
+    return tuple(frames)
+
+
+def _departure(text: str) -> patterns.Hit | None:
+    head = text[:_DEPARTURE_CHARS]  # departures are said first; bounded on hostile bodies
+    for code, frame in _departure_frames():
+        found = frame.search(head)
+        if found is not None:
+            return patterns.Hit(code, found.group(0), found.start(), found.end())
+    return None
 
 
 def _languages(*found: patterns.Hit | None) -> frozenset[str]:

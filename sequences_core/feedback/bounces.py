@@ -208,6 +208,16 @@ def _soft_first(report: _Report, text: str, evidence: str) -> Decision | None:
     return None
 
 
+def _permanent_words(evidence: str) -> str | None:
+    """The words that say the failure is permanent: the fixed ones, then the language tables'
+    ("uživatel je neznámý", "casella disattivata")."""
+    said = _PERMANENT.search(evidence)
+    if said is not None:
+        return said.group(0)
+    table = patterns.first("bounce_hard", evidence)
+    return table.words if table is not None else None
+
+
 def _permanence(
     report: _Report, evidence: str, temporary: set[str], permanent: set[str]
 ) -> Decision:
@@ -216,16 +226,16 @@ def _permanence(
     if hard_block:
         return True, "permanent failure (DSN)", f"Status: {hard_block}"
     code = _STATUS.search(evidence)
-    said = _PERMANENT.search(evidence)
+    said = _permanent_words(evidence)
     if code:
         if code.group(1) == "5" or said:
-            words = code.group(0) + (f" {said.group(0)}" if said else "")
+            words = code.group(0) + (f" {said}" if said else "")
             return True, "permanent failure (enhanced status code)", words
         return False, "temporary failure (enhanced status code)", code.group(0)
     if permanent:
         return True, "permanent failure (flufl.bounce)", ", ".join(sorted(permanent))
     if said:
-        return True, "permanent failure (the report's words)", said.group(0)
+        return True, "permanent failure (the report's words)", said
     soft = patterns.first("bounce_soft", evidence)
     if soft is not None:  # "schránka je zaplněná", "later opnieuw", "nova tentativa"
         return False, f"temporary failure (the report's words, {soft.language})", soft.words

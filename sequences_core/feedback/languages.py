@@ -84,6 +84,14 @@ class Language:
     # otherwise: the mailbox is full or over its size, the failure is temporary, the MTA tries
     # again later.
     bounce_soft: tuple[str, ...] = ()
+    # Plain words of a delivery report that make it permanent (the address is unknown, does
+    # not exist, was closed), read in every language alongside the status codes.
+    bounce_hard: tuple[str, ...] = ()
+    # A departure as two word classes in one clause, either order: the tie (company, post,
+    # employment, collaboration) and its ending (left, ended, terminated).
+    departure_frames: tuple[tuple[str, str], ...] = ()
+    # Third persons before an opt-out word make it about them ("whether she should unsubscribe").
+    others: tuple[str, ...] = ()
     # mail-parser-reply's code when it knows the language's quote headers.
     reply_parser: str = ""
 
@@ -91,6 +99,24 @@ class Language:
 ENGLISH = Language(
     code="en",
     locale="en",
+    bounce_hard=(
+        r"user unknown",
+        r"unknown (user|recipient)",
+    ),
+    departure_frames=(
+        (
+            r"compan\w*|firm|organi[sz]ation|employ\w*|role|position|job|team",
+            r"left|ended|terminated|finished|moved on",
+        ),
+    ),
+    others=(
+        r"he",
+        r"she",
+        r"they",
+        r"someone",
+        r"somebody",
+        r"whether",
+    ),
     engagement=(
         r"(send|forward|e-?mail|mail) (it|them|this|that|the \w+|over )?\s?(to )?me\b(?! at)",
         r"let'?s (talk|chat|speak|meet|catch up|set up|book|schedule|find)",
@@ -144,6 +170,8 @@ ENGLISH = Language(
         r"(e-?mail|message)s? will (not )?be (read|forwarded|answered|responded)",
     ),
     back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"again",
         r"(be )?reached again",
         r"reachable again",
         r"back",
@@ -316,6 +344,22 @@ ENGLISH = Language(
 GERMAN = Language(
     code="de",
     locale="de",
+    bounce_hard=(
+        r"unbekannt",
+        r"existiert nicht",
+        r"deaktiviert|gelöscht|aufgelöst",
+    ),
+    departure_frames=(
+        (
+            r"unternehmen|firma|arbeitsverhältnis|tätigkeit|zusammenarbeit|haus",
+            r"verlassen|beendet|ausgeschieden|geendet",
+        ),
+    ),
+    others=(
+        r"er",
+        r"jemand",
+        r"ob",
+    ),
     engagement=(
         r"(schick|send)(en sie|e|t)? (mir|uns)",
         r"lass(en sie)? uns",
@@ -326,6 +370,8 @@ GERMAN = Language(
         r"temporär",
         r"\bvoll\b",
         r"überschritten",
+        r"kontingent",
+        r"speicher(platz|grenze)",
         r"später (erneut|nochmals)",
     ),
     auto_subjects=(
@@ -368,7 +414,13 @@ GERMAN = Language(
         r"nach meiner rückkehr",
         r"wenden sie sich (bitte )?an",
     ),
-    back=(r"zurück", r"wieder", r"rückkehr"),
+    back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"wieder",
+        r"zurück",
+        r"wieder",
+        r"rückkehr",
+    ),
     until=(r"bis und mit", r"bis( zum| einschließlich| einschl\.| inkl\.)?", r"einschließlich"),
     acknowledgement=(
         r"(wir haben|haben wir) ihre (nachricht|anfrage|e-?mail) erhalten",
@@ -483,6 +535,24 @@ GERMAN = Language(
 FRENCH = Language(
     code="fr",
     locale="fr",
+    bounce_hard=(
+        r"inconnu\w*",
+        r"n'existe (pas|plus)",
+        r"désactivée?|supprimée?|fermée?",
+    ),
+    departure_frames=(
+        (
+            r"société|entreprise|groupe|fonctions|poste|collaboration",
+            r"quitté|terminée?|pris fin|achevée?",
+        ),
+    ),
+    others=(
+        r"il",
+        r"elle",
+        r"ils",
+        r"elles",
+        r"quelqu'un",
+    ),
     engagement=(
         r"envoyez[- ]moi",
         r"envoie[- ]moi",
@@ -531,6 +601,10 @@ FRENCH = Language(
         r"votre (message|courriel|e-?mail) ne sera pas transféré",
     ),
     back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"à nouveau",
+        r"de nouveau",
+        r"disponibles? (dès|à partir d[ue])",
         r"reprendrai",
         r"reprends",
         r"reprise",
@@ -635,6 +709,23 @@ FRENCH = Language(
 SPANISH = Language(
     code="es",
     locale="es",
+    bounce_hard=(
+        r"desconocid\w*",
+        r"no existe",
+        r"desactivad\w*|eliminad\w*|cerrad\w*",
+    ),
+    departure_frames=(
+        (
+            r"empresa|compañía|puesto|relación laboral|colaboración",
+            r"dejó|dejado|terminad\w*|finalizad\w*|salido|salió",
+        ),
+    ),
+    others=(
+        r"él",
+        r"ella",
+        r"ellos",
+        r"alguien",
+    ),
     engagement=(
         r"hablemos",
         r"(envíe|envie|mande|envía|envia|manda|mánde|mándeme|mándame|envíame|enviame)(me)?\b",
@@ -643,7 +734,8 @@ SPANISH = Language(
     ),
     bounce_soft=(
         r"temporal\w*",
-        r"\blleno\b|\bllena\b",
+        r"\blleno\b|\bllena\b|complet[oa]",
+        r"(intentará|reintentará)",
         r"(excedid|superad)\w* .{0,30}(cuota|límite|espacio)",
         r"más tarde",
     ),
@@ -676,6 +768,9 @@ SPANISH = Language(
         r"no (leo|consulto|revisaré|podré (leer|responder))",
     ),
     back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"de nuevo",
+        r"nuevamente",
         r"reincorpor\w*",
         r"disponible de nuevo",
         r"de nuevo",
@@ -778,6 +873,23 @@ SPANISH = Language(
 PORTUGUESE = Language(
     code="pt",
     locale="pt",
+    bounce_hard=(
+        r"desconhecid\w*",
+        r"não existe",
+        r"desativad\w*|excluíd\w*|encerrad\w*",
+    ),
+    departure_frames=(
+        (
+            r"empresa|companhia|organização|colaboração|contrato|vínculo",
+            r"saiu|saí|deixou|deixei|terminou|termin\w*|encerr\w*|cessou",
+        ),
+    ),
+    others=(
+        r"ele",
+        r"ela",
+        r"eles",
+        r"alguém",
+    ),
     engagement=(
         r"(envie|mande|manda|envia)[- ]me",
         r"vamos (conversar|falar|marcar)",
@@ -812,6 +924,9 @@ PORTUGUESE = Language(
         r"(quando|assim que) (eu )?retornar",
     ),
     back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"novamente",
+        r"de novo",
         r"novamente",
         r"disponível",
         r"de volta",
@@ -893,6 +1008,23 @@ PORTUGUESE = Language(
 ITALIAN = Language(
     code="it",
     locale="it",
+    bounce_hard=(
+        r"sconosciut\w*",
+        r"inesistente|non esiste",
+        r"disattivat\w*|chius\w*|cancellat\w*",
+    ),
+    departure_frames=(
+        (
+            r"azienda|società|collaborazione|rapporto|incarico",
+            r"terminat\w*|conclus\w*|cessat\w*|lasciat\w*|uscit\w*",
+        ),
+    ),
+    others=(
+        r"lui",
+        r"lei",
+        r"qualcuno",
+        r"se",
+    ),
     engagement=(
         r"(mandatemi|inviatemi|mandami|inviami|mi (mandi|invii|mandate|inviate))",
         r"sentiamoci",
@@ -922,6 +1054,9 @@ ITALIAN = Language(
         r"(al|dopo il) mio rientro",
     ),
     back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"di nuovo",
+        r"nuovamente",
         r"raggiungibile",
         r"di nuovo",
         r"di nuovo operativ[oa]",
@@ -1018,6 +1153,23 @@ ITALIAN = Language(
 DUTCH = Language(
     code="nl",
     locale="nl",
+    bounce_hard=(
+        r"onbekend\w*",
+        r"bestaat niet",
+        r"gedeactiveerd|opgeheven|verwijderd",
+    ),
+    departure_frames=(
+        (
+            r"bedrijf|organisatie|dienstverband|samenwerking|functie",
+            r"verlaten|beëindigd|gestopt|vertrokken",
+        ),
+    ),
+    others=(
+        r"hij",
+        r"zij",
+        r"iemand",
+        r"of",
+    ),
     engagement=(
         r"stuur (me|mij|ons)",
         r"laten we",
@@ -1052,7 +1204,15 @@ DUTCH = Language(
         r"(voor|in) dringende (zaken|gevallen|vragen)",
         r"(na|bij) (mijn )?terugkomst",
     ),
-    back=(r"er weer", r"weer", r"terug", r"weer (aanwezig|bereikbaar|op kantoor)"),
+    back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"weer",
+        r"opnieuw",
+        r"er weer",
+        r"weer",
+        r"terug",
+        r"weer (aanwezig|bereikbaar|op kantoor)",
+    ),
     until=(r"tot( en met)?", r"t/m", r"tm"),
     optout=(
         r"\bhou\w* (alsjeblieft |alstublieft |aub |nu )?op met (mailen|e-?mailen|sturen|benaderen)",
@@ -1125,6 +1285,23 @@ DUTCH = Language(
 POLISH = Language(
     code="pl",
     locale="pl",
+    bounce_hard=(
+        r"nieznan\w*",
+        r"nie istnieje",
+        r"dezaktywowan\w*|usunięt\w*|zamknięt\w*",
+    ),
+    departure_frames=(
+        (
+            r"firm\w*|spółk\w*|współprac\w*|zatrudnieni\w*",
+            r"odszedł|odeszła|opuścił\w*|zakończ\w*|zakończył\w*",
+        ),
+    ),
+    others=(
+        r"on",
+        r"ona",
+        r"ktoś",
+        r"czy",
+    ),
     engagement=(
         r"(prześlij|wyślij|przyślij|prześlijcie|wyślijcie|proszę przesłać) (mi|nam)",
         r"porozmawiajmy",
@@ -1160,6 +1337,9 @@ POLISH = Language(
         r"po (moim )?powrocie",
     ),
     back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"ponownie",
+        r"znów",
         r"osiągaln[ya]",
         r"dostępn[ya]",
         r"w biurze będę",
@@ -1242,6 +1422,20 @@ POLISH = Language(
 SWEDISH = Language(
     code="sv",
     locale="sv",
+    bounce_hard=(
+        r"okänd\w*",
+        r"finns inte",
+        r"avaktiverad|stängd|borttagen",
+    ),
+    departure_frames=(
+        (r"företag\w*|anställning\w*|tjänst\w*|samarbete\w*", r"lämnat|slutat|upphört|avslutat\w*"),
+    ),
+    others=(
+        r"han",
+        r"hon",
+        r"någon",
+        r"om",
+    ),
     engagement=(
         r"skicka (mig|oss|gärna)",
         r"låt oss",
@@ -1281,7 +1475,17 @@ SWEDISH = Language(
         r"kontakta istället",
         r"(när|efter att) jag (kommer )?(tillbaka|återvänt)",
     ),
-    back=(r"nås igen", r"igen", r"tillbaka", r"åter", r"på plats igen", r"på kontoret igen"),
+    back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"igen",
+        r"åter",
+        r"nås igen",
+        r"igen",
+        r"tillbaka",
+        r"åter",
+        r"på plats igen",
+        r"på kontoret igen",
+    ),
     until=(r"till och med", r"t\.o\.m\.", r"tom", r"till"),
     optout=(
         r"\b(raderar|radera|tar bort|ta bort)\b"
@@ -1351,6 +1555,23 @@ SWEDISH = Language(
 DANISH = Language(
     code="da",
     locale="da",
+    bounce_hard=(
+        r"ukendt\w*",
+        r"findes ikke",
+        r"deaktiveret|lukket|slettet",
+    ),
+    departure_frames=(
+        (
+            r"virksomhed\w*|firma\w*|ansættelse\w*|stilling\w*|samarbejde\w*",
+            r"forladt|stoppet|ophørt|afsluttet|fratrådt",
+        ),
+    ),
+    others=(
+        r"han",
+        r"hun",
+        r"nogen",
+        r"om",
+    ),
     engagement=(
         r"send (mig|os|gerne)",
         r"lad os",
@@ -1377,7 +1598,13 @@ DANISH = Language(
         r"i (akutte|hastende) (tilfælde|sager)",
         r"(når|efter) jeg (er )?(tilbage|kommer tilbage)",
     ),
-    back=(r"tilbage", r"på kontoret igen", r"træffes igen"),
+    back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"igen",
+        r"tilbage",
+        r"på kontoret igen",
+        r"træffes igen",
+    ),
     until=(r"til og med", r"t\.o\.m\.", r"til"),
     optout=(
         r"\b(slet|slette|sletter|fjern|fjerne)\b"
@@ -1451,6 +1678,23 @@ DANISH = Language(
 NORWEGIAN = Language(
     code="no",
     locale="nb",
+    bounce_hard=(
+        r"ukjent\w*",
+        r"finnes ikke",
+        r"deaktivert|stengt|slettet",
+    ),
+    departure_frames=(
+        (
+            r"selskap\w*|firma\w*|ansettelse\w*|stilling\w*|samarbeid\w*",
+            r"forlatt|sluttet|opphørt|avsluttet|fratrådt",
+        ),
+    ),
+    others=(
+        r"han",
+        r"hun",
+        r"noen",
+        r"om",
+    ),
     engagement=(
         r"send (meg|oss|gjerne)",
         r"la oss",
@@ -1478,7 +1722,15 @@ NORWEGIAN = Language(
         r"(når|etter at) jeg (er )?(tilbake|kommer tilbake)",
         r"automatisk svar",
     ),
-    back=(r"tilgjengelig igjen", r"igjen", r"tilbake", r"på kontoret igjen", r"treffes igjen"),
+    back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"igjen",
+        r"tilgjengelig igjen",
+        r"igjen",
+        r"tilbake",
+        r"på kontoret igjen",
+        r"treffes igjen",
+    ),
     until=(r"til og med", r"t\.o\.m\.", r"tom", r"til"),
     optout=(
         r"\b(slett|slette|sletter|fjern|fjerne)\b"
@@ -1549,6 +1801,23 @@ NORWEGIAN = Language(
 FINNISH = Language(
     code="fi",
     locale="fi",
+    bounce_hard=(
+        r"tuntemato\w*",
+        r"ei löydy",
+        r"ei ole olemassa",
+        r"poistettu|suljettu",
+    ),
+    departure_frames=(
+        (
+            r"yritykse\w*|yhtiö\w*|työt|työsuhde|työsuhteeni|palvelukse\w*",
+            r"lopettanut|lopetin|lähtenyt|lähdin|päättynyt|päättyi|jättänyt",
+        ),
+    ),
+    others=(
+        r"hän",
+        r"joku",
+        r"jos",
+    ),
     engagement=(
         r"lähetä (minulle|ne|se)|lähettäkää",
         r"sovitaan",
@@ -1577,7 +1846,17 @@ FINNISH = Language(
         r"en (pysty|voi) vastaamaan",
         r"(palattuani|paluuni jälkeen)",
     ),
-    back=(r"jälleen", r"alkaen", r"palaan", r"paluu", r"takaisin", r"jälleen tavoitettavissa"),
+    back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"taas",
+        r"uudelleen",
+        r"jälleen",
+        r"alkaen",
+        r"palaan",
+        r"paluu",
+        r"takaisin",
+        r"jälleen tavoitettavissa",
+    ),
     until=(),
     until_after=(r"asti", r"saakka"),
     optout=(
@@ -1657,6 +1936,23 @@ FINNISH = Language(
 CZECH = Language(
     code="cs",
     locale="cs",
+    bounce_hard=(
+        r"neznám\w*",
+        r"neexistuj\w*",
+        r"deaktivován\w*|zrušen\w*",
+    ),
+    departure_frames=(
+        (
+            r"společnost\w*|firm\w*|pracovní poměr|spolupráce|zaměstnání",
+            r"skončil\w*|ukončen\w*|odešl\w*|odešel|opustil\w*",
+        ),
+    ),
+    others=(
+        r"on",
+        r"ona",
+        r"někdo",
+        r"zda",
+    ),
     engagement=(
         r"pošl(ete|i) (mi|nám)",
         r"domluvme se",
@@ -1685,7 +1981,19 @@ CZECH = Language(
         r"v (naléhavých|urgentních) (případech|záležitostech)",
         r"po (mém )?návratu",
     ),
-    back=(r"zase", r"k zastižení", r"vracím se", r"vrátím se", r"zpět", r"návrat", r"opět"),
+    back=(
+        # a state that holds again ('again', 'taas') before the day it does
+        r"opět",
+        r"znovu",
+        r"zase",
+        r"zase",
+        r"k zastižení",
+        r"vracím se",
+        r"vrátím se",
+        r"zpět",
+        r"návrat",
+        r"opět",
+    ),
     until=(r"do",),
     optout=(
         r"\b(vymazat|smazat|odstranit|výmaz)\b"

@@ -49,7 +49,7 @@ def _turned_round(text: str, hit: patterns.Hit) -> bool:
     first-person word ("does it stop if someone unsubscribes?")."""
     before = text[max(0, hit.start - 30) : hit.start]
     tail = re.split(r"[.,;:!?\n]", before)[-1]
-    if re.search(rf"(?<!\w)(?:{_negations()})\W*(\w+\W+){{0,2}}$", tail, re.I):
+    if re.search(rf"(?<!\w)(?:{_negations()})(?!\w)\W*(\w+\W+){{0,2}}$", tail, re.I):
         return True
     if _SOMEONE_ELSE.match(text[hit.end : hit.end + 60]):
         return True  # "please unsubscribe my colleague tom@…": not the writer
@@ -70,7 +70,9 @@ def _deferral() -> re.Pattern[str]:
 
 @cache
 def _negations() -> str:
-    return "|".join(n for table in LANGUAGES.values() for n in table.negations)
+    """Negations and third persons ("whether she should unsubscribe"): either turns it round."""
+    words = (w for table in LANGUAGES.values() for w in (*table.negations, *table.others))
+    return "|".join(words)
 
 
 @cache
@@ -129,6 +131,7 @@ def _framed_request(own_text: str) -> OptOut | None:
 # Typing slips are read in a short reply's first characters only: bounded on hostile bodies.
 _SPELL_CHARS = 2000
 _KEYWORD_LETTERS = re.compile(r"[^\W\d_]{8,}")
+_SLIP_LETTERS = re.compile(r"[^\W\d_]{7,}")  # a keyword of 8 with a letter left out
 
 
 def _variants(word: str) -> set[str]:
@@ -144,7 +147,8 @@ def _keywords() -> dict[str, frozenset[str]]:
     found: set[str] = set()
     for table in LANGUAGES.values():
         for phrase in (*table.optout, *table.optout_alone):
-            found.update(_KEYWORD_LETTERS.findall(re.sub(r"\\.", " ", phrase).lower()))
+            literal = re.sub(r"\[(\w)[^]]*\]", r"\1", re.sub(r"\\.", " ", phrase))
+            found.update(_KEYWORD_LETTERS.findall(literal.lower()))  # "d[ée]sabonne[zr]" too
     index: dict[str, set[str]] = {}
     for word in found:
         for variant in _variants(word):
@@ -175,8 +179,10 @@ def _meant(word: str) -> str | None:
     index = _keywords()
     near = {k for variant in _variants(lower) for k in index.get(variant, ())}
     for keyword in sorted(near):
-        if lower.startswith(keyword) or keyword.startswith(lower) or lower[-2:] != keyword[-2:]:
-            continue  # the keyword itself, or an inflection of it ("contatti" for "contatto")
+        if lower.startswith(keyword) or keyword.startswith(lower):
+            continue  # the keyword itself, or an inflection of it ("unsubscribed")
+        if (lower[0], lower[-2:]) != (keyword[0], keyword[-2:]):
+            continue  # another word ("mailing", not "emailing"), or form ("contatti", "contatto")
         if _slips(lower, keyword) <= (1 if len(lower) < 10 else 2):
             return keyword
     return None
@@ -185,7 +191,7 @@ def _meant(word: str) -> str | None:
 def _spelled(text: str) -> str:
     """The reply with slips of the opt-out keywords put right."""
     head = text[:_SPELL_CHARS]
-    fixed = _KEYWORD_LETTERS.sub(lambda m: _meant(m.group(0)) or m.group(0), head)
+    fixed = _SLIP_LETTERS.sub(lambda m: _meant(m.group(0)) or m.group(0), head)
     return fixed + text[_SPELL_CHARS:]
 
 
