@@ -1,0 +1,140 @@
+"""The rules that read meaning rather than listed phrases (pure functions, no DB).
+
+Each case here is a rule, not a corpus message: a slip of an opt-out keyword reads as the keyword
+but another form of a word does not; a person on leave who asks for something is replying; a
+departure is the tie and its ending in one clause; a text-only bounce is temporary or permanent
+from each language's words, a status code deciding first. Every language of the tables must carry
+the word classes these rules read, so adding a language is a data change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sequences_core.feedback import absence, bounces, optout
+from sequences_core.feedback.languages import LANGUAGES
+from sequences_core.feedback.return_dates import return_date
+
+_SENT = date(2027, 11, 8)  # a Monday: dates without a year fall after it
+
+
+@pytest.mark.parametrize(
+    ("slip", "meant"),
+    [("unsusbcribe", "unsubscribe"), ("unsubscirbe", "unsubscribe"), ("abmelen", "abmelden")],
+)
+def test_a_slip_of_an_opt_out_keyword_reads_as_the_keyword(slip, meant):
+    assert optout._meant(slip) == meant
+    assert optout.opt_out(f"please {slip} me") is not None
+
+
+@pytest.mark.parametrize(
+    "word", ["unsubscribed", "subscribe", "mailing", "contatti", "kontakta", "rimuovere"]
+)
+def test_another_word_or_form_is_not_a_slip(word):
+    assert optout._meant(word) is None
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", max_size=80))
+def test_spelling_keeps_the_words_and_is_idempotent(text):
+    once = optout._spelled(text)
+    assert len(once.split()) == len(text.split())
+    assert optout._spelled(once) == once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I didn't unsubscribe, just busy.",
+        "She asked whether she should unsubscribe; I said no.",
+        "Mi compañero se dio de baja, yo no.",
+    ],
+)
+def test_a_mentioned_opt_out_is_not_a_request(text):
+    assert optout.opt_out(text) is None
+
+
+def test_send_is_not_the_italian_se():
+    assert optout.opt_out("Send meg ikke mer reklame.") is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On holiday this week, but can you send me the pricing?",
+        "Ik ben tot 20 november op vakantie, stuur me gerust een uitnodiging.",
+        "Estoy de vacaciones hasta el lunes; hablemos el martes.",
+    ],
+)
+def test_a_person_on_leave_who_engages_is_replying(text):
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is None
+
+
+def test_the_same_leave_without_engagement_is_an_absence():
+    found = absence.out_of_office(
+        "Ik ben tot 20 november op vakantie.", "Re: x", False, _SENT, "DMY"
+    )
+    assert found is not None and found.returns is not None
+    assert found.returns.day.isoformat() == "2027-11-21"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La mia collaborazione con Ferri S.p.A. è terminata.",
+        "Můj pracovní poměr ve společnosti skončil.",
+        "A Joana saiu da empresa em outubro.",
+        "Olen lopettanut työt yrityksessä.",
+    ],
+)
+def test_a_departure_is_a_tie_and_its_ending(text):
+    assert absence.left_company(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Our company picnic. The call ended early.", "Die Firma wächst, das Projekt läuft weiter."],
+)
+def test_an_ending_in_another_clause_or_no_ending_is_no_departure(text):
+    assert absence.left_company(text) is None
+
+
+def _bounce(body: str) -> Message:
+    raw = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example>\nReturn-Path: <>\n"
+        "Subject: Undelivered Mail Returned to Sender\n\n"
+        f"Message to <a@client.example> could not be delivered.\n{body}\n"
+    )
+    return message_from_bytes(raw.encode())
+
+
+@pytest.mark.parametrize(
+    ("body", "hard"),
+    [
+        ("Schránka příjemce je zaplněná.", False),
+        ("Het postvak heeft de maximale grootte bereikt.", False),
+        ("Das Postfach hat sein Kontingent erreicht.", False),
+        ("Uživatel je neznámý. Zkuste to později.", True),
+        ("La casella del destinatario è stata disattivata.", True),
+        ("Erro temporário. 550 5.1.1", True),
+    ],
+)
+def test_a_text_only_bounce_is_read_from_each_language_s_words(body, hard):
+    found = bounces.read_bounce(_bounce(body))
+    assert found is not None and found.hard is hard, found
+
+
+def test_again_names_the_return():
+    found = return_date("Olen tavoitettavissa taas maanantaina 15.11.", frozenset({"fi"}), _SENT)
+    assert found is not None and found.day.isoformat() == "2027-11-15"
+
+
+def test_every_language_carries_the_generalised_word_classes():
+    for table in LANGUAGES.values():
+        assert table.engagement and table.bounce_soft and table.bounce_hard, table.code
+        assert table.departure_frames and table.others, table.code
