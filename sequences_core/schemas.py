@@ -11,7 +11,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Mapping
-from datetime import time
+from datetime import datetime, time, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
@@ -61,6 +61,17 @@ def check_timezone(value: str) -> str:
         raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin")
     ZoneInfo(value)
     return value
+
+
+# How far ahead an enrollment may start: a year covers any campaign, and keeps every time the
+# engine then computes (waits, windows, forecasts) far from the calendar's end.
+MAX_START_AHEAD = timedelta(days=366)
+
+
+def check_start_at(start_at: datetime, now: datetime) -> datetime:
+    if start_at > now + MAX_START_AHEAD:
+        raise ValueError(f"at most {MAX_START_AHEAD.days} days ahead")
+    return start_at
 
 
 @cache

@@ -4,10 +4,11 @@ that cannot be read is a `FieldErrors` naming the field, shown at it with a 422.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sequences_core.schemas import check_field_name, check_timezone
+from sequences_core.clock import utcnow
+from sequences_core.schemas import check_field_name, check_start_at, check_timezone
 from sequences_core.services.enrollment_plan import Start
 from sequences_core.services.enrollment_views import LeadFilter
 
@@ -85,6 +86,11 @@ class StartForm:
                 check_timezone(zone)
             except ValueError as err:
                 errors["start_zone"] = str(err)
+        if not errors:
+            try:  # the latest the wall time can be anywhere: 14 hours behind UTC
+                check_start_at(datetime.combine(day, wall, UTC) + timedelta(hours=14), utcnow())
+            except ValueError as err:
+                errors["start_date"] = str(err)
         if errors:
             raise FieldErrors(errors)
         return Start(datetime.combine(day, wall), zone)

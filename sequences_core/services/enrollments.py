@@ -21,6 +21,7 @@ from sequences_core.db.repository import as_uuid, get_owned
 from sequences_core.db.uow import UnitOfWork
 from sequences_core.enums import LIVE_ENROLLMENT_STATUSES, EnrollmentStatus
 from sequences_core.errors import Conflict, InvalidInput
+from sequences_core.schemas import check_start_at
 from sequences_core.services.leads import get_lead
 from sequences_core.services.templates import get_template
 
@@ -159,6 +160,12 @@ def bulk_enroll(
 ) -> BulkEnrollResult:
     if len(lead_ids) > MAX_BULK:
         raise InvalidInput("Too many leads", {"lead_ids": f"at most {MAX_BULK} per call"})
+    now = utcnow()
+    if start_at is not None:
+        try:
+            check_start_at(start_at, now)
+        except ValueError as err:
+            raise InvalidInput("The start is too far ahead", {"start_at": str(err)}) from None
     template = ready_template(uow, org_id, template_id)
     mailbox = _mailbox(uow, org_id, mailbox_id)
     result = BulkEnrollResult()
@@ -167,7 +174,7 @@ def bulk_enroll(
         "org": org_id,
         "template": template,
         "mailbox": mailbox,
-        "start": start_at or utcnow(),
+        "start": start_at or now,
     }
     result.pairs = _insert(uow, {"lead_ids": uuid_array(unique), **params})
     if result.count < len(unique):  # usually all went in: no 100,000 lookups
