@@ -93,7 +93,12 @@ def test_the_same_leave_without_engagement_is_an_absence():
     ],
 )
 def test_a_departure_is_a_tie_and_its_ending(text):
-    assert absence.left_company(text) is not None
+    assert absence.left_company(text, automatic=True) is not None
+
+
+def test_a_person_s_ending_tie_is_no_departure_without_automatic_markers():
+    assert absence.left_company("Our company moved on from the old CRM.") is None
+    assert absence.left_company("Our company moved on from the old CRM.", True) is not None
 
 
 @pytest.mark.parametrize(
@@ -101,7 +106,7 @@ def test_a_departure_is_a_tie_and_its_ending(text):
     ["Our company picnic. The call ended early.", "Die Firma wächst, das Projekt läuft weiter."],
 )
 def test_an_ending_in_another_clause_or_no_ending_is_no_departure(text):
-    assert absence.left_company(text) is None
+    assert absence.left_company(text, automatic=True) is None
 
 
 def _bounce(body: str) -> Message:
@@ -127,6 +132,18 @@ def _bounce(body: str) -> Message:
 def test_a_text_only_bounce_is_read_from_each_language_s_words(body, hard):
     found = bounces.read_bounce(_bounce(body))
     assert found is not None and found.hard is hard, found
+
+
+@pytest.mark.parametrize(
+    "text", ["Thanks again for the call on Tuesday 16 November.", "Gracias de nuevo por el 10/11."]
+)
+def test_again_in_a_person_s_note_names_no_return(text):
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is None
+
+
+def test_an_urgent_case_offer_does_not_overrule_the_notice():
+    text = "Out of the office until 15 November. If it's urgent, send me a text on 07700 900123."
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is not None
 
 
 def test_again_names_the_return():

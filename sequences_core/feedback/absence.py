@@ -51,10 +51,12 @@ def acknowledgement(text: str) -> patterns.Hit | None:
     return patterns.first("acknowledgement", text)
 
 
-def left_company(text: str) -> patterns.Hit | None:
-    """The writer (or the mailbox's owner) has left: a phrase of the tables, or a departure
-    frame — the tie and its ending in one clause ("a minha colaboração … terminou")."""
-    return patterns.first("left_company", text) or _departure(text)
+def left_company(text: str, automatic: bool = False) -> patterns.Hit | None:
+    """The writer (or the mailbox's owner) has left: a phrase of the tables, or in an automatic
+    message a departure frame — the tie and its ending in one clause ("a minha colaboração …
+    terminou"); a person's "our company moved on from the old CRM" is no departure."""
+    found = patterns.first("left_company", text)
+    return found if found is not None or not automatic else _departure(text)
 
 
 @cache
@@ -93,12 +95,32 @@ def _contrast(text: str) -> bool:
 
 
 def _engaging(text: str, notice: patterns.Hit | None) -> bool:
-    """The writer answers though away: a question, a "but" ("en congés, mais oui, envoyez…")
-    outside notice wording, or a request or proposal in the first person ("send me the deck",
-    "hablemos el martes") — a person on leave replying, not their mailbox."""
-    if "?" in text or patterns.first("engagement", text) is not None:
+    """The writer answers though away: a question; a "but" outside notice wording ("en congés,
+    mais oui, envoyez…"); a request or proposal in the first person ("send me the deck",
+    "hablemos el martes") unless its sentence is a notice's urgent-case offer ("if urgent, send
+    me a text") — a person on leave replying, not their mailbox."""
+    if "?" in text or (notice is None and _contrast(text)):
         return True
-    return notice is None and _contrast(text)
+    return any(_unconditional(text, hit) for hit in patterns.hits("engagement", text))
+
+
+# Urgency stems: "if it's urgent, send me a text" is a notice's offer, not a person engaging.
+_URGENT = re.compile(
+    r"urgen|dringend|eilig|pilne|pilny|brådsk|haster|hastig|kiirei|naléhav|spoed|akut", re.I
+)
+
+
+def _unconditional(text: str, hit: patterns.Hit) -> bool:
+    """The engagement's sentence holds no urgency condition and its clause no notice wording
+    ("…, ale prześlij mi ofertę, przejrzę ją po powrocie" engages)."""
+    left = max(text.rfind(mark, 0, hit.start) for mark in ".!?\n")
+    ends = [i for i in (text.find(mark, hit.end) for mark in ".!?\n") if i >= 0]
+    sentence = text[left + 1 : min(ends) if ends else len(text)]
+    if _URGENT.search(sentence):
+        return False
+    start = hit.start - left - 1
+    clause = sentence[sentence.rfind(",", 0, start) + 1 :].split(",", 1)[0]
+    return patterns.first("notice", clause) is None
 
 
 def _about_absence(text: str) -> str:
@@ -146,7 +168,12 @@ def out_of_office(
     if returns is None and automatic:  # "Out of office until 5 January" over a generic body
         returns = return_date(subject, languages, sent, order_hint)
     said = every[0] if every else in_subject
-    named = returns if returns is not None and (said or notice or returns.rule == "back") else None
+    # "again on Thursday" names a return only in what is otherwise a notice ("thanks again for
+    # the call on Tuesday" is a person's)
+    cued = returns is not None and (
+        returns.rule == "back" or (returns.rule == "again" and automatic)
+    )
+    named = returns if returns is not None and (said or notice or cued) else None
     signs = sum(x is not None for x in (said, notice, named))
     rule = _rule(automatic, signs, named, text, notice)
     if rule is None:

@@ -180,7 +180,7 @@ def _judge(message: Message, subject: str, sent: date, hint: str = "") -> Verdic
         asked = optout.opt_out(own, subject)
         if asked is not None:
             return Verdict(Kind.UNSUBSCRIBE_REQUEST, asked.rule, (asked.words,), own)
-    departed = absence.left_company(own)
+    departed = absence.left_company(own, marker is not None)
     if departed is not None and (marker or not patterns.first("optout", own)):
         rule = f"no longer with the company ({marker or 'the body says so'})"
         return Verdict(Kind.AUTO_REPLY, rule, (departed.words,), own, left_company=True)

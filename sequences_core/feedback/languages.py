@@ -92,6 +92,10 @@ class Language:
     departure_frames: tuple[tuple[str, str], ...] = ()
     # Third persons before an opt-out word make it about them ("whether she should unsubscribe").
     others: tuple[str, ...] = ()
+    # Words that say a state holds again ("checking email again on", "tavoitettavissa taas"):
+    # before a date they name the return in a notice, but not in a person's "thanks again for
+    # the call on Tuesday", so they count only where the message is otherwise a notice.
+    again: tuple[str, ...] = ()
     # mail-parser-reply's code when it knows the language's quote headers.
     reply_parser: str = ""
 
@@ -99,6 +103,7 @@ class Language:
 ENGLISH = Language(
     code="en",
     locale="en",
+    again=(r"again",),
     bounce_hard=(
         r"user unknown",
         r"unknown (user|recipient)",
@@ -170,8 +175,6 @@ ENGLISH = Language(
         r"(e-?mail|message)s? will (not )?be (read|forwarded|answered|responded)",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"again",
         r"(be )?reached again",
         r"reachable again",
         r"back",
@@ -248,6 +251,7 @@ ENGLISH = Language(
     ),
     left_company=(
         r"no longer (with|at|work(s|ing)? (for|at|with)|employed|part of)",
+        r"my last (working )?day (at|with|in)\b",
         r"(has|have) left (the company|the organi[sz]ation|the firm|the business|\w+\b)",
         r"this (e-?mail )?(address|mailbox|inbox|account) is no longer (monitored|active|"
         r"in use|valid|being monitored)",
@@ -415,7 +419,6 @@ GERMAN = Language(
         r"wenden sie sich (bitte )?an",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
         r"wieder",
         r"zurück",
         r"wieder",
@@ -535,6 +538,11 @@ GERMAN = Language(
 FRENCH = Language(
     code="fr",
     locale="fr",
+    again=(
+        r"à nouveau",
+        r"de nouveau",
+        r"disponibles? (dès|à partir d[ue])",
+    ),
     bounce_hard=(
         r"inconnu\w*",
         r"n'existe (pas|plus)",
@@ -601,10 +609,6 @@ FRENCH = Language(
         r"votre (message|courriel|e-?mail) ne sera pas transféré",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"à nouveau",
-        r"de nouveau",
-        r"disponibles? (dès|à partir d[ue])",
         r"reprendrai",
         r"reprends",
         r"reprise",
@@ -709,6 +713,10 @@ FRENCH = Language(
 SPANISH = Language(
     code="es",
     locale="es",
+    again=(
+        r"de nuevo",
+        r"nuevamente",
+    ),
     bounce_hard=(
         r"desconocid\w*",
         r"no existe",
@@ -768,9 +776,6 @@ SPANISH = Language(
         r"no (leo|consulto|revisaré|podré (leer|responder))",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"de nuevo",
-        r"nuevamente",
         r"reincorpor\w*",
         r"disponible de nuevo",
         r"de nuevo",
@@ -815,7 +820,7 @@ SPANISH = Language(
         r"darme de baja",
     ),
     left_company=(
-        r"ya no (trabaja|forma parte|está en|pertenece)",
+        r"ya no (trabaj\w+|form\w+ parte|est\w+ en|pertene\w+)",
         r"ha dejado la empresa",
         r"dejó la empresa",
     ),
@@ -873,6 +878,10 @@ SPANISH = Language(
 PORTUGUESE = Language(
     code="pt",
     locale="pt",
+    again=(
+        r"novamente",
+        r"de novo",
+    ),
     bounce_hard=(
         r"desconhecid\w*",
         r"não existe",
@@ -924,9 +933,6 @@ PORTUGUESE = Language(
         r"(quando|assim que) (eu )?retornar",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"novamente",
-        r"de novo",
         r"novamente",
         r"disponível",
         r"de volta",
@@ -1008,6 +1014,10 @@ PORTUGUESE = Language(
 ITALIAN = Language(
     code="it",
     locale="it",
+    again=(
+        r"di nuovo",
+        r"nuovamente",
+    ),
     bounce_hard=(
         r"sconosciut\w*",
         r"inesistente|non esiste",
@@ -1054,9 +1064,6 @@ ITALIAN = Language(
         r"(al|dopo il) mio rientro",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"di nuovo",
-        r"nuovamente",
         r"raggiungibile",
         r"di nuovo",
         r"di nuovo operativ[oa]",
@@ -1153,6 +1160,10 @@ ITALIAN = Language(
 DUTCH = Language(
     code="nl",
     locale="nl",
+    again=(
+        r"weer",
+        r"opnieuw",
+    ),
     bounce_hard=(
         r"onbekend\w*",
         r"bestaat niet",
@@ -1205,9 +1216,6 @@ DUTCH = Language(
         r"(na|bij) (mijn )?terugkomst",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"weer",
-        r"opnieuw",
         r"er weer",
         r"weer",
         r"terug",
@@ -1285,6 +1293,10 @@ DUTCH = Language(
 POLISH = Language(
     code="pl",
     locale="pl",
+    again=(
+        r"ponownie",
+        r"znów",
+    ),
     bounce_hard=(
         r"nieznan\w*",
         r"nie istnieje",
@@ -1337,9 +1349,6 @@ POLISH = Language(
         r"po (moim )?powrocie",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"ponownie",
-        r"znów",
         r"osiągaln[ya]",
         r"dostępn[ya]",
         r"w biurze będę",
@@ -1422,6 +1431,10 @@ POLISH = Language(
 SWEDISH = Language(
     code="sv",
     locale="sv",
+    again=(
+        r"igen",
+        r"åter",
+    ),
     bounce_hard=(
         r"okänd\w*",
         r"finns inte",
@@ -1476,9 +1489,6 @@ SWEDISH = Language(
         r"(när|efter att) jag (kommer )?(tillbaka|återvänt)",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"igen",
-        r"åter",
         r"nås igen",
         r"igen",
         r"tillbaka",
@@ -1555,6 +1565,7 @@ SWEDISH = Language(
 DANISH = Language(
     code="da",
     locale="da",
+    again=(r"igen",),
     bounce_hard=(
         r"ukendt\w*",
         r"findes ikke",
@@ -1599,8 +1610,6 @@ DANISH = Language(
         r"(når|efter) jeg (er )?(tilbage|kommer tilbage)",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"igen",
         r"tilbage",
         r"på kontoret igen",
         r"træffes igen",
@@ -1678,6 +1687,7 @@ DANISH = Language(
 NORWEGIAN = Language(
     code="no",
     locale="nb",
+    again=(r"igjen",),
     bounce_hard=(
         r"ukjent\w*",
         r"finnes ikke",
@@ -1723,8 +1733,6 @@ NORWEGIAN = Language(
         r"automatisk svar",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"igjen",
         r"tilgjengelig igjen",
         r"igjen",
         r"tilbake",
@@ -1801,6 +1809,10 @@ NORWEGIAN = Language(
 FINNISH = Language(
     code="fi",
     locale="fi",
+    again=(
+        r"taas",
+        r"uudelleen",
+    ),
     bounce_hard=(
         r"tuntemato\w*",
         r"ei löydy",
@@ -1847,9 +1859,6 @@ FINNISH = Language(
         r"(palattuani|paluuni jälkeen)",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"taas",
-        r"uudelleen",
         r"jälleen",
         r"alkaen",
         r"palaan",
@@ -1936,6 +1945,11 @@ FINNISH = Language(
 CZECH = Language(
     code="cs",
     locale="cs",
+    again=(
+        r"opět",
+        r"znovu",
+        r"zase",
+    ),
     bounce_hard=(
         r"neznám\w*",
         r"neexistuj\w*",
@@ -1982,10 +1996,6 @@ CZECH = Language(
         r"po (mém )?návratu",
     ),
     back=(
-        # a state that holds again ('again', 'taas') before the day it does
-        r"opět",
-        r"znovu",
-        r"zase",
         r"zase",
         r"k zastižení",
         r"vracím se",

@@ -48,7 +48,7 @@ def _turned_round(text: str, hit: patterns.Hit) -> bool:
     """A negation right before the phrase ("please don't remove me"), or a question with no
     first-person word ("does it stop if someone unsubscribes?")."""
     before = text[max(0, hit.start - 30) : hit.start]
-    tail = re.split(r"[.,;:!?\n]", before)[-1]
+    tail = re.split(r"[.,;:!?\n]|\s[-\u2013\u2014]\s", before)[-1]  # a dash ends a clause too
     if re.search(rf"(?<!\w)(?:{_negations()})(?!\w)\W*(\w+\W+){{0,2}}$", tail, re.I):
         return True
     if _SOMEONE_ELSE.match(text[hit.end : hit.end + 60]):

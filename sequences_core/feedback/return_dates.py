@@ -51,7 +51,7 @@ class ReturnDate:
 
     day: date
     words: str
-    rule: str  # "back" (the day named) or "until" (the day after the one named)
+    rule: str  # "back" or "again" (the day named) or "until" (the day after the one named)
     loose: bool = False  # named by a weekday or an ordinal day alone ("back on Monday")
 
 
@@ -296,8 +296,9 @@ def _cues(text: str, codes: frozenset[str]) -> list[_Cue]:
     """Return words and range dashes; a negated return word ("will not return") is none."""
     negation = _negation(codes)
     found = [
-        _Cue("back", h)
-        for h in patterns.hits("back", text)
+        _Cue(kind, h)
+        for kind in ("back", "again")
+        for h in patterns.hits(kind, text)
         if not negation.search(" ".join(text[max(0, h.start - 25) : h.start].split()[-2:]))
     ]
     found += [_Cue("until", patterns.Hit("", m.group(0), *m.span())) for m in _RANGE.finditer(text)]
@@ -420,15 +421,15 @@ def return_date(
     for item, cue in _attach(text, found, _cues(text, codes), _fillers(codes)):
         if item.day is None:
             continue
-        named_day = cue.rule == "back" or _not_back_until(text, cue, codes)
+        named_day = cue.rule in ("back", "again") or _not_back_until(text, cue, codes)
         back = item.day if named_day else item.day + timedelta(days=1)
         if sent <= back <= sent + timedelta(days=366):
             span = text[min(item.start, cue.hit.start) : max(item.end, cue.hit.end)]
-            rule = "back" if named_day else "until"
+            rule = (cue.rule if cue.rule == "again" else "back") if named_day else "until"
             named = ReturnDate(back, " ".join(span.split()), rule, loose=item.loose)
             candidates.append((item.start, named))
     if not candidates:
         return None
     # A day named as the return beats the day after an "until": notices say both, and the
     # named day skips the weekend an "until Friday" leaves in between.
-    return min(candidates, key=lambda c: (c[1].rule != "back", c[0]))[1]
+    return min(candidates, key=lambda c: (c[1].rule == "until", c[0]))[1]
