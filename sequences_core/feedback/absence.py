@@ -21,8 +21,9 @@ from sequences_core.feedback.return_dates import ReturnDate, return_date
 # A note this short that names a return day is an absence note ("Zpět v kanceláři od 7. 1.").
 _TERSE_WORDS = 25
 _DEPARTURE_CHARS = 1500
-# One clause's character: a period only inside an abbreviation ("S.p.A. è terminata").
-_CLAUSE = r"(?:[^.!?\n]|\.(?=\S)|(?<=(?<!\w)\w)\.)"
+# One clause's character: a period only inside an abbreviation ("S.p.A. è terminata") or after
+# a date's number ("zum 31.10. verlassen").
+_CLAUSE = r"(?:[^.!?\n]|\.(?=\S)|(?<=(?<!\w)\w)\.|(?<=\d)\.)"
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,7 @@ ENGLISH = Language(
         r"try again later",
         r"storage (limit|quota|space)",
         r"exceed\w* .{0,30}(storage|size|limit)",
+        r"over (its |the )?(size|storage|quota)",
     ),
     auto_subjects=(
         r"(not )?read ?:",
@@ -161,6 +162,8 @@ ENGLISH = Language(
         r"(office|offices|we) (is|are|will be) (closed|shut)",
     ),
     notice=(
+        r"(only )?(intermittently|occasionally|sporadically|rarely)"
+        r" (reachable|available|contactable|online)",
         r"(limited|no|without|intermittent|restricted) access to (my )?e-?mails?",
         r"(reply|respond|answer|get back to you|attend to)\b.{0,60}\b(upon|on|after) my return",
         r"(upon|on|after) my return",
@@ -652,7 +655,7 @@ FRENCH = Language(
         r"désinscrire",
     ),
     left_company=(
-        r"ne fait plus partie",
+        r"ne (fai[st]|faisons) plus partie",
         r"n'est plus (chez|au sein|dans)",
         r"a quitté",
         r"ne travaille plus",
@@ -780,6 +783,7 @@ SPANISH = Language(
         r"disponible de nuevo",
         r"de nuevo",
         r"de vuelta",
+        r"a (la|mi) vuelta",
         r"regreso",
         r"regresaré",
         r"volveré",

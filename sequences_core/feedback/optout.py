@@ -42,6 +42,10 @@ _SOMEONE_ELSE = re.compile(
     r"(colleague|co-?worker|assistant|boss|manager|partner|kolleg\w*|collègue|colega)\w*)",
     re.IGNORECASE,
 )
+# A name after the verb and before "from" ("please remove John from the cc"): someone else.
+_NAMED_OTHER = re.compile(
+    r"[ \t]+[A-ZÀ-Ž][a-zà-ž]+ (from|off|von|aus|de|du|des|da|dal|van|från|fra|z|ze)\b"
+)
 
 
 def _turned_round(text: str, hit: patterns.Hit) -> bool:
@@ -51,7 +55,8 @@ def _turned_round(text: str, hit: patterns.Hit) -> bool:
     tail = re.split(r"[.,;:!?\n]|\s[-\u2013\u2014]\s", before)[-1]  # a dash ends a clause too
     if re.search(rf"(?<!\w)(?:{_negations()})(?!\w)\W*(\w+\W+){{0,2}}$", tail, re.I):
         return True
-    if _SOMEONE_ELSE.match(text[hit.end : hit.end + 60]):
+    after = text[hit.end : hit.end + 60]
+    if _SOMEONE_ELSE.match(after) or _NAMED_OTHER.match(after):
         return True  # "please unsubscribe my colleague tom@…": not the writer
     sentence = _sentence(text, hit.start, hit.end)
     if _deferral().search(sentence):
