@@ -128,8 +128,16 @@ class Worker:
 
 
 class Chaos:
-    def __init__(self, seed_value: int, size: Size, workdir: Path, say: Callable[[str], None]):
+    def __init__(
+        self,
+        seed_value: int,
+        size: Size,
+        workdir: Path,
+        say: Callable[[str], None],
+        faults: Faults = FAULTS,
+    ):
         self.seed, self.size, self.dir, self.say = seed_value, size, workdir, say
+        self.faults = faults
         self.rng = random.Random(seed_value)
         self.tally = Tally()
         self.now = START
@@ -151,7 +159,7 @@ class Chaos:
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         moto.start()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-        self.standin = SesStandin(self.dir / "ses.jsonl", faults=FAULTS, seed=self.seed)
+        self.standin = SesStandin(self.dir / "ses.jsonl", faults=self.faults, seed=self.seed)
         self.hook = WebhookReceiver(
             seed=self.seed, flakiness=FLAKY, record=self.dir / "hooks.jsonl"
         )

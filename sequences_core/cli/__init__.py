@@ -21,7 +21,7 @@ COMMANDS = {
     "keys": Lazy("keys", "API keys: list, create, revoke (audited)."),
     "leads": Lazy("leads", "Leads."),
     "mailboxes": Lazy("mailboxes", "Mailboxes: settings, warm-up, pause and resume (audited)."),
-    "org": Lazy("org", "Organizations: create, settings, pause, resume, reputation, audit."),
+    "org": Lazy("org", "Organizations: create, settings, pause, reputation, audit, members."),
     "schedule": Lazy("schedule", "Send-window arithmetic, as the engine sees it."),
     "suppressions": Lazy("suppressions", "The suppression list: list, remove (audited)."),
     "tick": Lazy("cycle", "Run one cycle now, outside Airflow: feedback, then dispatch."),

@@ -20,7 +20,7 @@ from sequences_core.cli.common import uow as new_uow
 
 @click.group()
 def org() -> None:
-    """Organizations: create, settings, pause, resume, reputation, audit, members."""
+    """Organizations: create, settings, pause, reputation, audit, members."""
 
 
 @org.command("create")
