@@ -227,6 +227,57 @@ def test_attention_lists_emails_left_unknown_per_template_while_their_enrollment
     assert found.count == 2 and found.failing_webhooks == []
 
 
+def test_template_list_counts_the_period_per_live_template_of_this_org_only(
+    uow, org_id, other_org_id
+):
+    """New York's 30 days up to Tuesday 10 Nov 2026 start at 12 Oct 00:00 EDT (04:00 UTC):
+    an email sent a minute before is out. Scanners' opens count nowhere; the archived
+    template and the other organization's sends are left out; a template without sends
+    still shows, last."""
+    from sequences_core.db.models import Organization
+    from sequences_core.services.templates import delete_template
+
+    uow.session.get_one(Organization, org_id).timezone = "America/New_York"
+    uow.commit()
+    now, edge = datetime(2026, 11, 10, 17, tzinfo=UTC), datetime(2026, 10, 12, 4, tzinfo=UTC)
+    seq = email_condition_email(uow, org_id)
+    sent_email(uow, org_id, seq, 0, 0, [], edge - timedelta(minutes=1))  # before the period
+    sent_email(uow, org_id, seq, 0, 2, ["bot:open"], edge)
+    sent_email(uow, org_id, seq, 1, 0, ["open", "open", "click", "reply"], AT)
+    sent_email(uow, org_id, seq, 2, 0, ["bounce"], AT)
+    sent_email(uow, org_id, seq, 3, 0, ["bot:open", "bot:click"], AT)
+    set_status(uow, seq.enrollments[3], "paused", "reply")
+    zeta = email_condition_email(uow, org_id, name="Zeta <b>", enrolled=2, domain="z.example")
+    sent_email(uow, org_id, zeta, 0, 0, ["open"], AT)
+    gone = email_condition_email(uow, org_id, name="Gone", enrolled=1, domain="g.example")
+    sent_email(uow, org_id, gone, 0, 0, ["reply"], AT)
+    delete_template(uow, org_id, gone.template_id)
+    uow.commit()
+    idle = email_condition_email(uow, org_id, name="Alpha", enrolled=0)
+    rival = other_org_id
+    theirs = email_condition_email(uow, rival, name="Rival", enrolled=1, domain="r.example")
+    for _ in range(5):
+        sent_email(uow, rival, theirs, 0, 0, ["reply", "bounce"], AT)
+    found = board.dashboard(uow, org_id, now)
+    assert found.period_start == edge
+    rows = [
+        (t.template_id, t.name, t.active_enrollments, t.sent, t.open_rate, t.reply_rate,
+         t.bounce_rate)
+        for t in found.templates
+    ]  # fmt: skip
+    assert rows == [
+        (seq.template_id, "Outreach", 3, 4, 0.25, 0.25, 0.25),
+        (zeta.template_id, "Zeta <b>", 2, 1, 1.0, 0.0, 0.0),
+        (idle.template_id, "Alpha", 0, 0, 0.0, 0.0, 0.0),
+    ]
+    assert found.cards.sent == 4 + 1 + 1  # the same period; the cards count the archived one
+    assert [t.name for t in board.templates(uow, org_id, edge, now, limit=2)] == [
+        "Outreach", "Zeta <b>",
+    ]  # fmt: skip
+    [other] = board.dashboard(uow, rival, now).templates
+    assert (other.name, other.sent, other.reply_rate, other.bounce_rate) == ("Rival", 5, 1, 1)
+
+
 def test_guard_states_against_the_ses_lines():
     assert board.guard_state(1000, 0.0, 0.0, paused=True) == "paused"
     assert board.guard_state(199, 0.5, 0.5, paused=False) == "few"
@@ -273,7 +324,13 @@ def test_template_metrics_and_dashboard_api_fields(acme, rival, clean_db):
     overall = acme.get(f"{API}/metrics").json["overall"]["rates"]
     assert overall["completion_rate"] == 0.25 and "open_rate" in overall  # added, none removed
     dash = acme.get(f"{API}/dashboard").json
-    assert set(dash) == {"zone", "now", "period_start", "cards", "daily", "attention"}
+    assert set(dash) == {"zone", "now", "period_start", "cards", "daily", "attention", "templates"}
+    [row] = dash["templates"]
+    assert (row["template_id"], row["name"], row["active_enrollments"]) == (
+        str(seq.template_id), "Outreach", 3,
+    )  # fmt: skip
+    assert row["sent"] == dash["cards"]["sent"]  # its only template, over the same period
+    assert {"reply_rate", "open_rate", "bounce_rate"} <= set(row)
     assert len(dash["daily"]) == 30 and dash["zone"] == "UTC"
     assert dash["cards"]["active_enrollments"] == 3 and "complaint_rate" in dash["cards"]
     assert {

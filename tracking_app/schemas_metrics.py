@@ -163,6 +163,16 @@ class AttentionOut(Out):
     webhook_since: datetime | None = Field(description="Failing webhooks are counted from here.")
 
 
+class TemplateRowOut(Out):
+    template_id: uuid.UUID = Field(description="The template.")
+    name: str = Field(description="Its name.")
+    active_enrollments: int = Field(description="Its enrollments active now.")
+    sent: int = Field(description="Its emails sent in the period.")
+    reply_rate: float = Field(description=f"Replies per email sent, {_PERIOD}.")
+    open_rate: float = Field(description=f"Emails opened per email sent, {_PERIOD}.")
+    bounce_rate: float = Field(description=f"Bounces per email sent, {_PERIOD}.")
+
+
 class DashboardOut(Out):
     zone: str = Field(description="The organization's time zone: days and weeks are its.")
     now: datetime = Field(description="When this was read.")
@@ -170,3 +180,7 @@ class DashboardOut(Out):
     cards: CardsOut = Field(description="The headline numbers.")
     daily: list[DayOut] = Field(description="Sends and replies per local day, oldest first.")
     attention: AttentionOut = Field(description="What needs an operator.")
+    templates: list[TemplateRowOut] = Field(
+        description="The 20 live (not archived) templates with the most emails sent in the "
+        "period, most first, ties by name."
+    )

@@ -172,6 +172,38 @@ WHERE organization_id = :org AND type IN ('sent', 'reply')
 GROUP BY day
 """)
 
+# The dashboard's template list: the period's events from the (organization, type, time)
+# index, which carries each event's email, joined to that email's enrollment for its template;
+# active enrollments per template; the live templates with the most emails sent, ties by name.
+TEMPLATE_ROWS = text("""
+WITH period AS (
+    SELECT e.template_id,
+        count(*) FILTER (WHERE v.type = 'sent') AS sent,
+        count(DISTINCT v.execution_id) FILTER (WHERE v.type IN ('open', 'click') AND NOT v.bot)
+            AS opened,
+        count(*) FILTER (WHERE v.type = 'reply') AS replies,
+        count(*) FILTER (WHERE v.type = 'bounce') AS bounces
+    FROM sequence_email_events v
+    JOIN sequence_step_executions x ON x.id = v.execution_id AND x.organization_id = :org
+    JOIN sequence_enrollments e ON e.id = x.enrollment_id AND e.organization_id = :org
+    WHERE v.organization_id = :org AND v.type IN ('sent', 'open', 'click', 'reply', 'bounce')
+      AND v.occurred_at >= :since AND v.occurred_at < :until
+    GROUP BY e.template_id
+), active AS (
+    SELECT template_id, count(*) AS n FROM sequence_enrollments
+    WHERE organization_id = :org AND status = 'active'
+    GROUP BY template_id
+)
+SELECT t.id, t.name, coalesce(a.n, 0), coalesce(p.sent, 0), coalesce(p.opened, 0),
+    coalesce(p.replies, 0), coalesce(p.bounces, 0)
+FROM sequence_templates t
+LEFT JOIN period p ON p.template_id = t.id
+LEFT JOIN active a ON a.template_id = t.id
+WHERE t.organization_id = :org AND t.deleted_at IS NULL
+ORDER BY coalesce(p.sent, 0) DESC, t.name, t.id
+LIMIT :limit
+""")
+
 MISSING_VARIABLE = text("""
 SELECT t.id, t.name, count(*), min(e.paused_reason)
 FROM sequence_enrollments e

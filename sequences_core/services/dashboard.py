@@ -1,7 +1,7 @@
 """The organization's dashboard: how sending goes (cards and 30 days of sends and replies, by
 local day of the organization's zone) and what needs an operator (paused mailboxes and why,
 the reputation guard against SES's review lines, enrollments paused for a missing variable,
-emails whose delivery is unknown after a crash, failing webhooks).
+emails whose delivery is unknown after a crash, failing webhooks), with its busiest templates.
 
 Rates exclude machine opens and clicks, as everywhere; they are over the last `PERIOD_DAYS`,
 the chart's span, so the cards and the chart read the same days.
@@ -29,6 +29,7 @@ from sequences_core.services.reputation import (
 
 PERIOD_DAYS = 30
 WEBHOOK_WINDOW = timedelta(days=7)
+TEMPLATE_ROWS = 20
 NEAR = 0.5  # a rate at half its line or more is worth a look before the guard acts
 
 
@@ -157,6 +158,19 @@ class Attention:
 
 
 @dataclass(frozen=True)
+class TemplateRow:
+    """A live template's activity over the period, its rates per email sent."""
+
+    template_id: uuid.UUID
+    name: str
+    active_enrollments: int
+    sent: int
+    reply_rate: float
+    open_rate: float
+    bounce_rate: float
+
+
+@dataclass(frozen=True)
 class Dashboard:
     zone: str
     now: datetime
@@ -164,6 +178,7 @@ class Dashboard:
     cards: Cards
     daily: list[DayCount]
     attention: Attention
+    templates: list[TemplateRow]
 
 
 def _cards(uow: UnitOfWork, org_id: uuid.UUID, zone: str, now: datetime, since: datetime) -> Cards:
@@ -198,6 +213,27 @@ def daily(
     found = {day: (int(s), int(r)) for day, s, r in uow.session.execute(sql.DAILY, params)}
     span = (first + timedelta(days=i) for i in range(days))
     return [DayCount(d, *found.get(d, (0, 0))) for d in span]
+
+
+def templates(
+    uow: UnitOfWork, org_id: uuid.UUID, since: datetime, now: datetime, limit: int = TEMPLATE_ROWS
+) -> list[TemplateRow]:
+    """The live (not archived) templates with the most emails sent since `since`, in one
+    statement over the same event index as the cards, so the list costs what a card does."""
+    params = {"org": org_id, "since": since, "until": now, "limit": limit}
+    rows = uow.session.execute(sql.TEMPLATE_ROWS, params)
+    return [
+        TemplateRow(
+            tid,
+            name,
+            int(active),
+            int(sent),
+            reply_rate=fraction(int(replies), int(sent)),
+            open_rate=fraction(int(opened), int(sent)),
+            bounce_rate=fraction(int(bounces), int(sent)),
+        )
+        for tid, name, active, sent, opened, replies, bounces in rows
+    ]
 
 
 def attention(uow: UnitOfWork, org_id: uuid.UUID, now: datetime) -> Attention:
@@ -245,4 +281,5 @@ def dashboard(uow: UnitOfWork, org_id: uuid.UUID, now: datetime) -> Dashboard:
         cards=_cards(uow, org_id, zone, now, since),
         daily=series,
         attention=attention(uow, org_id, now),
+        templates=templates(uow, org_id, since, now),
     )

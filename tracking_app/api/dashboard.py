@@ -15,7 +15,8 @@ TAG = "dashboard"
 
 @API.route(bp, "/dashboard", "GET", tag=TAG, response=DashboardOut)
 def read_dashboard() -> Dashboard:
-    """The organization's dashboard: cards, sends and replies per day, what needs attention.
+    """The organization's dashboard: cards, sends and replies per day, what needs attention,
+    and the busiest templates with their rates.
 
     Days and weeks are the organization's time zone's; rates exclude machine opens and
     clicks and are over the last 30 days.
