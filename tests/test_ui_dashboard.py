@@ -77,6 +77,13 @@ def test_dashboard_shows_cards_chart_and_attention_escaped_in_the_orgs_zone(sign
     assert f'<a href="/sequences/metrics/{seq.template_id}">&lt;script&gt;' in html
     assert "<code>missing_variable: company</code>" in html
     assert "Too few sends to judge" in html  # the guard's table, the organization first
+    table = re.search(r'<table class="data templates">.*?</table>', html).group(0)
+    row = (
+        f'<th scope="row"><a href="/sequences/metrics/{seq.template_id}">&lt;script&gt;alert(1)'
+        '&lt;/script&gt;</a></th> <td class="num">3</td> <td class="num">2</td> '
+        '<td class="num">50.0%</td> <td class="num">50.0%</td> <td class="num">0.0%</td>'
+    )  # 3 active, 2 sent, 1 reply, one email opened by a person (the scanner's not), no bounce
+    assert row in table and '<th scope="col" class="num">Sent (30 days)</th>' in table
 
 
 def test_dashboard_lists_emails_in_unknown_state_with_the_reason(signed_in, clean_db):
@@ -100,6 +107,7 @@ def test_dashboard_of_an_empty_organization_says_what_to_do(signed_in, clean_db)
     assert "No emails sent in the last 30 days. Enroll leads" in html
     assert "<svg" not in html and "Nothing needs attention" in html
     assert _card(html, "Sent today") == "0" and "Asia/Tokyo" in html
+    assert "No sequences yet." in html and "data templates" not in html
 
 
 def test_template_metrics_page_funnel_branches_and_completion(signed_in, clean_db):
