@@ -26,7 +26,12 @@ _SENT = date(2027, 11, 8)  # a Monday: dates without a year fall after it
 
 @pytest.mark.parametrize(
     ("slip", "meant"),
-    [("unsusbcribe", "unsubscribe"), ("unsubscirbe", "unsubscribe"), ("abmelen", "abmelden")],
+    [
+        ("unsusbcribe", "unsubscribe"),
+        ("unsubscirbe", "unsubscribe"),
+        ("abmelen", "abmelden"),
+        ("abmeldne", "abmelden"),  # the last two letters swapped
+    ],
 )
 def test_a_slip_of_an_opt_out_keyword_reads_as_the_keyword(slip, meant):
     assert optout._meant(slip) == meant
@@ -34,10 +39,15 @@ def test_a_slip_of_an_opt_out_keyword_reads_as_the_keyword(slip, meant):
 
 
 @pytest.mark.parametrize(
-    "word", ["unsubscribed", "subscribe", "mailing", "contatti", "kontakta", "rimuovere"]
+    "word",
+    ["unsubscribed", "subscribe", "mailing", "contatti", "kontakta", "rimuovere", "anmelden"],
 )
 def test_another_word_or_form_is_not_a_slip(word):
     assert optout._meant(word) is None
+
+
+def test_registering_is_not_unsubscribing():
+    assert optout.opt_out("Ich möchte mich gerne für das Webinar anmelden.") is None
 
 
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", max_size=80))
@@ -94,6 +104,41 @@ def test_the_same_leave_without_engagement_is_an_absence():
 )
 def test_a_departure_is_a_tie_and_its_ending(text):
     assert absence.left_company(text, automatic=True) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nie jestem już zatrudniony w tej spółce.",
+        "Ich bin nicht mehr im Unternehmen.",
+        "Non sono più dipendente dell'azienda.",
+        "Dejé la compañía en octubre.",
+        "I am no longer employed by Client Ltd.",
+        "En ole enää yhtiön palveluksessa.",
+    ],
+)
+def test_a_departure_is_also_a_tie_no_longer_held(text):
+    assert absence.left_company(text, automatic=True) is not None
+
+
+def test_no_longer_without_the_tie_is_no_departure():
+    assert absence.left_company("Ya no tenemos ese problema, gracias.", automatic=True) is None
+    assert absence.left_company("Das Angebot gilt nicht mehr.", True) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "back"),
+    [
+        ("Jag läser inte e-post förrän tisdag 16 november.", "sv", date(2027, 11, 16)),
+        ("Jeg svarer ikke på mail før mandag 22. november.", "no", date(2027, 11, 22)),
+        ("Jeg er retur fredag den 19. november.", "da", date(2027, 11, 19)),
+        ("I'll be responding to emails from Monday 15 November.", "en", date(2027, 11, 15)),
+        ("Jeg svarer på e-post igjen fra tirsdag 16. november.", "no", date(2027, 11, 16)),
+    ],
+)
+def test_not_before_and_answering_from_name_the_return_day(text, code, back):
+    found = return_date(text, {code}, _SENT)
+    assert found is not None and found.day == back
 
 
 def test_a_person_s_ending_tie_is_no_departure_without_automatic_markers():

@@ -88,7 +88,8 @@ class Language:
     # not exist, was closed), read in every language alongside the status codes.
     bounce_hard: tuple[str, ...] = ()
     # A departure as two word classes in one clause, either order: the tie (company, post,
-    # employment, collaboration) and its ending (left, ended, terminated).
+    # employment, collaboration) and its ending (left, ended, terminated), or the tie and
+    # "no longer" ("nie jestem już pracownikiem firmy").
     departure_frames: tuple[tuple[str, str], ...] = ()
     # Third persons before an opt-out word make it about them ("whether she should unsubscribe").
     others: tuple[str, ...] = ()
@@ -96,6 +97,9 @@ class Language:
     # before a date they name the return in a notice, but not in a person's "thanks again for
     # the call on Tuesday", so they count only where the message is otherwise a notice.
     again: tuple[str, ...] = ()
+    # Real words one slip from an opt-out keyword that mean something else (German "anmelden",
+    # to register, next to "abmelden"): never read as a slip of it.
+    lookalikes: tuple[str, ...] = ()
     # mail-parser-reply's code when it knows the language's quote headers.
     reply_parser: str = ""
 
@@ -109,6 +113,7 @@ ENGLISH = Language(
         r"unknown (user|recipient)",
     ),
     departure_frames=(
+        (r"compan\w*|firm|organi[sz]ation|employ\w*|staff", r"no longer"),
         (
             r"compan\w*|firm|organi[sz]ation|employ\w*|role|position|job|team",
             r"left|ended|terminated|finished|moved on",
@@ -178,6 +183,7 @@ ENGLISH = Language(
         r"(e-?mail|message)s? will (not )?be (read|forwarded|answered|responded)",
     ),
     back=(
+        r"(respond|repl|answer)\w* (to (e-?mails?|messages|mail) )?(again )?from",
         r"(be )?reached again",
         r"reachable again",
         r"back",
@@ -349,6 +355,7 @@ ENGLISH = Language(
 )
 
 GERMAN = Language(
+    lookalikes=("anmelden", "anmeldung", "angemeldet"),
     code="de",
     locale="de",
     bounce_hard=(
@@ -357,6 +364,10 @@ GERMAN = Language(
         r"deaktiviert|gelöscht|aufgelöst",
     ),
     departure_frames=(
+        (
+            r"unternehmen\w*|firma|mitarbeiter\w*|beschäftigt|tätig|angestellt",
+            r"nicht mehr|nicht länger",
+        ),
         (
             r"unternehmen|firma|arbeitsverhältnis|tätigkeit|zusammenarbeit|haus",
             r"verlassen|beendet|ausgeschieden|geendet",
@@ -553,6 +564,10 @@ FRENCH = Language(
     ),
     departure_frames=(
         (
+            r"société|entreprise|effectifs|collaborat\w*|salarié\w*",
+            r"ne \w+ plus|n'\w+ plus|ne \w+ \w+ plus",
+        ),
+        (
             r"société|entreprise|groupe|fonctions|poste|collaboration",
             r"quitté|terminée?|pris fin|achevée?",
         ),
@@ -726,9 +741,10 @@ SPANISH = Language(
         r"desactivad\w*|eliminad\w*|cerrad\w*",
     ),
     departure_frames=(
+        (r"empresa|compañía|plantilla|emplead\w*", r"ya no"),
         (
             r"empresa|compañía|puesto|relación laboral|colaboración",
-            r"dejó|dejado|terminad\w*|finalizad\w*|salido|salió",
+            r"dejé|dejó|dejado|terminad\w*|finalizad\w*|salido|salió|salí",
         ),
     ),
     others=(
@@ -893,6 +909,10 @@ PORTUGUESE = Language(
     ),
     departure_frames=(
         (
+            r"empresa|companhia|quadro|funcionári\w*|colaborador\w*",
+            r"já não|não \w+ mais|não \w+ \w+ mais",
+        ),
+        (
             r"empresa|companhia|organização|colaboração|contrato|vínculo",
             r"saiu|saí|deixou|deixei|terminou|termin\w*|encerr\w*|cessou",
         ),
@@ -1028,6 +1048,7 @@ ITALIAN = Language(
         r"disattivat\w*|chius\w*|cancellat\w*",
     ),
     departure_frames=(
+        (r"azienda|società|organico|dipendent\w*", r"non \w+ più|non più|non \w+ \w+ più"),
         (
             r"azienda|società|collaborazione|rapporto|incarico",
             r"terminat\w*|conclus\w*|cessat\w*|lasciat\w*|uscit\w*",
@@ -1174,6 +1195,7 @@ DUTCH = Language(
         r"gedeactiveerd|opgeheven|verwijderd",
     ),
     departure_frames=(
+        (r"bedrijf|organisatie|in dienst|werkzaam|medewerker", r"niet meer|niet langer"),
         (
             r"bedrijf|organisatie|dienstverband|samenwerking|functie",
             r"verlaten|beëindigd|gestopt|vertrokken",
@@ -1307,6 +1329,7 @@ POLISH = Language(
         r"dezaktywowan\w*|usunięt\w*|zamknięt\w*",
     ),
     departure_frames=(
+        (r"pracownik\w*|firm\w*|spółk\w*|zatrudnion\w*", r"nie \w+ już|już nie"),
         (
             r"firm\w*|spółk\w*|współprac\w*|zatrudnieni\w*",
             r"odszedł|odeszła|opuścił\w*|zakończ\w*|zakończył\w*",
@@ -1445,6 +1468,7 @@ SWEDISH = Language(
         r"avaktiverad|stängd|borttagen",
     ),
     departure_frames=(
+        (r"företag\w*|anställd|organisation\w*", r"inte längre|inte \w+ längre"),
         (r"företag\w*|anställning\w*|tjänst\w*|samarbete\w*", r"lämnat|slutat|upphört|avslutat\w*"),
     ),
     others=(
@@ -1493,6 +1517,9 @@ SWEDISH = Language(
         r"(när|efter att) jag (kommer )?(tillbaka|återvänt)",
     ),
     back=(
+        r"retur",
+        r"inte( [\w-]+){0,2} förrän",
+        r"svarar( på (e-?post|mejl|mail))? (igen )?från",
         r"nås igen",
         r"igen",
         r"tillbaka",
@@ -1576,6 +1603,7 @@ DANISH = Language(
         r"deaktiveret|lukket|slettet",
     ),
     departure_frames=(
+        (r"virksomhed\w*|firma\w*|ansat", r"ikke længere|ikke \w+ længere"),
         (
             r"virksomhed\w*|firma\w*|ansættelse\w*|stilling\w*|samarbejde\w*",
             r"forladt|stoppet|ophørt|afsluttet|fratrådt",
@@ -1614,6 +1642,9 @@ DANISH = Language(
         r"(når|efter) jeg (er )?(tilbage|kommer tilbage)",
     ),
     back=(
+        r"retur",
+        r"svarer( på (e-?mails?|mails?))? (igen )?fra",
+        r"ikke( [\w-]+){0,2} før",
         r"tilbage",
         r"på kontoret igen",
         r"træffes igen",
@@ -1698,6 +1729,7 @@ NORWEGIAN = Language(
         r"deaktivert|stengt|slettet",
     ),
     departure_frames=(
+        (r"selskap\w*|firma\w*|ansatt", r"ikke lenger|ikke \w+ lenger"),
         (
             r"selskap\w*|firma\w*|ansettelse\w*|stilling\w*|samarbeid\w*",
             r"forlatt|sluttet|opphørt|avsluttet|fratrådt",
@@ -1737,6 +1769,9 @@ NORWEGIAN = Language(
         r"automatisk svar",
     ),
     back=(
+        r"retur",
+        r"svarer( på (e-?post|mail))? (igjen )?fra",
+        r"ikke( [\w-]+){0,2} før",
         r"tilgjengelig igjen",
         r"igjen",
         r"tilbake",
@@ -1824,6 +1859,7 @@ FINNISH = Language(
         r"poistettu|suljettu",
     ),
     departure_frames=(
+        (r"yrityks\w*|yhtiö\w*|palvelukse\w*|työntekijä\w*", r"enää"),
         (
             r"yritykse\w*|yhtiö\w*|työt|työsuhde|työsuhteeni|palvelukse\w*",
             r"lopettanut|lopetin|lähtenyt|lähdin|päättynyt|päättyi|jättänyt",
@@ -1960,6 +1996,7 @@ CZECH = Language(
         r"deaktivován\w*|zrušen\w*",
     ),
     departure_frames=(
+        (r"společnost\w*|firm\w*|zaměstnan\w*", r"již ne\w*|už ne\w*|ne\w* již|ne\w* už"),
         (
             r"společnost\w*|firm\w*|pracovní poměr|spolupráce|zaměstnání",
             r"skončil\w*|ukončen\w*|odešl\w*|odešel|opustil\w*",

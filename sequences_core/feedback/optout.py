@@ -161,6 +161,11 @@ def _keywords() -> dict[str, frozenset[str]]:
     return {variant: frozenset(words) for variant, words in index.items()}
 
 
+@cache
+def _lookalikes() -> frozenset[str]:
+    return frozenset(word for table in LANGUAGES.values() for word in table.lookalikes)
+
+
 def _slips(word: str, keyword: str) -> int:
     """Edits (insert, delete, substitute, swap two neighbours) from `word` to `keyword`."""
     previous2: list[int] = []
@@ -179,14 +184,17 @@ def _slips(word: str, keyword: str) -> int:
 def _meant(word: str) -> str | None:
     """The keyword a misspelt word stands for ("unsusbcribe", "unsubcribe"): one slip from it,
     or two in a word of ten letters or more, ending as it does; never another form of the
-    same word ("unsubscribed", "kontakta" for "kontakte")."""
+    same word ("unsubscribed", "kontakta" for "kontakte") nor a real word of its own
+    ("anmelden"). The last two letters may be swapped ("abmeldne")."""
     lower = word.lower()
+    if lower in _lookalikes():
+        return None
     index = _keywords()
     near = {k for variant in _variants(lower) for k in index.get(variant, ())}
     for keyword in sorted(near):
         if lower.startswith(keyword) or keyword.startswith(lower):
             continue  # the keyword itself, or an inflection of it ("unsubscribed")
-        if (lower[0], lower[-2:]) != (keyword[0], keyword[-2:]):
+        if lower[0] != keyword[0] or lower[-2:] not in (keyword[-2:], keyword[-1:-3:-1]):
             continue  # another word ("mailing", not "emailing"), or form ("contatti", "contatto")
         if _slips(lower, keyword) <= (1 if len(lower) < 10 else 2):
             return keyword
