@@ -172,22 +172,29 @@ WHERE organization_id = :org AND type IN ('sent', 'reply')
 GROUP BY day
 """)
 
-# The dashboard's template list: the period's events from the (organization, type, time)
-# index, which carries each event's email, joined to that email's enrollment for its template;
-# active enrollments per template; the live templates with the most emails sent, ties by name.
+# The dashboard's template list, from the same (organization, type, time) index as the cards,
+# which carries each event's email: the period's sends, replies and bounces, and its emails
+# opened by a person (each once, deduplicated before the join), then each joined through its
+# email's enrollment to a template; with the active enrollments per template; the live
+# templates with the most emails sent first, ties by name.
 TEMPLATE_ROWS = text("""
-WITH period AS (
+WITH hits AS (
+    SELECT execution_id, type FROM sequence_email_events
+    WHERE organization_id = :org AND type IN ('sent', 'reply', 'bounce')
+      AND occurred_at >= :since AND occurred_at < :until
+    UNION ALL
+    SELECT DISTINCT execution_id, 'opened' FROM sequence_email_events
+    WHERE organization_id = :org AND type IN ('open', 'click') AND NOT bot
+      AND occurred_at >= :since AND occurred_at < :until
+), period AS (
     SELECT e.template_id,
-        count(*) FILTER (WHERE v.type = 'sent') AS sent,
-        count(DISTINCT v.execution_id) FILTER (WHERE v.type IN ('open', 'click') AND NOT v.bot)
-            AS opened,
-        count(*) FILTER (WHERE v.type = 'reply') AS replies,
-        count(*) FILTER (WHERE v.type = 'bounce') AS bounces
-    FROM sequence_email_events v
-    JOIN sequence_step_executions x ON x.id = v.execution_id AND x.organization_id = :org
+        count(*) FILTER (WHERE h.type = 'sent') AS sent,
+        count(*) FILTER (WHERE h.type = 'opened') AS opened,
+        count(*) FILTER (WHERE h.type = 'reply') AS replies,
+        count(*) FILTER (WHERE h.type = 'bounce') AS bounces
+    FROM hits h
+    JOIN sequence_step_executions x ON x.id = h.execution_id AND x.organization_id = :org
     JOIN sequence_enrollments e ON e.id = x.enrollment_id AND e.organization_id = :org
-    WHERE v.organization_id = :org AND v.type IN ('sent', 'open', 'click', 'reply', 'bounce')
-      AND v.occurred_at >= :since AND v.occurred_at < :until
     GROUP BY e.template_id
 ), active AS (
     SELECT template_id, count(*) AS n FROM sequence_enrollments
