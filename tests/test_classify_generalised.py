@@ -46,6 +46,25 @@ def test_another_word_or_form_is_not_a_slip(word):
     assert optout._meant(word) is None
 
 
+@pytest.mark.parametrize(
+    ("slip", "meant"), [("désincrivez", "désinscrivez"), ("decsadastrar", "descadastrar")]
+)
+def test_a_slip_inside_an_inflected_stem_reads_as_the_stem(slip, meant):
+    assert optout._meant(slip) == meant
+    assert optout.opt_out(f"{slip}-moi svp" if slip[0] == "d" else slip) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could you remove my intern Alex from your mailing list? I'll keep reading.",
+        "Bitte streichen Sie Frau Kühn aus dem Verteiler.",
+    ],
+)
+def test_naming_another_person_is_not_the_writer_s_opt_out(text):
+    assert optout.opt_out(text) is None
+
+
 def test_registering_is_not_unsubscribing():
     assert optout.opt_out("Ich möchte mich gerne für das Webinar anmelden.") is None
 
@@ -115,6 +134,7 @@ def test_a_departure_is_a_tie_and_its_ending(text):
         "Dejé la compañía en octubre.",
         "I am no longer employed by Client Ltd.",
         "En ole enää yhtiön palveluksessa.",
+        "Ik werk niet langer bij Client BV.",
     ],
 )
 def test_a_departure_is_also_a_tie_no_longer_held(text):
@@ -139,6 +159,32 @@ def test_no_longer_without_the_tie_is_no_departure():
 def test_not_before_and_answering_from_name_the_return_day(text, code, back):
     found = return_date(text, {code}, _SENT)
     assert found is not None and found.day == back
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "back"),
+    [
+        ("Until Friday 19 November I'm in workshops all day.", "Automatic reply: x", 20),
+        ("Jusqu'au mardi 16 novembre, je ne lirai pas mes messages.", "Réponse automatique", 17),
+        ("Do pátku 12. 11. nebudu číst poštu.", "Automatická odpověď: x", 13),
+    ],
+)
+def test_a_dated_until_in_an_automatic_message_is_an_absence(text, subject, back):
+    found = absence.out_of_office(text, subject, True, _SENT)
+    assert found is not None and found.returns is not None
+    assert found.returns.day == date(2027, 11, back)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich bin bis Mittwoch im Urlaub, rufen Sie mich am Donnerstag an.",
+        "Jeg har ferie til onsdag, ring meg gjerne torsdag.",
+        "Sono in ferie fino a mercoledì, chiamami giovedì.",
+    ],
+)
+def test_a_person_on_leave_who_asks_for_a_call_is_replying(text):
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is None
 
 
 def test_a_person_s_ending_tie_is_no_departure_without_automatic_markers():

@@ -170,9 +170,14 @@ def out_of_office(
         returns = return_date(subject, languages, sent, order_hint)
     said = every[0] if every else in_subject
     # "again on Thursday" names a return only in what is otherwise a notice ("thanks again for
-    # the call on Tuesday" is a person's)
+    # the call on Tuesday" is a person's); so does a dated "until": an automatic message that
+    # says what holds until a day ("bis zum 16.11. kann ich nicht antworten") is an absence.
     cued = returns is not None and (
-        returns.rule == "back" or (returns.rule == "again" and automatic)
+        returns.rule == "back"
+        or (
+            automatic
+            and (returns.rule == "again" or (returns.rule == "until" and not returns.loose))
+        )
     )
     named = returns if returns is not None and (said or notice or cued) else None
     signs = sum(x is not None for x in (said, notice, named))

@@ -113,7 +113,7 @@ ENGLISH = Language(
         r"unknown (user|recipient)",
     ),
     departure_frames=(
-        (r"compan\w*|firm|organi[sz]ation|employ\w*|staff", r"no longer"),
+        (r"compan\w*|firm|organi[sz]ation|employ\w*|staff|work\w*", r"no longer"),
         (
             r"compan\w*|firm|organi[sz]ation|employ\w*|role|position|job|team",
             r"left|ended|terminated|finished|moved on",
@@ -128,6 +128,8 @@ ENGLISH = Language(
         r"whether",
     ),
     engagement=(
+        r"(give|drop) me a (call|ring)",
+        r"(call|ring|phone) me\b",
         r"(send|forward|e-?mail|mail) (it|them|this|that|the \w+|over )?\s?(to )?me\b(?! at)",
         r"let'?s (talk|chat|speak|meet|catch up|set up|book|schedule|find)",
         r"happy to (chat|talk|take a look|look)",
@@ -183,6 +185,7 @@ ENGLISH = Language(
         r"(e-?mail|message)s? will (not )?be (read|forwarded|answered|responded)",
     ),
     back=(
+        r"when i'?m (back|in)",
         r"(respond|repl|answer)\w* (to (e-?mails?|messages|mail) )?(again )?from",
         r"(be )?reached again",
         r"reachable again",
@@ -365,7 +368,7 @@ GERMAN = Language(
     ),
     departure_frames=(
         (
-            r"unternehmen\w*|firma|mitarbeiter\w*|beschäftigt|tätig|angestellt",
+            r"unternehmen\w*|firma|mitarbeiter\w*|beschäftigt|tätig|angestellt|arbeite\w*",
             r"nicht mehr|nicht länger",
         ),
         (
@@ -379,6 +382,8 @@ GERMAN = Language(
         r"ob",
     ),
     engagement=(
+        r"ruf(en sie|t)? mich",
+        r"rufen sie mich",
         r"(schick|send)(en sie|e|t)? (mir|uns)",
         r"lass(en sie)? uns",
         r"gerne? (zu|an) mir",
@@ -564,7 +569,7 @@ FRENCH = Language(
     ),
     departure_frames=(
         (
-            r"société|entreprise|effectifs|collaborat\w*|salarié\w*",
+            r"société|entreprise|effectifs|collaborat\w*|salarié\w*|travaill\w*",
             r"ne \w+ plus|n'\w+ plus|ne \w+ \w+ plus",
         ),
         (
@@ -580,6 +585,7 @@ FRENCH = Language(
         r"quelqu'un",
     ),
     engagement=(
+        r"appelle[zr]?[- ]moi",
         r"envoyez[- ]moi",
         r"envoie[- ]moi",
         r"appelons[- ]nous",
@@ -732,6 +738,7 @@ SPANISH = Language(
     code="es",
     locale="es",
     again=(
+        r"otra vez",
         r"de nuevo",
         r"nuevamente",
     ),
@@ -741,7 +748,7 @@ SPANISH = Language(
         r"desactivad\w*|eliminad\w*|cerrad\w*",
     ),
     departure_frames=(
-        (r"empresa|compañía|plantilla|emplead\w*", r"ya no"),
+        (r"empresa|compañía|plantilla|emplead\w*|trabaj\w*", r"ya no"),
         (
             r"empresa|compañía|puesto|relación laboral|colaboración",
             r"dejé|dejó|dejado|terminad\w*|finalizad\w*|salido|salió|salí",
@@ -754,6 +761,7 @@ SPANISH = Language(
         r"alguien",
     ),
     engagement=(
+        r"ll[áa]m(ame|eme|adme)",
         r"hablemos",
         r"(envíe|envie|mande|envía|envia|manda|mánde|mándeme|mándame|envíame|enviame)(me)?\b",
         r"(te|le) (llamo|escribo)",
@@ -814,6 +822,7 @@ SPANISH = Language(
         r"por favor,? no responda a este",
     ),
     optout=(
+        r"\bdesuscrib\w*",
         r"\b(sáquenme|saquenme|sacadme|sácame)\b",
         r"\bsac(ar|ad|en)(me)? de (su|vuestra|la) lista",
         r"\b(eliminar|borrar|suprimir|eliminen|borren)\b"
@@ -909,7 +918,7 @@ PORTUGUESE = Language(
     ),
     departure_frames=(
         (
-            r"empresa|companhia|quadro|funcionári\w*|colaborador\w*",
+            r"empresa|companhia|quadro|funcionári\w*|colaborador\w*|trabalh\w*",
             r"já não|não \w+ mais|não \w+ \w+ mais",
         ),
         (
@@ -924,6 +933,8 @@ PORTUGUESE = Language(
         r"alguém",
     ),
     engagement=(
+        r"me lig(a|ue)",
+        r"lig(a|ue)[- ]me",
         r"(envie|mande|manda|envia)[- ]me",
         r"vamos (conversar|falar|marcar)",
     ),
@@ -1048,7 +1059,7 @@ ITALIAN = Language(
         r"disattivat\w*|chius\w*|cancellat\w*",
     ),
     departure_frames=(
-        (r"azienda|società|organico|dipendent\w*", r"non \w+ più|non più|non \w+ \w+ più"),
+        (r"azienda|società|organico|dipendent\w*|lavor\w*", r"non \w+ più|non più|non \w+ \w+ più"),
         (
             r"azienda|società|collaborazione|rapporto|incarico",
             r"terminat\w*|conclus\w*|cessat\w*|lasciat\w*|uscit\w*",
@@ -1061,6 +1072,7 @@ ITALIAN = Language(
         r"se",
     ),
     engagement=(
+        r"chiamami|chiamatemi|mi chiami",
         r"(mandatemi|inviatemi|mandami|inviami|mi (mandi|invii|mandate|inviate))",
         r"sentiamoci",
         r"parliamone",
@@ -1195,7 +1207,7 @@ DUTCH = Language(
         r"gedeactiveerd|opgeheven|verwijderd",
     ),
     departure_frames=(
-        (r"bedrijf|organisatie|in dienst|werkzaam|medewerker", r"niet meer|niet langer"),
+        (r"bedrijf|organisatie|in dienst|werkzaam|medewerker|werk|werkt", r"niet meer|niet langer"),
         (
             r"bedrijf|organisatie|dienstverband|samenwerking|functie",
             r"verlaten|beëindigd|gestopt|vertrokken",
@@ -1208,6 +1220,7 @@ DUTCH = Language(
         r"of",
     ),
     engagement=(
+        r"bel (me|mij)",
         r"stuur (me|mij|ons)",
         r"laten we",
     ),
@@ -1329,7 +1342,7 @@ POLISH = Language(
         r"dezaktywowan\w*|usunięt\w*|zamknięt\w*",
     ),
     departure_frames=(
-        (r"pracownik\w*|firm\w*|spółk\w*|zatrudnion\w*", r"nie \w+ już|już nie"),
+        (r"pracownik\w*|firm\w*|spółk\w*|zatrudnion\w*|pracuj\w*", r"nie \w+ już|już nie"),
         (
             r"firm\w*|spółk\w*|współprac\w*|zatrudnieni\w*",
             r"odszedł|odeszła|opuścił\w*|zakończ\w*|zakończył\w*",
@@ -1342,6 +1355,8 @@ POLISH = Language(
         r"czy",
     ),
     engagement=(
+        r"zadzwoń do mnie",
+        r"proszę (do mnie )?zadzwonić",
         r"(prześlij|wyślij|przyślij|prześlijcie|wyślijcie|proszę przesłać) (mi|nam)",
         r"porozmawiajmy",
         r"umówmy się",
@@ -1468,7 +1483,7 @@ SWEDISH = Language(
         r"avaktiverad|stängd|borttagen",
     ),
     departure_frames=(
-        (r"företag\w*|anställd|organisation\w*", r"inte längre|inte \w+ längre"),
+        (r"företag\w*|anställd|organisation\w*|jobbar|arbetar", r"inte längre|inte \w+ längre"),
         (r"företag\w*|anställning\w*|tjänst\w*|samarbete\w*", r"lämnat|slutat|upphört|avslutat\w*"),
     ),
     others=(
@@ -1478,6 +1493,7 @@ SWEDISH = Language(
         r"om",
     ),
     engagement=(
+        r"ring (mig|gärna)",
         r"skicka (mig|oss|gärna)",
         r"låt oss",
     ),
@@ -1517,6 +1533,8 @@ SWEDISH = Language(
         r"(när|efter att) jag (kommer )?(tillbaka|återvänt)",
     ),
     back=(
+        r"från och med",
+        r"fr\.o\.m\.",
         r"retur",
         r"inte( [\w-]+){0,2} förrän",
         r"svarar( på (e-?post|mejl|mail))? (igen )?från",
@@ -1603,7 +1621,7 @@ DANISH = Language(
         r"deaktiveret|lukket|slettet",
     ),
     departure_frames=(
-        (r"virksomhed\w*|firma\w*|ansat", r"ikke længere|ikke \w+ længere"),
+        (r"virksomhed\w*|firma\w*|ansat|arbejder", r"ikke længere|ikke \w+ længere"),
         (
             r"virksomhed\w*|firma\w*|ansættelse\w*|stilling\w*|samarbejde\w*",
             r"forladt|stoppet|ophørt|afsluttet|fratrådt",
@@ -1616,6 +1634,7 @@ DANISH = Language(
         r"om",
     ),
     engagement=(
+        r"ring (til mig|mig|gerne)",
         r"send (mig|os|gerne)",
         r"lad os",
     ),
@@ -1642,6 +1661,8 @@ DANISH = Language(
         r"(når|efter) jeg (er )?(tilbage|kommer tilbage)",
     ),
     back=(
+        r"fra og med",
+        r"f\.o\.m\.",
         r"retur",
         r"svarer( på (e-?mails?|mails?))? (igen )?fra",
         r"ikke( [\w-]+){0,2} før",
@@ -1729,7 +1750,7 @@ NORWEGIAN = Language(
         r"deaktivert|stengt|slettet",
     ),
     departure_frames=(
-        (r"selskap\w*|firma\w*|ansatt", r"ikke lenger|ikke \w+ lenger"),
+        (r"selskap\w*|firma\w*|ansatt|jobber|arbeider", r"ikke lenger|ikke \w+ lenger"),
         (
             r"selskap\w*|firma\w*|ansettelse\w*|stilling\w*|samarbeid\w*",
             r"forlatt|sluttet|opphørt|avsluttet|fratrådt",
@@ -1742,6 +1763,7 @@ NORWEGIAN = Language(
         r"om",
     ),
     engagement=(
+        r"ring (meg|gjerne)",
         r"send (meg|oss|gjerne)",
         r"la oss",
     ),
@@ -1769,6 +1791,8 @@ NORWEGIAN = Language(
         r"automatisk svar",
     ),
     back=(
+        r"fra og med",
+        r"f\.o\.m\.",
         r"retur",
         r"svarer( på (e-?post|mail))? (igjen )?fra",
         r"ikke( [\w-]+){0,2} før",
@@ -1859,7 +1883,7 @@ FINNISH = Language(
         r"poistettu|suljettu",
     ),
     departure_frames=(
-        (r"yrityks\w*|yhtiö\w*|palvelukse\w*|työntekijä\w*", r"enää"),
+        (r"yrityks\w*|yhtiö\w*|palvelukse\w*|työntekijä\w*|työskentel\w*", r"enää"),
         (
             r"yritykse\w*|yhtiö\w*|työt|työsuhde|työsuhteeni|palvelukse\w*",
             r"lopettanut|lopetin|lähtenyt|lähdin|päättynyt|päättyi|jättänyt",
@@ -1871,6 +1895,7 @@ FINNISH = Language(
         r"jos",
     ),
     engagement=(
+        r"soita (minulle|mulle)",
         r"lähetä (minulle|ne|se)|lähettäkää",
         r"sovitaan",
     ),
@@ -1996,7 +2021,7 @@ CZECH = Language(
         r"deaktivován\w*|zrušen\w*",
     ),
     departure_frames=(
-        (r"společnost\w*|firm\w*|zaměstnan\w*", r"již ne\w*|už ne\w*|ne\w* již|ne\w* už"),
+        (r"společnost\w*|firm\w*|zaměstnan\w*|pracuj\w*", r"již ne\w*|už ne\w*|ne\w* již|ne\w* už"),
         (
             r"společnost\w*|firm\w*|pracovní poměr|spolupráce|zaměstnání",
             r"skončil\w*|ukončen\w*|odešl\w*|odešel|opustil\w*",
@@ -2009,6 +2034,7 @@ CZECH = Language(
         r"zda",
     ),
     engagement=(
+        r"zavolej(te)? mi",
         r"pošl(ete|i) (mi|nám)",
         r"domluvme se",
         r"pojďme",

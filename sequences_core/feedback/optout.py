@@ -39,13 +39,36 @@ def _sentence(text: str, start: int, end: int) -> str:
 # What an opt-out phrase names when it is about someone else: an address, a colleague.
 _SOMEONE_ELSE = re.compile(
     r"\W*(\S+@\S+|(my|our|mein\w*|unser\w*|mon|ma|mes|mi|mis) "
-    r"(colleague|co-?worker|assistant|boss|manager|partner|kolleg\w*|collègue|colega)\w*)",
+    r"(colleague|co-?worker|assistant|intern|boss|manager|partner|kolleg\w*|collègue|colega)\w*)",
     re.IGNORECASE,
 )
 # A name after the verb and before "from" ("please remove John from the cc"): someone else.
 _NAMED_OTHER = re.compile(
-    r"[ \t]+[A-ZÀ-Ž][a-zà-ž]+ (from|off|von|aus|de|du|des|da|dal|van|från|fra|z|ze)\b"
+    r"[ \t]+((my|our|mein\w*|unser\w*|mon|ma|mes|mi|mis|mijn|onze|min|mitt|mine) \w+ )?"
+    r"[A-ZÀ-Ž][a-zà-ž]+ (from|off|von|aus|de|du|des|da|dal|van|från|fra|z|ze)\b"
 )
+
+
+# A title and a name right before the phrase ("nehmen Sie Herrn Maier aus dem Verteiler").
+_TITLED_OTHER = re.compile(
+    r"(?<!\w)(mr|mrs|ms|dr|herrn?|frau|monsieur|madame|mme|m|señora?|sra?|signora?|sig|"
+    r"meneer|mevrouw|dhr|mevr|pana?|pani)\.? [A-ZÀ-Ž][\w-]+\W*$",
+    re.IGNORECASE,
+)
+
+
+def _about_someone_else(text: str, hit: patterns.Hit, tail: str) -> bool:
+    """The phrase names another person: a title and name before it, or after its verb or its
+    end an address, "my colleague/assistant", or a name then "from" ("remove John from the cc",
+    "remove my assistant Jo from your list")."""
+    if _TITLED_OTHER.search(tail):
+        return True
+    verb = re.match(r"\w+", text[hit.start :])
+    starts = {hit.end, hit.start + (verb.end() if verb else 0)}
+    return any(
+        _SOMEONE_ELSE.match(text[at : at + 60]) or _NAMED_OTHER.match(text[at : at + 60])
+        for at in starts
+    )
 
 
 def _turned_round(text: str, hit: patterns.Hit) -> bool:
@@ -55,8 +78,7 @@ def _turned_round(text: str, hit: patterns.Hit) -> bool:
     tail = re.split(r"[.,;:!?\n]|\s[-\u2013\u2014]\s", before)[-1]  # a dash ends a clause too
     if re.search(rf"(?<!\w)(?:{_negations()})(?!\w)\W*(\w+\W+){{0,2}}$", tail, re.I):
         return True
-    after = text[hit.end : hit.end + 60]
-    if _SOMEONE_ELSE.match(after) or _NAMED_OTHER.match(after):
+    if _about_someone_else(text, hit, tail):
         return True  # "please unsubscribe my colleague tom@…": not the writer
     sentence = _sentence(text, hit.start, hit.end)
     if _deferral().search(sentence):
@@ -166,6 +188,37 @@ def _lookalikes() -> frozenset[str]:
     return frozenset(word for table in LANGUAGES.values() for word in table.lookalikes)
 
 
+@cache
+def _stems() -> tuple[str, ...]:
+    """The tables' opt-out stems that take an ending ("désinscri(re|vez)", "unsuscri\\w*"):
+    a slip inside the stem of an inflected word ("désincrivez") is read by the stem."""
+    found: set[str] = set()
+    for table in LANGUAGES.values():
+        for phrase in table.optout:
+            literal = re.sub(r"\\[bBsSdDW]", " ", phrase.lower())
+            found.update(re.findall(r"([^\W\d_]{8,})(?=\(|\\w)", literal))
+    return tuple(sorted(found))
+
+
+@cache
+def _known() -> frozenset[str]:
+    return frozenset({k for words in _keywords().values() for k in words} | set(_stems()))
+
+
+def _stem_meant(lower: str) -> str | None:
+    """The word with a slipped stem put right ("désincrivez" → "désinscrivez"); never a form
+    of another keyword ("unsubscribed" is no slip of "unsuscri")."""
+    if any(lower.startswith(known) for known in _known()):
+        return None
+    for stem in _stems():
+        if lower[:2] != stem[:2] or lower.startswith(stem) or len(lower) <= len(stem):
+            continue
+        for cut in (len(stem) - 1, len(stem), len(stem) + 1):
+            if _slips(lower[:cut], stem) == 1:
+                return stem + lower[cut:]
+    return None
+
+
 def _slips(word: str, keyword: str) -> int:
     """Edits (insert, delete, substitute, swap two neighbours) from `word` to `keyword`."""
     previous2: list[int] = []
@@ -187,8 +240,8 @@ def _meant(word: str) -> str | None:
     same word ("unsubscribed", "kontakta" for "kontakte") nor a real word of its own
     ("anmelden"). The last two letters may be swapped ("abmeldne")."""
     lower = word.lower()
-    if lower in _lookalikes():
-        return None
+    if lower in _lookalikes() or lower in _known():
+        return None  # a real word, or a keyword itself ("cancellami" next to "cancellarmi")
     index = _keywords()
     near = {k for variant in _variants(lower) for k in index.get(variant, ())}
     for keyword in sorted(near):
@@ -198,7 +251,7 @@ def _meant(word: str) -> str | None:
             continue  # another word ("mailing", not "emailing"), or form ("contatti", "contatto")
         if _slips(lower, keyword) <= (1 if len(lower) < 10 else 2):
             return keyword
-    return None
+    return _stem_meant(lower)
 
 
 def _spelled(text: str) -> str:

@@ -333,7 +333,8 @@ def _fillers(codes: frozenset[str]) -> _Fillers:
                 words |= {name.lower().rstrip("."), _plain(name)}
             for name in days[context]["wide"].values():
                 words |= {name.lower(), _plain(name)}
-                stems |= {form[:-1] for form in (name.lower(), _plain(name)) if len(form) >= 5}
+                # the stem without its last two letters: Polish "piątku", Czech "pátku"
+                stems |= {form[:-2] for form in (name.lower(), _plain(name)) if len(form) >= 5}
     return _Fillers(frozenset(words), tuple(sorted(stems)))
 
 
