@@ -65,6 +65,11 @@ def test_naming_another_person_is_not_the_writer_s_opt_out(text):
     assert optout.opt_out(text) is None
 
 
+def test_a_title_and_name_after_the_verb_is_someone_else_but_a_polite_address_is_not():
+    assert optout.opt_out("Please unsubscribe Mrs Okafor, she has retired.") is None
+    assert optout.opt_out("Proszę pana usunąć mnie z listy.") is not None
+
+
 def test_registering_is_not_unsubscribing():
     assert optout.opt_out("Ich möchte mich gerne für das Webinar anmelden.") is None
 
@@ -135,6 +140,7 @@ def test_a_departure_is_a_tie_and_its_ending(text):
         "I am no longer employed by Client Ltd.",
         "En ole enää yhtiön palveluksessa.",
         "Ik werk niet langer bij Client BV.",
+        "I have moved on from Acme Ltd.",
     ],
 )
 def test_a_departure_is_also_a_tie_no_longer_held(text):
@@ -181,10 +187,16 @@ def test_a_dated_until_in_an_automatic_message_is_an_absence(text, subject, back
         "Ich bin bis Mittwoch im Urlaub, rufen Sie mich am Donnerstag an.",
         "Jeg har ferie til onsdag, ring meg gjerne torsdag.",
         "Sono in ferie fino a mercoledì, chiamami giovedì.",
+        "Je suis en congés jusqu'à mardi, appelez-moi mercredi.",
     ],
 )
 def test_a_person_on_leave_who_asks_for_a_call_is_replying(text):
     assert absence.out_of_office(text, "Re: x", False, _SENT) is None
+
+
+def test_a_receipt_that_names_a_validity_date_is_no_absence():
+    text = "Thank you for contacting us. Prices are valid until 30 November."
+    assert absence.out_of_office(text, "Re: x", True, _SENT) is None
 
 
 def test_a_person_s_ending_tie_is_no_departure_without_automatic_markers():

@@ -60,11 +60,19 @@ def left_company(text: str, automatic: bool = False) -> patterns.Hit | None:
     return found if found is not None or not automatic else _departure(text)
 
 
+# Companies' legal forms name a company in any language ("Client Ltd", "Client AB").
+_LEGAL_FORMS = (
+    r"ltd|llc|inc|plc|gmbh|ag|bv|nv|ab|oy|oyj|asa|aps|a/s|s\.?a\.?s?|s\.?a\.?r\.?l|s\.?r\.?l|"
+    r"s\.?p\.?a|s\.?l|ltda|sp\. z o\.o|s\.?r\.?o|a\.?s"
+)
+
+
 @cache
 def _departure_frames() -> tuple[tuple[str, re.Pattern[str]], ...]:
     frames = []
     for table in LANGUAGES.values():
-        for tie, ended in table.departure_frames:
+        for words, ended in table.departure_frames:
+            tie = f"{words}|{_LEGAL_FORMS}"  # "I have moved on from Client Ltd"
             near = rf"(?<!\w)(?:{tie})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{ended})(?!\w)"
             far = rf"(?<!\w)(?:{ended})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{tie})(?!\w)"
             frames.append((table.code, re.compile(f"{near}|{far}", re.IGNORECASE)))
@@ -136,6 +144,12 @@ def _about_absence(text: str) -> str:
     )
 
 
+def _dated_until(returns: ReturnDate) -> bool:
+    """A dated "until" ("bis zum 16.11.") — an absence sign in an automatic message, unless the
+    message is a receipt ("thank you for contacting us; the catalogue is valid until …")."""
+    return returns.rule == "until" and not returns.loose
+
+
 def _rule(
     automatic: bool, signs: int, returns: ReturnDate | None, text: str, notice: patterns.Hit | None
 ) -> str | None:
@@ -174,10 +188,8 @@ def out_of_office(
     # says what holds until a day ("bis zum 16.11. kann ich nicht antworten") is an absence.
     cued = returns is not None and (
         returns.rule == "back"
-        or (
-            automatic
-            and (returns.rule == "again" or (returns.rule == "until" and not returns.loose))
-        )
+        or (automatic and returns.rule == "again")
+        or (automatic and _dated_until(returns) and acknowledgement(text) is None)
     )
     named = returns if returns is not None and (said or notice or cued) else None
     signs = sum(x is not None for x in (said, notice, named))

@@ -585,7 +585,7 @@ FRENCH = Language(
         r"quelqu'un",
     ),
     engagement=(
-        r"appelle[zr]?[- ]moi",
+        r"appel(le[zr]?|ez)[- ]moi",
         r"envoyez[- ]moi",
         r"envoie[- ]moi",
         r"appelons[- ]nous",

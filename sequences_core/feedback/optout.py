@@ -50,21 +50,22 @@ _NAMED_OTHER = re.compile(
 
 
 # A title and a name right before the phrase ("nehmen Sie Herrn Maier aus dem Verteiler").
-_TITLED_OTHER = re.compile(
-    r"(?<!\w)(mr|mrs|ms|dr|herrn?|frau|monsieur|madame|mme|m|señora?|sra?|signora?|sig|"
-    r"meneer|mevrouw|dhr|mevr|pana?|pani)\.? [A-ZÀ-Ž][\w-]+\W*$",
-    re.IGNORECASE,
+_TITLES = (
+    r"(mr|mrs|ms|dr|herrn?|frau|monsieur|madame|mme|m|señora?|sra?|signora?|sig|"
+    r"meneer|mevrouw|dhr|mevr|pana?|pani)\.? (?-i:[A-ZÀ-Ž])[\w-]+"  # a capitalised name
 )
+_TITLED_OTHER = re.compile(rf"(?<!\w){_TITLES}\W*$", re.IGNORECASE)
+_TITLED_NEXT = re.compile(rf"\W*(?<!\w){_TITLES}", re.IGNORECASE)
 
 
 def _about_someone_else(text: str, hit: patterns.Hit, tail: str) -> bool:
     """The phrase names another person: a title and name before it, or after its verb or its
     end an address, "my colleague/assistant", or a name then "from" ("remove John from the cc",
     "remove my assistant Jo from your list")."""
-    if _TITLED_OTHER.search(tail):
-        return True
     verb = re.match(r"\w+", text[hit.start :])
     starts = {hit.end, hit.start + (verb.end() if verb else 0)}
+    if _TITLED_OTHER.search(tail) or any(_TITLED_NEXT.match(text[at : at + 40]) for at in starts):
+        return True  # "nehmen Sie Herrn Maier aus …", "please unsubscribe Mr Patel"
     return any(
         _SOMEONE_ELSE.match(text[at : at + 60]) or _NAMED_OTHER.match(text[at : at + 60])
         for at in starts
