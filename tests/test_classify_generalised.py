@@ -150,6 +150,7 @@ def test_a_departure_is_also_a_tie_no_longer_held(text):
 def test_no_longer_without_the_tie_is_no_departure():
     assert absence.left_company("Ya no tenemos ese problema, gracias.", automatic=True) is None
     assert absence.left_company("Das Angebot gilt nicht mehr.", True) is None
+    assert absence.left_company("Ab Montag ist mein Urlaub beendet.", True) is None
 
 
 @pytest.mark.parametrize(

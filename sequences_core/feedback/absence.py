@@ -60,10 +60,11 @@ def left_company(text: str, automatic: bool = False) -> patterns.Hit | None:
     return found if found is not None or not automatic else _departure(text)
 
 
-# Companies' legal forms name a company in any language ("Client Ltd", "Client AB").
+# Companies' legal forms name a company in any language ("Client Ltd", "Client AB"), spelt as
+# registered: case-sensitive, so German "ab Montag" or English "as" are no company.
 _LEGAL_FORMS = (
-    r"ltd|llc|inc|plc|gmbh|ag|bv|nv|ab|oy|oyj|asa|aps|a/s|s\.?a\.?s?|s\.?a\.?r\.?l|s\.?r\.?l|"
-    r"s\.?p\.?a|s\.?l|ltda|sp\. z o\.o|s\.?r\.?o|a\.?s"
+    r"(?-i:Ltd|LLC|Inc|PLC|GmbH|AG|BV|B\.V\.|NV|AB|Oy|Oyj|ASA|ApS|A/S|AS|SAS|SA|S\.A\.|SARL|"
+    r"S\.?r\.?l\.?|S\.?p\.?A\.?|S\.L\.|SL|Ltda|sp\. z o\.o\.|s\.r\.o\.|a\.s\.)"
 )
 
 
