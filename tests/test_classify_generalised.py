@@ -259,3 +259,27 @@ def test_every_language_carries_the_generalised_word_classes():
     for table in LANGUAGES.values():
         assert table.engagement and table.bounce_soft and table.bounce_hard, table.code
         assert table.departure_frames and table.others, table.code
+
+
+@pytest.mark.parametrize(("slip", "text"), [("stop", "stpo emailing me"), ("remove", "Remvoe me")])
+def test_a_swap_in_a_short_keyword_of_a_short_reply_reads_as_the_keyword(slip, text):
+    assert slip in optout._spelled(text).lower()
+    assert optout.opt_out(text) is not None
+
+
+def test_a_swap_in_a_short_word_of_a_long_reply_is_left_as_written():
+    text = "Could you send the form again? I stpo at the office on my way home, after the call."
+    assert optout._spelled(text) == text
+
+
+def test_a_possessive_and_role_inside_a_framed_request_is_someone_else():
+    text = "Bitte nehmen Sie meine Kollegin Frau Schulz aus dem Verteiler."
+    assert optout.opt_out(text) is None
+    assert optout.opt_out("Bitte nehmen Sie mich aus dem Verteiler.") is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["Me he jubilado.", "Per 1 november ben ik uit dienst getreden.", "I have retired."]
+)
+def test_retirement_and_leaving_service_are_departures(text):
+    assert absence.left_company(text, automatic=True) is not None

@@ -262,6 +262,8 @@ ENGLISH = Language(
         r"stop it",
     ),
     left_company=(
+        r"(have|has|I\'ve) retired",
+        r"stepped down from",
         r"no longer (with|at|work(s|ing)? (for|at|with)|employed|part of)",
         r"my last (working )?day (at|with|in)\b",
         r"(has|have) left (the company|the organi[sz]ation|the firm|the business|\w+\b)",
@@ -482,6 +484,8 @@ GERMAN = Language(
         r"austragen",
     ),
     left_company=(
+        r"in den ruhestand",
+        r"im ruhestand",
         r"nicht mehr .{0,30}(tätig|beschäftigt)",
         r"(ist|sind) nicht mehr (in unserem|im|bei|für)",
         r"nicht mehr (im unternehmen|bei|für|tätig|beschäftigt)",
@@ -676,6 +680,9 @@ FRENCH = Language(
         r"désinscrire",
     ),
     left_company=(
+        r"parti à la retraite",
+        r"partie à la retraite",
+        r"je suis à la retraite",
         r"ne (fai[st]|faisons) plus partie",
         r"n'est plus (chez|au sein|dans)",
         r"a quitté",
@@ -849,6 +856,9 @@ SPANISH = Language(
         r"darme de baja",
     ),
     left_company=(
+        r"me he jubilado",
+        r"me jubilé",
+        r"estoy jubilad[oa]",
         r"ya no (trabaj\w+|form\w+ parte|est\w+ en|pertene\w+)",
         r"ha dejado la empresa",
         r"dejó la empresa",
@@ -968,6 +978,8 @@ PORTUGUESE = Language(
         r"(quando|assim que) (eu )?retornar",
     ),
     back=(
+        r"retomo( as (minhas )?funções)?",
+        r"retomarei( as (minhas )?funções)?",
         r"novamente",
         r"disponível",
         r"de volta",
@@ -997,6 +1009,9 @@ PORTUGUESE = Language(
     ),
     optout_alone=(r"pare", r"parar", r"descadastrar", r"sair"),
     left_company=(
+        r"(me )?aposentei",
+        r"estou aposentad[oa]",
+        r"(me )?reformei",
         r"não faz mais parte",
         r"não (trabalha|faz parte) mais",
         r"deixou a empresa",
@@ -1135,6 +1150,7 @@ ITALIAN = Language(
     ),
     optout_alone=(r"stop", r"basta", r"cancellami", r"rimuovimi"),
     left_company=(
+        r"sono (andat[oa] )?in pensione",
         r"non è più (in servizio|dipendente|presso|in azienda)",
         r"non (lavor\w+|fa|faccio) più",
         r"non sono più (in servizio|dipendente|presso|in azienda)",
@@ -1279,6 +1295,8 @@ DUTCH = Language(
     ),
     optout_alone=(r"stop", r"afmelden"),
     left_company=(
+        r"uit dienst( getreden| gegaan)?",
+        r"met pensioen",
         r"werkt\b.{0,30}\bniet meer (bij|voor)",
         r"werkt (niet meer|hier niet meer) (bij|voor)",
         r"niet meer (werkzaam|in dienst)",
@@ -1419,6 +1437,8 @@ POLISH = Language(
     ),
     optout_alone=(r"stop", r"wypisz", r"rezygnuję"),
     left_company=(
+        r"(przeszedłem|przeszłam) na emeryturę",
+        r"jestem na emeryturze",
         r"już nie pracuje",
         r"nie pracuje już",
         r"nie jest już pracownikiem",
@@ -1560,6 +1580,8 @@ SWEDISH = Language(
     ),
     optout_alone=(r"stop", r"stopp", r"avregistrera"),
     left_company=(
+        r"gått i pension",
+        r"är pensionerad",
         r"(av)?slutat sin anställning",
         r"slutat sin anställning",
         r"inte längre (anställd|kvar)",
@@ -1684,7 +1706,13 @@ DANISH = Language(
         r"\bgør indsigelse mod behandling",
     ),
     optout_alone=(r"stop", r"afmeld"),
-    left_company=(r"arbejder ikke længere", r"er ikke længere ansat", r"har forladt"),
+    left_company=(
+        r"gået på pension",
+        r"er pensioneret",
+        r"arbejder ikke længere",
+        r"er ikke længere ansat",
+        r"har forladt",
+    ),
     quote_lines=(r".{0,200}skrev .{0,100}:", r"-{2,} ?oprindelig meddelelse ?-{2,}"),
     from_label="fra",
     sent_labels=("sendt", "dato", "til", "emne"),
@@ -1818,7 +1846,13 @@ NORWEGIAN = Language(
         r"\breserverer meg mot behandling",
     ),
     optout_alone=(r"stopp", r"stop", r"avmeld"),
-    left_company=(r"jobber ikke (lenger|her lenger)", r"er ikke lenger ansatt", r"har sluttet"),
+    left_company=(
+        r"gått av med pensjon",
+        r"er pensjonert",
+        r"jobber ikke (lenger|her lenger)",
+        r"er ikke lenger ansatt",
+        r"har sluttet",
+    ),
     quote_lines=(r"den .{0,200}skrev .{0,100}:", r"-{2,} ?opprinnelig melding ?-{2,}"),
     from_label="fra",
     sent_labels=("sendt", "dato", "til", "emne"),
@@ -1946,6 +1980,8 @@ FINNISH = Language(
     ),
     optout_alone=(r"stop", r"lopeta", r"poista"),
     left_company=(
+        r"jäänyt eläkkeelle",
+        r"jäin eläkkeelle",
         r"ei ole enää\b.{0,40}\bpalveluksessa",
         r"ei (enää )?työskentele",
         r"ei enää (työskentele|ole)",
@@ -2088,6 +2124,8 @@ CZECH = Language(
     ),
     optout_alone=(r"stop", r"odhlásit"),
     left_company=(
+        r"(odešel|odešla) jsem do důchodu",
+        r"jsem v důchodu",
         r"(už|již) není (zaměstnanc\w*|v naší)",
         r"(již|už) .{0,40}nepracuje",
         r"již (zde )?nepracuje",

@@ -36,10 +36,16 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left + 1 : right]
 
 
+# A possessive and a role: another person ("my assistant", "meine Kollegin", "mijn collega").
+_MY_ROLE = (
+    r"(my|our|mein\w*|unser\w*|mon|ma|mes|mi|mis|mijn|onze|min|mitt) "
+    r"(colleague|co-?worker|assistant|intern|boss|manager|partner|kolleg\w*|collègue|colega|"
+    r"collega)\w*"
+)
+_MY_ROLE_INSIDE = re.compile(rf"(?<!\w){_MY_ROLE}", re.IGNORECASE)
 # What an opt-out phrase names when it is about someone else: an address, a colleague.
 _SOMEONE_ELSE = re.compile(
-    r"\W*(\S+@\S+|(my|our|mein\w*|unser\w*|mon|ma|mes|mi|mis) "
-    r"(colleague|co-?worker|assistant|intern|boss|manager|partner|kolleg\w*|collègue|colega)\w*)",
+    rf"\W*(\S+@\S+|{_MY_ROLE})",
     re.IGNORECASE,
 )
 # A name after the verb and before "from" ("please remove John from the cc"): someone else.
@@ -66,6 +72,8 @@ def _about_someone_else(text: str, hit: patterns.Hit, tail: str) -> bool:
     starts = {hit.end, hit.start + (verb.end() if verb else 0)}
     if _TITLED_OTHER.search(tail) or any(_TITLED_NEXT.match(text[at : at + 40]) for at in starts):
         return True  # "nehmen Sie Herrn Maier aus …", "please unsubscribe Mr Patel"
+    if _MY_ROLE_INSIDE.search(text[hit.start : hit.end]):
+        return True  # a frame around "meine Kollegin Frau Schulz": the words name her
     return any(
         _SOMEONE_ELSE.match(text[at : at + 60]) or _NAMED_OTHER.match(text[at : at + 60])
         for at in starts
@@ -255,10 +263,45 @@ def _meant(word: str) -> str | None:
     return _stem_meant(lower)
 
 
+# Short words' swaps are read only in replies this short: there a near-keyword is the request,
+# in longer text it is more often a real word ("form", "sing") than a slip.
+_SHORT_REPLY_WORDS = 8
+_SHORT_LETTERS = re.compile(r"(?<!\w)[^\W\d_]{4,7}(?!\w)")
+
+
+@cache
+def _short_keywords() -> frozenset[str]:
+    """The tables' short opt-out words ("stop", "remove", "avmeld"): too short for the slip
+    rule's edits, they are read only through a swap of two neighbouring letters in a short
+    reply."""
+    found: set[str] = set()
+    for table in LANGUAGES.values():
+        for phrase in (*table.optout, *table.optout_alone):
+            literal = re.sub(r"\[(\w)[^]]*\]", r"\1", re.sub(r"\\.", " ", phrase))
+            found.update(re.findall(r"(?<![^\W\d_])[^\W\d_]{4,7}(?![^\W\d_])", literal.lower()))
+    return frozenset(found)
+
+
+def _swapped(word: str) -> str | None:
+    """The short keyword a word is with two neighbouring letters swapped ("stpo", "remvoe",
+    "Avemld"); never a real word of the tables' lookalikes ("form" is no slip of "from")."""
+    lower = word.lower()
+    keywords = _short_keywords()
+    if lower in keywords or lower in _lookalikes():
+        return None
+    for i in range(1, len(lower) - 1):
+        swap = lower[:i] + lower[i + 1] + lower[i] + lower[i + 2 :]
+        if swap in keywords:
+            return swap
+    return None
+
+
 def _spelled(text: str) -> str:
     """The reply with slips of the opt-out keywords put right."""
     head = text[:_SPELL_CHARS]
     fixed = _SLIP_LETTERS.sub(lambda m: _meant(m.group(0)) or m.group(0), head)
+    if len(fixed.split()) <= _SHORT_REPLY_WORDS:  # a mobile one-liner ("stpo emailing me")
+        fixed = _SHORT_LETTERS.sub(lambda m: _swapped(m.group(0)) or m.group(0), fixed)
     return fixed + text[_SPELL_CHARS:]
 
 
