@@ -382,6 +382,16 @@ class Chaos:
     def _spawn(self) -> Worker:
         return Worker(self.worker_env, self.size.batch_size, self.log)
 
+    def _drain(self, world: World) -> None:
+        """Rounds without kills until no enrollment is active (or the bound is reached)."""
+        for _ in range(self.size.max_drain_rounds):
+            with self.uow():
+                left = self._count("SELECT count(*) FROM sequence_enrollments"
+                                   " WHERE status = 'active'")  # fmt: skip
+            if not left:
+                return
+            self.round(world, faults=False, restart=False)
+
     def run(self) -> list[checker.Verdict]:
         with self.services(), open(self.dir / "dispatchers.log", "a") as self.log:
             # Started first, so their imports overlap the seeding.
@@ -400,16 +410,13 @@ class Chaos:
                     want = pending or r == self.size.rounds // 2
                     restarted = self.round(world, faults=True, restart=want)
                     pending = want and not restarted
-                for _ in range(self.size.max_drain_rounds):
-                    with self.uow():
-                        left = self._count("SELECT count(*) FROM sequence_enrollments"
-                                           " WHERE status = 'active'")  # fmt: skip
-                    if not left:
+                for _ in range(3):  # a lease reconcile settles may make a step due again
+                    self._drain(world)
+                    self.now += timedelta(days=1)  # every lease long past: reconcile settles all
+                    apply_feedback(self.uow, self.feeds, self.clock)
+                    reconcile(self.uow, dispatch_context(self.settings, _NoLookup(), self.clock))
+                    if not self._due():
                         break
-                    self.round(world, faults=False, restart=False)
-                self.now += timedelta(days=1)  # every lease long past: reconcile settles all
-                apply_feedback(self.uow, self.feeds, self.clock)
-                reconcile(self.uow, dispatch_context(self.settings, _NoLookup(), self.clock))
             finally:
                 for w in self.workers:
                     w.stop()
