@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from sequences_core.db.uow import UnitOfWork
@@ -168,19 +168,28 @@ def _enroll(
     return done.count, done.skipped
 
 
-@router.post("/enroll/{template_id}", name="enroll_confirm")
-def enroll_confirm(
-    ws: EditorDep,
-    template_id: str,
-    lead_ids: Annotated[str, Form()] = "",
+def start_form(
     start_mode: Annotated[str, Form(max_length=10)] = "now",
     start_date: Annotated[str, Form(max_length=40)] = "",
     start_time: Annotated[str, Form(max_length=40)] = "",
     start_zone: Annotated[str, Form(max_length=100)] = "",
+) -> StartForm:
+    """The start fields both enrol routes read (read, not yet checked)."""
+    return StartForm(start_mode, start_date, start_time, start_zone)
+
+
+StartDep = Annotated[StartForm, Depends(start_form)]
+
+
+@router.post("/enroll/{template_id}", name="enroll_confirm")
+def enroll_confirm(
+    ws: EditorDep,
+    template_id: str,
+    start: StartDep,
+    lead_ids: Annotated[str, Form()] = "",
     leave_out_missing: Annotated[bool, Form()] = False,
 ) -> Response:
     """Enrol every chosen lead in one go (the page's JavaScript posts chunks instead)."""
-    start = StartForm(start_mode, start_date, start_time, start_zone)
     try:
         try:
             count, skipped = _enroll(ws, template_id, lead_ids, start, leave_out_missing)
@@ -202,15 +211,11 @@ def enroll_confirm(
 def enroll_chunk(
     ws: EditorDep,
     template_id: str,
+    start: StartDep,
     lead_ids: Annotated[str, Form()] = "",
-    start_mode: Annotated[str, Form(max_length=10)] = "now",
-    start_date: Annotated[str, Form(max_length=40)] = "",
-    start_time: Annotated[str, Form(max_length=40)] = "",
-    start_zone: Annotated[str, Form(max_length=100)] = "",
     leave_out_missing: Annotated[bool, Form()] = False,
 ) -> JSONResponse:
     """One chunk of leads for the page's progress bar: counts and each lead left out."""
-    start = StartForm(start_mode, start_date, start_time, start_zone)
     try:
         count, skipped = _enroll(ws, template_id, lead_ids, start, leave_out_missing)
     except FieldErrors as bad:
