@@ -15,7 +15,7 @@ from sequences_core.services.forecast import (
     org_forecast,
     template_forecast,
 )
-from sequences_ui.forecast_chart import forecast_chart
+from sequences_ui.charts import forecast_chart
 from sequences_ui.pages import Workspace, WorkspaceDep
 
 NAV = ("Forecast", "/forecast", 40)
