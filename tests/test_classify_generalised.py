@@ -283,3 +283,41 @@ def test_a_possessive_and_role_inside_a_framed_request_is_someone_else():
 )
 def test_retirement_and_leaving_service_are_departures(text):
     assert absence.left_company(text, automatic=True) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "back"),
+    [
+        ("Estoy de vacaciones. Regresamos el 15 de noviembre.", "es", "2027-11-15"),
+        ("Je suis en congé. Je rentrerai le 15 novembre.", "fr", "2027-11-15"),
+        ("Estou de férias. Voltarei ao escritório em 15 de novembro.", "pt", "2027-11-15"),
+        ("Jestem na urlopie. Wrócimy 15 listopada.", "pl", "2027-11-15"),
+        ("Jsem na dovolené. Do práce nastoupím 15. listopadu.", "cs", "2027-11-15"),
+        ("Olen lomalla. Palaamme 15.11.", "fi", "2027-11-15"),
+        ("Sono assente. Riprenderò servizio lunedì 15 novembre.", "it", "2027-11-15"),
+        ("Nicht im Haus. Erreichbar ab 15. November.", "de", "2027-11-15"),
+        ("Out of the office. Available from 15 November.", "en", "2027-11-15"),
+        ("Jsem mimo kancelář. K dispozici budu od 15. listopadu.", "cs", "2027-11-15"),
+        ("Jag är inte på kontoret. Nås från 15 november.", "sv", "2027-11-15"),
+        ("Estoy fuera. Me incorporo de nuevo el día 15.", "es", "2027-11-15"),
+        ("Ich bin im Urlaub und ab dem 15. wieder da.", "de", "2027-11-15"),
+        ("Ich bin bis 15.11. nicht erreichbar.", "de", "2027-11-16"),
+        ("I will not be available until 15 November.", "en", "2027-11-15"),
+    ],
+)
+def test_any_form_of_a_returning_or_availability_stem_names_the_return(text, code, back):
+    found = return_date(text, frozenset({code}), _SENT)
+    assert found is not None and found.day.isoformat() == back
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Thanks, I will be available on Tuesday 16 November for a call.", "Volvemos a hablar el 15."],
+)
+def test_a_returning_or_availability_stem_in_a_person_s_note_is_no_absence(text):
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is None
+
+
+def test_every_language_carries_returning_and_availability_stems():
+    for table in LANGUAGES.values():
+        assert table.returning and table.available, table.code

@@ -16,7 +16,7 @@ from functools import cache
 
 from sequences_core.feedback import patterns
 from sequences_core.feedback.languages import LANGUAGES
-from sequences_core.feedback.return_dates import ReturnDate, return_date
+from sequences_core.feedback.return_dates import NOTICE_CUES, ReturnDate, return_date
 
 # A note this short that names a return day is an absence note ("Zpět v kanceláři od 7. 1.").
 _TERSE_WORDS = 25
@@ -137,7 +137,7 @@ def _about_absence(text: str) -> str:
     """The paragraphs that speak of the absence (absence, notice or return words): a trade fair's
     "vom 12. bis 18. April" under the signature is not a return."""
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    kinds = ("absence", "notice", "back")
+    kinds = ("absence", "notice", "back", "returning")
     return "\n\n".join(
         p
         for index, p in enumerate(paragraphs)
@@ -189,7 +189,7 @@ def out_of_office(
     # says what holds until a day ("bis zum 16.11. kann ich nicht antworten") is an absence.
     cued = returns is not None and (
         returns.rule == "back"
-        or (automatic and returns.rule == "again")
+        or (automatic and returns.rule in NOTICE_CUES)
         or (automatic and _dated_until(returns) and acknowledgement(text) is None)
     )
     named = returns if returns is not None and (said or notice or cued) else None

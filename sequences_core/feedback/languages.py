@@ -97,6 +97,18 @@ class Language:
     # before a date they name the return in a notice, but not in a person's "thanks again for
     # the call on Tuesday", so they count only where the message is otherwise a notice.
     again: tuple[str, ...] = ()
+    # Verbs and nouns of returning and resuming as stems that take any ending ("regres" for
+    # regreso, regresaré, regresamos; "wr[óo]c" for wrócę, wrócimy): a date close after (or,
+    # but for availability, before) one names the return, in any person or tense. Like
+    # `again`, they count only where the message is otherwise a notice, so a person's "I'll
+    # return the contract by Friday" is no absence. Adding a language is adding its stems.
+    returning: tuple[str, ...] = ()
+    # Being reachable or available as stems ("erreichbar", "joignable", "k dispozici",
+    # "tavoitettav"): "available from X", "erreichbar ab X" name the return the same way.
+    available: tuple[str, ...] = ()
+    # Words that put a day of the month alone after them ("el día 15", "am 15."): a return cue
+    # before them makes it the return day, the next such day after the message's date.
+    day_words: tuple[str, ...] = ()
     # Real words one slip from an opt-out keyword that mean something else (German "anmelden",
     # to register, next to "abmelden"): never read as a slip of it.
     lookalikes: tuple[str, ...] = ()
@@ -106,6 +118,18 @@ class Language:
 
 ENGLISH = Language(
     code="en",
+    returning=(
+        r"return",
+        r"resum",
+        r"re-?join",
+        r"(be|get|come|coming|getting) back",
+    ),
+    available=(
+        r"availab",
+        r"reachab",
+        r"contactab",
+        r"(in|at) (the|my) (office|desk)",
+    ),
     locale="en",
     again=(r"again",),
     bounce_hard=(
@@ -362,6 +386,25 @@ ENGLISH = Language(
 GERMAN = Language(
     lookalikes=("anmelden", "anmeldung", "angemeldet"),
     code="de",
+    day_words=(
+        r"am",
+        r"zum",
+        r"dem",
+    ),
+    returning=(
+        r"zurück",
+        r"rückkehr",
+        r"wiederkehr",
+        r"wiederaufnahm",
+    ),
+    available=(
+        r"erreichbar",
+        r"verfügbar",
+        r"ansprechbar",
+        r"anwesend",
+        r"im (büro|haus|dienst)",
+        r"für sie da",
+    ),
     locale="de",
     bounce_hard=(
         r"unbekannt",
@@ -560,6 +603,25 @@ GERMAN = Language(
 
 FRENCH = Language(
     code="fr",
+    day_words=(r"le",),
+    returning=(
+        r"retour",
+        r"revien",
+        r"reviendr",
+        r"revenir",
+        r"rentr",
+        r"repren",
+        r"reprendr",
+        r"reprise",
+        r"réintégr",
+    ),
+    available=(
+        r"joignable",
+        r"disponible",
+        r"présente?",
+        r"au bureau",
+        r"contactable",
+    ),
     locale="fr",
     again=(
         r"à nouveau",
@@ -743,6 +805,27 @@ FRENCH = Language(
 
 SPANISH = Language(
     code="es",
+    day_words=(
+        r"el d[ií]a",
+        r"d[ií]a",
+    ),
+    returning=(
+        r"regres",
+        r"vuelv",
+        r"volv",
+        r"reincorpor",
+        r"incorpor",
+        r"retorn",
+        r"retom",
+        r"vuelta",
+    ),
+    available=(
+        r"disponible",
+        r"localizable",
+        r"contactable",
+        r"en (la|mi) oficina",
+        r"operativ",
+    ),
     locale="es",
     again=(
         r"otra vez",
@@ -916,6 +999,21 @@ SPANISH = Language(
 
 PORTUGUESE = Language(
     code="pt",
+    day_words=(r"(n?o )?dia",),
+    returning=(
+        r"volt",
+        r"regress",
+        r"retorn",
+        r"retom",
+        r"reintegr",
+        r"de volta",
+    ),
+    available=(
+        r"dispon[ií]ve",
+        r"contact[aá]ve",
+        r"no escrit[óo]rio",
+        r"operacional",
+    ),
     locale="pt",
     again=(
         r"novamente",
@@ -1063,6 +1161,22 @@ PORTUGUESE = Language(
 
 ITALIAN = Language(
     code="it",
+    day_words=(r"(il )?giorno",),
+    returning=(
+        r"rientr",
+        r"torn",
+        r"ritorn",
+        r"riprend",
+        r"ripres",
+    ),
+    available=(
+        r"disponibil",
+        r"raggiungibil",
+        r"reperibil",
+        r"contattabil",
+        r"in ufficio",
+        r"operativ",
+    ),
     locale="it",
     again=(
         r"di nuovo",
@@ -1212,6 +1326,18 @@ ITALIAN = Language(
 
 DUTCH = Language(
     code="nl",
+    day_words=(r"op",),
+    returning=(
+        r"terug",
+        r"hervat",
+    ),
+    available=(
+        r"bereikbaar",
+        r"beschikbaar",
+        r"aanwezig",
+        r"op (kantoor|het werk)",
+        r"inzetbaar",
+    ),
     locale="nl",
     again=(
         r"weer",
@@ -1349,6 +1475,21 @@ DUTCH = Language(
 
 POLISH = Language(
     code="pl",
+    day_words=(r"dnia",),
+    returning=(
+        r"wr[óo]c",
+        r"wraca",
+        r"powr[óo]t",
+        r"powroc",
+        r"powrac",
+    ),
+    available=(
+        r"dostępn",
+        r"osiągaln",
+        r"do dyspozycji",
+        r"w (biurze|pracy)",
+        r"obecn",
+    ),
     locale="pl",
     again=(
         r"ponownie",
@@ -1492,6 +1633,19 @@ POLISH = Language(
 
 SWEDISH = Language(
     code="sv",
+    day_words=(r"den",),
+    returning=(
+        r"tillbaka",
+        r"åter",
+    ),
+    available=(
+        r"anträffbar",
+        r"nåbar",
+        r"nås",
+        r"tillgänglig",
+        r"på (kontoret|plats|jobbet)",
+        r"i tjänst",
+    ),
     locale="sv",
     again=(
         r"igen",
@@ -1635,6 +1789,17 @@ SWEDISH = Language(
 
 DANISH = Language(
     code="da",
+    day_words=(r"den",),
+    returning=(
+        r"tilbage",
+        r"genoptag",
+    ),
+    available=(
+        r"træffes",
+        r"tilgængelig",
+        r"kan nås",
+        r"på (kontoret|arbejde|job)",
+    ),
     locale="da",
     again=(r"igen",),
     bounce_hard=(
@@ -1770,6 +1935,17 @@ DANISH = Language(
 
 NORWEGIAN = Language(
     code="no",
+    day_words=(r"den",),
+    returning=(
+        r"tilbake",
+        r"gjenoppta",
+    ),
+    available=(
+        r"tilgjengelig",
+        r"treffes",
+        r"nås",
+        r"på (kontoret|jobb)",
+    ),
     locale="nb",
     again=(r"igjen",),
     bounce_hard=(
@@ -1905,6 +2081,17 @@ NORWEGIAN = Language(
 
 FINNISH = Language(
     code="fi",
+    returning=(
+        r"pala(a|an|amme|avat|tessa|ttuani|uu|uun)",
+        r"takaisin",
+    ),
+    available=(
+        r"tavoitettav",
+        r"käytettävissä",
+        r"paikalla",
+        r"toimistolla",
+        r"töissä",
+    ),
     locale="fi",
     again=(
         r"taas",
@@ -2045,6 +2232,21 @@ FINNISH = Language(
 
 CZECH = Language(
     code="cs",
+    day_words=(r"dne",),
+    returning=(
+        r"vr[aá]t",
+        r"vrac",
+        r"návrat",
+        r"nastoup",
+        r"zpět",
+    ),
+    available=(
+        r"k dispozici",
+        r"k zastižení",
+        r"dostupn",
+        r"zastihnout",
+        r"v (kanceláři|práci)",
+    ),
     locale="cs",
     again=(
         r"opět",

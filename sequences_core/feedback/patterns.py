@@ -18,6 +18,9 @@ from sequences_core.feedback.languages import LANGUAGES, Language
 
 # Phrase kinds whose words are short and common ("ab", "do", "til"): only whole words count.
 _WHOLE_WORDS = frozenset({"back", "until", "until_after"})
+# Phrase kinds the tables give as stems: a word matches when it starts with one ("regres" is
+# regreso, regresaré, regresamos), whatever its ending.
+_STEMS = frozenset({"returning", "available"})
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,12 @@ def _search_pattern(kind: str, phrases: list[tuple[str, str]]) -> re.Pattern[str
     buckets: dict[str, list[str]] = defaultdict(list)
     others: list[str] = []
     for _code, phrase in phrases:
-        body = rf"(?:{phrase})(?!\w)" if kind in _WHOLE_WORDS else f"(?:{phrase})"
+        if kind in _STEMS:
+            body = rf"(?:{phrase})\w*"
+        elif kind in _WHOLE_WORDS:
+            body = rf"(?:{phrase})(?!\w)"
+        else:
+            body = f"(?:{phrase})"
         letters = first_letters(phrase)
         if letters is not None and len(letters) == 1:
             buckets[next(iter(letters))].append(body)

@@ -51,7 +51,8 @@ class ReturnDate:
 
     day: date
     words: str
-    rule: str  # "back" or "again" (the day named) or "until" (the day after the one named)
+    # "back", or one of NOTICE_CUES (the day named), or "until" (the day after the one named)
+    rule: str
     loose: bool = False  # named by a weekday or an ordinal day alone ("back on Monday")
 
 
@@ -204,7 +205,7 @@ def _weekday_pattern(codes: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{'|'.join(stems)})(?!\w)", re.IGNORECASE)
 
 
-_DAY_ONLY = re.compile(r"(?<!\w)(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?!\w)", re.IGNORECASE)
+_DAY_ONLY = re.compile(r"(?<!\w)(?:the\s+)?(?P<n>\d{1,2})(?:st|nd|rd|th)(?!\w)", re.IGNORECASE)
 
 
 def _next_weekday(word: str, codes: frozenset[str], sent: date) -> date | None:
@@ -240,16 +241,30 @@ def _tomorrow(codes: frozenset[str]) -> re.Pattern[str]:
 
 
 def _loose(text: str, codes: frozenset[str], sent: date) -> Iterator[Found]:
-    """Weekdays alone, "tomorrow", and English ordinal days alone ("until the 13th")."""
+    """Weekdays alone, "tomorrow", English ordinal days alone ("until the 13th") and a day of
+    the month after a word for it ("el día 15")."""
     for found in _tomorrow(codes).finditer(text):
         yield Found(sent + timedelta(days=1), False, found.start(), found.end(), loose=True)
     for found in _weekday_pattern(codes).finditer(text):
         day = _next_weekday(found.group(0), codes, sent)
         yield Found(day, False, found.start(), found.end(), loose=True)
-    if "en" in codes:
-        for found in _DAY_ONLY.finditer(text):
-            day = _next_day_of_month(int(found.group(1)), sent)
+    for pattern in (_DAY_ONLY if "en" in codes else None, _day_of_month(codes)):
+        for found in pattern.finditer(text) if pattern is not None else ():
+            day = _next_day_of_month(int(found.group("n")), sent)
             yield Found(day, False, found.start(), found.end(), loose=True)
+
+
+@cache
+def _day_of_month(codes: frozenset[str]) -> re.Pattern[str] | None:
+    """A day of the month alone after the languages' word for it ("el día 15", "il giorno
+    15", "am 15."): not a time ("am 15.30"), an amount or part of a numeric date."""
+    words = [w for table in patterns.tables(set(codes)) for w in table.day_words]
+    if not words:
+        return None
+    return re.compile(
+        rf"(?<!\w)(?:{'|'.join(words)})\s+(?P<n>\d{{1,2}})(?:\.|º|°|er)?(?![\w%]|[.,:/-]?\d)",
+        re.IGNORECASE,
+    )
 
 
 def _without_overlaps(found: Iterable[Found]) -> list[Found]:
@@ -281,6 +296,13 @@ def _words_between(text: str) -> int:
     return len(re.findall(r"\w+", text))
 
 
+# Cues that name the return day only where the message is otherwise a notice: "again" words,
+# and the stems of returning and of being available (the tables' `returning`, `available`).
+NOTICE_CUES = ("again", "returning", "available")
+# The day named after a cue (back on X), not the day after it (until X).
+_NAMED = frozenset({"back", *NOTICE_CUES})
+
+
 @dataclass(frozen=True)
 class _Cue:
     rule: str
@@ -293,18 +315,36 @@ _RANGE = re.compile(r"(?<=\d)\.?\s*[\u2013-]\s*(?=\d)")
 
 
 def _cues(text: str, codes: frozenset[str]) -> list[_Cue]:
-    """Return words and range dashes; a negated return word ("will not return") is none."""
+    """Return words and range dashes; a negated return word ("will not return") is none. Where
+    cues overlap, an "again" word wins over a `back` one (Spanish "de nuevo" is both), and a
+    listed word over a stem ("return" is a `back` word and a `returning` stem)."""
     negation = _negation(codes)
-    found = [
-        _Cue(kind, h)
-        for kind in ("back", "again")
-        for h in patterns.hits(kind, text)
-        if not negation.search(" ".join(text[max(0, h.start - 25) : h.start].split()[-2:]))
+    listed = [_Cue("again", h) for h in patterns.hits("again", text)]  # over "back": cautious
+    listed += [_Cue("back", h) for h in patterns.hits("back", text)]
+    listed += [
+        _Cue("until", patterns.Hit("", m.group(0), *m.span())) for m in _RANGE.finditer(text)
     ]
-    found += [_Cue("until", patterns.Hit("", m.group(0), *m.span())) for m in _RANGE.finditer(text)]
-    found += [_Cue("until", h) for h in patterns.hits("until", text)]
-    found += [_Cue("until_after", h) for h in patterns.hits("until_after", text)]
+    listed += [_Cue("until", h) for h in patterns.hits("until", text)]
+    listed += [_Cue("until_after", h) for h in patterns.hits("until_after", text)]
+    listed += [_Cue(kind, h) for kind in NOTICE_CUES[1:] for h in patterns.hits(kind, text)]
+    found: list[_Cue] = []
+    for cue in listed:
+        if any(c.hit.start < cue.hit.end and cue.hit.start < c.hit.end for c in found):
+            continue
+        if cue.rule.startswith("until") or not negation.search(
+            " ".join(text[max(0, cue.hit.start - 25) : cue.hit.start].split()[-2:])
+        ):
+            found.append(cue)
     return sorted(found, key=lambda c: c.hit.start)
+
+
+def _governing(before: list[_Cue]) -> _Cue:
+    """Of the cues that govern a date, the last; a listed return word over a stem before it
+    ("zpět v kanceláři od 7. 1.": "zpět" says it)."""
+    last = before[-1]
+    if last.rule in NOTICE_CUES:
+        return next((c for c in reversed(before) if c.rule == "back"), last)
+    return last
 
 
 @dataclass(frozen=True)
@@ -375,8 +415,9 @@ def _attach(
             and _governs(text, c, item, fillers)
         ]
         if before:
-            used.add(id(before[-1]))
-            pairs.append((item, before[-1]))
+            cue = _governing(before)
+            used.add(id(cue))
+            pairs.append((item, cue))
     yield from pairs
     attached = {id(item) for item, _ in pairs}
     for index, item in enumerate(found):
@@ -388,7 +429,7 @@ def _attach(
             for c in cues
             if id(c) not in used
             and item.end <= c.hit.start < ceiling
-            and c.rule != "until"
+            and c.rule not in ("until", "available")  # "erreichbar" names no date before it
             and _close(text, item.end - (text[item.end - 1] == "."), c.hit.start, _GAP_WORDS + 1)
         ]
         if after:
@@ -407,7 +448,8 @@ def _not_back_until(text: str, cue: _Cue, codes: frozenset[str]) -> bool:
     """ "will not return until X", "nicht vor": a negated return before "until" names the day."""
     before = text[max(0, cue.hit.start - 40) : cue.hit.start]
     negated = _negation(codes).search(before)
-    return negated is not None and patterns.first("back", before[negated.end() :]) is not None
+    after = before[negated.end() :] if negated is not None else ""
+    return any(patterns.first(kind, after) for kind in ("back", "returning", "available"))
 
 
 def return_date(
@@ -422,11 +464,11 @@ def return_date(
     for item, cue in _attach(text, found, _cues(text, codes), _fillers(codes)):
         if item.day is None:
             continue
-        named_day = cue.rule in ("back", "again") or _not_back_until(text, cue, codes)
+        named_day = cue.rule in _NAMED or _not_back_until(text, cue, codes)
         back = item.day if named_day else item.day + timedelta(days=1)
         if sent <= back <= sent + timedelta(days=366):
             span = text[min(item.start, cue.hit.start) : max(item.end, cue.hit.end)]
-            rule = (cue.rule if cue.rule == "again" else "back") if named_day else "until"
+            rule = (cue.rule if cue.rule in NOTICE_CUES else "back") if named_day else "until"
             named = ReturnDate(back, " ".join(span.split()), rule, loose=item.loose)
             candidates.append((item.start, named))
     if not candidates:
