@@ -321,3 +321,24 @@ def test_a_returning_or_availability_stem_in_a_person_s_note_is_no_absence(text)
 def test_every_language_carries_returning_and_availability_stems():
     for table in LANGUAGES.values():
         assert table.returning and table.available, table.code
+
+
+def test_the_sender_s_company_named_as_its_domain_is_a_departure_tie():
+    assert absence.left_company("Ik heb Client verlaten.", True, "client") is not None
+    assert absence.left_company("Ik heb Client verlaten.", True) is None
+    assert absence.left_company("Ik heb Client verlaten.", False, "client") is None
+
+
+@pytest.mark.parametrize(
+    ("address", "company"),
+    [("a@client.example", "client"), ("a@mail.client.co.uk", "client"), ("a@x", "")],
+)
+def test_the_company_is_the_mail_domain_s_name(address, company):
+    from sequences_core.feedback.classify import _company
+
+    assert _company(address) == company
+
+
+def test_an_ending_whose_words_hold_the_tie_is_a_departure():
+    assert absence.left_company("Nie pracuję już w Client.", automatic=True) is not None
+    assert absence.left_company("Nie mam już urlopu.", automatic=True) is None

@@ -52,12 +52,14 @@ def acknowledgement(text: str) -> patterns.Hit | None:
     return patterns.first("acknowledgement", text)
 
 
-def left_company(text: str, automatic: bool = False) -> patterns.Hit | None:
+def left_company(text: str, automatic: bool = False, company: str = "") -> patterns.Hit | None:
     """The writer (or the mailbox's owner) has left: a phrase of the tables, or in an automatic
     message a departure frame — the tie and its ending in one clause ("a minha colaboração …
-    terminou"); a person's "our company moved on from the old CRM" is no departure."""
+    terminou"); a person's "our company moved on from the old CRM" is no departure. The
+    sender's company, named as its mail domain is ("Ik heb Client verlaten" from
+    @client.example), is a tie in every language."""
     found = patterns.first("left_company", text)
-    return found if found is not None or not automatic else _departure(text)
+    return found if found is not None or not automatic else _departure(text, company)
 
 
 # Companies' legal forms name a company in any language ("Client Ltd", "Client AB"), spelt as
@@ -68,24 +70,58 @@ _LEGAL_FORMS = (
 )
 
 
+# What the sender's company name is read as: one private-use character per letter, so the
+# frames match it as a tie and a hit's span is the same in the text as written.
+_ORG = "\ue000"
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """One language's departure frame: the tie and ending in one clause, either order, or an
+    ending whose own words hold the tie ("nie pracuję już": "pracuj…" inside "nie … już")."""
+
+    code: str
+    either_order: re.Pattern[str]
+    ending: re.Pattern[str]
+    tie: re.Pattern[str]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        found = self.either_order.search(text)
+        if found is not None:
+            return found
+        return next((m for m in self.ending.finditer(text) if self.tie.search(m.group(0))), None)
+
+
 @cache
-def _departure_frames() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _departure_frames() -> tuple[_Frame, ...]:
     frames = []
     for table in LANGUAGES.values():
         for words, ended in table.departure_frames:
-            tie = f"{words}|{_LEGAL_FORMS}"  # "I have moved on from Client Ltd"
+            tie = f"{words}|{_LEGAL_FORMS}|{_ORG}+"  # "I have moved on from Client Ltd"
             near = rf"(?<!\w)(?:{tie})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{ended})(?!\w)"
             far = rf"(?<!\w)(?:{ended})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{tie})(?!\w)"
-            frames.append((table.code, re.compile(f"{near}|{far}", re.IGNORECASE)))
+            either = re.compile(f"{near}|{far}", re.IGNORECASE)
+            ending = re.compile(rf"(?<!\w)(?:{ended})(?!\w)", re.IGNORECASE)
+            tie_inside = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+            frames.append(_Frame(table.code, either, ending, tie_inside))
     return tuple(frames)
 
 
-def _departure(text: str) -> patterns.Hit | None:
+def _company(text: str, company: str) -> str:
+    """The text with the sender's company name (its mail domain's name) masked as a tie."""
+    if len(company) < 3:
+        return text
+    name = re.compile(rf"(?<!\w){re.escape(company)}(?!\w)", re.IGNORECASE)
+    return name.sub(lambda m: _ORG * len(m.group(0)), text)
+
+
+def _departure(text: str, company: str = "") -> patterns.Hit | None:
     head = text[:_DEPARTURE_CHARS]  # departures are said first; bounded on hostile bodies
-    for code, frame in _departure_frames():
-        found = frame.search(head)
+    masked = _company(head, company)
+    for frame in _departure_frames():
+        found = frame.search(masked)
         if found is not None:
-            return patterns.Hit(code, found.group(0), found.start(), found.end())
+            return patterns.Hit(frame.code, head[found.start() : found.end()], *found.span())
     return None
 
 

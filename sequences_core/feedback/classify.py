@@ -170,7 +170,15 @@ def _quoted(words: Iterable[str]) -> str:
     return ", ".join(repr(w) for w in words if w)
 
 
-def _judge(message: Message, subject: str, sent: date, hint: str = "") -> Verdict:
+def _company(address: str) -> str:
+    """The sender's company as its mail domain names it ("client" for a@mail.client.co.uk)."""
+    labels = address.rpartition("@")[2].split(".")[:-1]  # without the top-level domain
+    while len(labels) > 1 and len(labels[-1]) <= 3:  # "co", "com" in "client.com.br"
+        labels.pop()
+    return labels[-1] if labels else ""
+
+
+def _judge(message: Message, subject: str, sent: date, hint: str = "", sender: str = "") -> Verdict:
     """The kind, rule and evidence for a message that is not a bounce."""
     own = new_text(_body_text(message))
     automatic = _automatic(message)
@@ -180,7 +188,7 @@ def _judge(message: Message, subject: str, sent: date, hint: str = "") -> Verdic
         asked = optout.opt_out(own, subject)
         if asked is not None:
             return Verdict(Kind.UNSUBSCRIBE_REQUEST, asked.rule, (asked.words,), own)
-    departed = absence.left_company(own, marker is not None)
+    departed = absence.left_company(own, marker is not None, _company(sender))
     if departed is not None and (marker or not patterns.first("optout", own)):
         rule = f"no longer with the company ({marker or 'the body says so'})"
         return Verdict(Kind.AUTO_REPLY, rule, (departed.words,), own, left_company=True)
@@ -234,7 +242,7 @@ def classify(raw: bytes) -> Classification:
             **common,
         )
     sent = (received or datetime.now(UTC)).date()
-    verdict = _judge(message, subject[:_SUBJECT_CHARS], sent, _order_hint(received))
+    verdict = _judge(message, subject[:_SUBJECT_CHARS], sent, _order_hint(received), from_address)
     reason = verdict.rule + (f": {_quoted(verdict.evidence)}" if any(verdict.evidence) else "")
     return Classification(
         verdict.kind,

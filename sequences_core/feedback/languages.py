@@ -1504,7 +1504,7 @@ POLISH = Language(
         (r"pracownik\w*|firm\w*|spółk\w*|zatrudnion\w*|pracuj\w*", r"nie \w+ już|już nie"),
         (
             r"firm\w*|spółk\w*|współprac\w*|zatrudnieni\w*",
-            r"odszedł|odeszła|opuścił\w*|zakończ\w*|zakończył\w*",
+            r"odsz[ełl]\w*|odesz[łl]\w*|opuści[łl]\w*|zakończ\w*|zakończył\w*",
         ),
     ),
     others=(
