@@ -342,3 +342,57 @@ def test_the_company_is_the_mail_domain_s_name(address, company):
 def test_an_ending_whose_words_hold_the_tie_is_a_departure():
     assert absence.left_company("Nie pracuję już w Client.", automatic=True) is not None
     assert absence.left_company("Nie mam już urlopu.", automatic=True) is None
+
+
+def test_weekday_names_and_articles_do_not_count_between_a_cue_and_its_date():
+    text = "I'll be back at my desk on Tuesday the 7th of December."
+    found = return_date(text, frozenset({"en"}), date(2027, 11, 30))
+    assert found is not None and found.day.isoformat() == "2027-12-07"
+    later = "Back in the office, we will then write up the notes of 7 December."
+    assert return_date(later, frozenset({"en"}), _SENT) is None
+
+
+def test_a_business_reopening_is_its_return():
+    text = "Our offices are closed from Friday 24 December and reopen on Monday 3 January."
+    found = return_date(text, frozenset({"en"}), date(2027, 12, 20))
+    assert found is not None and found.day.isoformat() == "2028-01-03"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gemäß Art. 17 DSGVO fordere ich Sie auf, meine Daten zu löschen.",
+        "I object under GDPR to any use of my address.",
+        "Nehmen Sie meine Adresse sofort raus.",
+        "KEINE Werbemails mehr!",
+        "Ikke mer markedsføring til meg, takk.",
+        "Stryk meg fra lista deres.",
+    ],
+)
+def test_gdpr_objections_compound_mail_nouns_and_removal_verbs_are_opt_outs(text):
+    assert optout.opt_out(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Before we proceed: is your tool GDPR compliant?",
+        "Vielen Dank im Voraus, meine Adresse für die Rechnung ist Hauptstr. 5.",
+    ],
+)
+def test_the_law_named_or_an_address_given_is_no_opt_out(text):
+    assert optout.opt_out(text) is None
+
+
+def test_an_adverb_inside_a_retirement_phrase_is_still_a_departure():
+    assert absence.left_company("Je suis désormais à la retraite.") is not None
+    assert absence.left_company("I'm now retired.") is not None
+
+
+def test_limited_reading_at_a_named_event_is_a_header_less_absence():
+    text = (
+        "I'm at a trade fair this week and only glancing at email in the evenings. "
+        "I'll be back at my desk on Tuesday the 7th of December."
+    )
+    found = absence.out_of_office(text, "Re: x", False, date(2027, 11, 30))
+    assert found is not None and found.returns is not None

@@ -97,7 +97,7 @@ def _departure_frames() -> tuple[_Frame, ...]:
     frames = []
     for table in LANGUAGES.values():
         for words, ended in table.departure_frames:
-            tie = f"{words}|{_LEGAL_FORMS}|{_ORG}+"  # "I have moved on from Client Ltd"
+            tie = f"{words}|{_LEGAL_FORMS}|(?<!{_ORG}){_ORG}+"  # "I have moved on from Client Ltd"
             near = rf"(?<!\w)(?:{tie})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{ended})(?!\w)"
             far = rf"(?<!\w)(?:{ended})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{tie})(?!\w)"
             either = re.compile(f"{near}|{far}", re.IGNORECASE)
@@ -111,7 +111,8 @@ def _company(text: str, company: str) -> str:
     """The text with the sender's company name (its mail domain's name) masked as a tie."""
     if len(company) < 3:
         return text
-    name = re.compile(rf"(?<!\w){re.escape(company)}(?!\w)", re.IGNORECASE)
+    spelt = r"[\s-]?".join(map(re.escape, re.split(r"[\s-]+", company)))  # "Harborline Freight"
+    name = re.compile(rf"(?<![\w@.-]){spelt}(?![\w-]|\.\w)", re.IGNORECASE)  # not in an address
     return name.sub(lambda m: _ORG * len(m.group(0)), text)
 
 

@@ -119,6 +119,7 @@ class Language:
 ENGLISH = Language(
     code="en",
     returning=(
+        r"re-?open",
         r"return",
         r"resum",
         r"re-?join",
@@ -188,7 +189,7 @@ ENGLISH = Language(
         r"(i am|i'm|i will be|i'll be|currently) (currently )?(away|out|off|travell?ing)\b",
         r"(i am|i'm) (currently )?(on|in) (vacation|holiday)",
         r"off (work|sick)",
-        r"(at|attending) an? (conference|trade ?show|fair|training|offsite|off-site|event)",
+        r"(at|attending) an? (\w+ )?(conference|trade ?show|fair|training|offsite|off-site|event)",
         r"taking (a break|time off|some time off)",
         r"(office|offices|we) (is|are|will be) (closed|shut)",
     ),
@@ -233,6 +234,8 @@ ENGLISH = Language(
     acknowledgement=(
         r"thank(s| you) for contacting",
         r"this (inbox|mailbox) is (only )?(checked|monitored|read)",
+        r"only (\w+ ){0,2}(check\w*|glanc\w*|read\w*|look\w*|monitor\w*)( at| on)? (my )?"
+        r"(e-?mails?|inbox|messages)",
         r"we('ll| will) (answer|reply|respond|get back to you) as soon as (we can|possible)",
         r"we('ve| have) received your (message|e-?mail|request|enquiry|inquiry)",
         r"(one of our team|a member of (our|the) team|our team|someone|an agent) will "
@@ -286,7 +289,8 @@ ENGLISH = Language(
         r"stop it",
     ),
     left_company=(
-        r"(have|has|I\'ve) retired",
+        r"(have|has|I\'ve) (now |just )?retired",
+        r"(i am|i'm) (now )?retired",
         r"stepped down from",
         r"no longer (with|at|work(s|ing)? (for|at|with)|employed|part of)",
         r"my last (working )?day (at|with|in)\b",
@@ -332,6 +336,11 @@ ENGLISH = Language(
     ),
     self_words=("i", "me", "my", "us", "our", "we"),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"gdpr|ccpa|article (17|21)|art\. ?(17|21)",
+            r"eras\w*|delet\w*|object\w*|remov\w*",
+            r"me|my|mine|i",
+        ),
         (
             r"remov\w*|delet\w*|take|drop|eras\w*|bin",
             r"contacts|address book|crm",
@@ -392,6 +401,7 @@ GERMAN = Language(
         r"dem",
     ),
     returning=(
+        r"wiedereröffn",
         r"zurück",
         r"rückkehr",
         r"wiederkehr",
@@ -553,6 +563,11 @@ GERMAN = Language(
     negations=(r"nicht", r"kein"),
     self_words=("ich", "mich", "mir", "mein", "meine", "meinen", "uns", "wir"),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"dsgvo|gdpr|art\. ?(17|21)|artikel (17|21)",
+            r"lösch\w*|widersprech\w*|widerspruch|entfern\w*",
+            r"mich|mir|mein\w*|ich",
+        ),
         (
             r"lösch\w*|entfern\w*|streich\w*|nehmen",
             r"kontakte\w*|adressbuch|crm",
@@ -560,8 +575,9 @@ GERMAN = Language(
         ),
         (
             r"hör\w* .{0,20}auf|aufhören|aufzuhören|unterlass\w*|abseh\w*|abzuseh\w*|nicht mehr"
-            r"|keine (weiteren|mehr)|einstell\w*|stopp?",
-            r"schreib\w*|kontakt\w*|anschreib\w*|mail\w*|e-mail\w*"
+            r"|keine (weiteren|mehr)|einstell\w*|stopp?"
+            r"|keine (weiteren )?(\w*mails?|werbe\w*|nachrichten|newsletter\w*|anrufe)",
+            r"schreib\w*|kontakt\w*|anschreib\w*|mail\w*|e-mail\w*|\w*mails?|werbe\w*"
             r"|nachricht\w*|zusendung\w*|anruf\w*|werbung",
             r"mich|mir|uns|weitere\w*|mehr|künftig|zukünftig|zukunft",
         ),
@@ -577,7 +593,12 @@ GERMAN = Language(
         ),
         (
             r"widersprech\w*|widerspruch|widerruf\w*",
-            r"verarbeitung|einwilligung|werbung|nutzung",
+            r"verarbeitung|einwilligung|werbung|nutzung|verwendung|werbe\w*|marketing",
+        ),
+        (  # "meine Adresse raus"
+            r"raus|heraus",
+            r"adresse|e-?mail-?adresse|kontaktdaten",
+            r"mein\w*",
         ),
     ),
     contrasts=("aber", "doch", "sondern", "jedoch", "trotzdem"),
@@ -605,6 +626,8 @@ FRENCH = Language(
     code="fr",
     day_words=(r"le",),
     returning=(
+        r"rouvr",
+        r"r[ée]ouv",
         r"retour",
         r"revien",
         r"reviendr",
@@ -742,9 +765,8 @@ FRENCH = Language(
         r"désinscrire",
     ),
     left_company=(
-        r"parti à la retraite",
-        r"partie à la retraite",
-        r"je suis à la retraite",
+        r"partie? (\w+ )?à la retraite",
+        r"je suis (\w+ )?(\w+ )?(à la|en) retraite",
         r"ne (fai[st]|faisons) plus partie",
         r"n'est plus (chez|au sein|dans)",
         r"a quitté",
@@ -766,6 +788,11 @@ FRENCH = Language(
     negations=(r"ne pas", r"pas besoin de", r"pas", r"ne", r"n'"),
     self_words=("je", "me", "moi", "mon", "mes", "m", "nous"),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"rgpd|gdpr|article (17|21)|art\. ?(17|21)",
+            r"supprim\w*|suppression|effac\w*|oppos\w*|retir\w*",
+            r"me|m'\w*|moi|mes|mon|ma|je|j'\w*",
+        ),
         (
             r"retir\w*|supprim\w*|enlev\w*|effac\w*",
             r"contacts|carnet d'adresses|crm",
@@ -810,6 +837,8 @@ SPANISH = Language(
         r"d[ií]a",
     ),
     returning=(
+        r"reabr",
+        r"reapert",
         r"regres",
         r"vuelv",
         r"volv",
@@ -941,7 +970,7 @@ SPANISH = Language(
     left_company=(
         r"me he jubilado",
         r"me jubilé",
-        r"estoy jubilad[oa]",
+        r"estoy (\w+ )?jubilad[oa]",
         r"ya no (trabaj\w+|form\w+ parte|est\w+ en|pertene\w+)",
         r"ha dejado la empresa",
         r"dejó la empresa",
@@ -960,6 +989,11 @@ SPANISH = Language(
     negations=(r"no",),
     self_words=("me", "mi", "mis", "yo", "nos", "nuestro"),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"rgpd|lopd\w*|gdpr|art[íi]culo (17|21)|art\. ?(17|21)",
+            r"suprim\w*|supresión|borr\w*|opon\w*|oposición|elimin\w*",
+            r"me|mis?|yo",
+        ),
         (
             r"elimin\w*|borr\w*|bórr\w*|quit\w*|quít\w*|sac\w*|sác\w*",
             r"contactos|agenda|crm",
@@ -1001,6 +1035,8 @@ PORTUGUESE = Language(
     code="pt",
     day_words=(r"(n?o )?dia",),
     returning=(
+        r"reabr",
+        r"reabert",
         r"volt",
         r"regress",
         r"retorn",
@@ -1108,7 +1144,8 @@ PORTUGUESE = Language(
     optout_alone=(r"pare", r"parar", r"descadastrar", r"sair"),
     left_company=(
         r"(me )?aposentei",
-        r"estou aposentad[oa]",
+        r"estou (\w+ )?(aposentad|reformad)[oa]",
+        r"reformei-me",
         r"(me )?reformei",
         r"não faz mais parte",
         r"não (trabalha|faz parte) mais",
@@ -1134,6 +1171,11 @@ PORTUGUESE = Language(
         r"(número|n\.º) (do |de )?(protocolo|ticket|chamado)",
     ),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"rgpd|lgpd|gdpr|artigo (17|21)|art\. ?(17|21)",
+            r"apag\w*|elimin\w*|oposição|opo\w*|remov\w*",
+            r"me|meus?|minhas?|eu",
+        ),
         (
             r"par\w* de|deix\w* de|não .{0,15}mais|nunca mais",
             r"envi\w*|mand\w*|escrev\w*|contat\w*|contact\w*|e-?mails?|mensagens?|ligar",
@@ -1163,6 +1205,8 @@ ITALIAN = Language(
     code="it",
     day_words=(r"(il )?giorno",),
     returning=(
+        r"riapr",
+        r"riapert",
         r"rientr",
         r"torn",
         r"ritorn",
@@ -1264,7 +1308,7 @@ ITALIAN = Language(
     ),
     optout_alone=(r"stop", r"basta", r"cancellami", r"rimuovimi"),
     left_company=(
-        r"sono (andat[oa] )?in pensione",
+        r"sono (\w+ )?(andat[oa] )?in pensione",
         r"non è più (in servizio|dipendente|presso|in azienda)",
         r"non (lavor\w+|fa|faccio) più",
         r"non sono più (in servizio|dipendente|presso|in azienda)",
@@ -1289,6 +1333,11 @@ ITALIAN = Language(
         r"(numero|codice) (di )?(ticket|pratica|riferimento)",
     ),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"gdpr|articolo (17|21)|art\. ?(17|21)",
+            r"cancell\w*|oppo\w*|rimuov\w*|elimin\w*",
+            r"mi|miei|mie[io]?|io",
+        ),
         (
             r"lev\w*|togli\w*|rimuov\w*|cancell\w*|elimin\w*",
             r"contatti|rubrica|indirizzario",
@@ -1328,6 +1377,7 @@ DUTCH = Language(
     code="nl",
     day_words=(r"op",),
     returning=(
+        r"heropen",
         r"terug",
         r"hervat",
     ),
@@ -1449,6 +1499,11 @@ DUTCH = Language(
         r"we hebben uw (bericht|e-?mail|aanvraag) ontvangen",
     ),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"avg|gdpr|artikel (17|21)|art\. ?(17|21)",
+            r"verwijder\w*|bezwaar|wis\w*",
+            r"mij|me|mijn|ik",
+        ),
         (
             r"stop\w*|niet meer|nooit meer|geen .{0,10}meer|ophouden|hou\w* .{0,20}op",
             r"mail\w*|e-?mail\w*|benader\w*|contact\w*|sturen|stuur\w*|schrijv\w*|berichten|bellen",
@@ -1579,7 +1634,7 @@ POLISH = Language(
     optout_alone=(r"stop", r"wypisz", r"rezygnuję"),
     left_company=(
         r"(przeszedłem|przeszłam) na emeryturę",
-        r"jestem na emeryturze",
+        r"jestem (\w+ )?na emeryturze",
         r"już nie pracuje",
         r"nie pracuje już",
         r"nie jest już pracownikiem",
@@ -1607,6 +1662,11 @@ POLISH = Language(
         r"numer (zgłoszenia|sprawy)",
     ),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"rodo|gdpr|art\. ?(17|21)|artyku\w* (17|21)",
+            r"usun\w*|usunięci\w*|sprzeciw\w*|wymaz\w*",
+            r"mnie|mi|moi\w*|moje\w*|mój|moja",
+        ),
         (
             r"nie\b|przesta\w*|więcej nie|prosz\w* nie",
             r"pisa\w*|pisz\w*|wysył\w*|przysył\w*|kontakt\w*|dzwoni\w*|maili|wiadomości|e-?maili",
@@ -1734,8 +1794,8 @@ SWEDISH = Language(
     ),
     optout_alone=(r"stop", r"stopp", r"avregistrera"),
     left_company=(
-        r"gått i pension",
-        r"är pensionerad",
+        r"gått (\w+ )?i pension",
+        r"är (\w+ )?pensionerad",
         r"(av)?slutat sin anställning",
         r"slutat sin anställning",
         r"inte längre (anställd|kvar)",
@@ -1763,9 +1823,15 @@ SWEDISH = Language(
         r"ditt ärendenummer",
     ),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"gdpr|dataskyddsförordning\w*|artikel (17|21)|art\. ?(17|21)",
+            r"radera\w*|invänd\w*|ta bort|raderas",
+            r"mig|mej|mina?|mitt|jag",
+        ),
         (
             r"sluta\w*|inte (längre|mer|fler|igen)|inga (fler|mer)|aldrig",
-            r"skicka\w*|mejla\w*|maila\w*|kontakta\w*|skriva\w*|mejl|mail|utskick|e-?post|ringa",
+            r"skicka\w*|mejla\w*|maila\w*|kontakta\w*|skriva\w*|\w*mejl|\w*mail|utskick|e-?post"
+            r"|ringa|marknadsföring\w*|reklam\w*|nyhetsbrev\w*",
             r"mig|mej|oss|fler|mer|längre",
         ),
         (
@@ -1872,8 +1938,8 @@ DANISH = Language(
     ),
     optout_alone=(r"stop", r"afmeld"),
     left_company=(
-        r"gået på pension",
-        r"er pensioneret",
+        r"gået (\w+ )?på pension",
+        r"er (\w+ )?pensioneret",
         r"arbejder ikke længere",
         r"er ikke længere ansat",
         r"har forladt",
@@ -1901,13 +1967,19 @@ DANISH = Language(
         r"dit (sagsnummer|ticketnummer)",
     ),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"gdpr|databeskyttelsesforordning\w*|artikel (17|21)|art\. ?(17|21)",
+            r"slet\w*|indsigelse",
+            r"mig|mine?|mit|jeg",
+        ),
         (
             r"(ønsker|vil) ikke",
             r"(blive )?kontakt\w*|mails?|e-?mails?|henvendelser",
         ),
         (
             r"stop\w*|hold\w* op|ikke (længere|mere|flere)|ingen (flere|mere)|aldrig",
-            r"skriv\w*|send\w*|mail\w*|e-?mail\w*|kontakt\w*|henvendelse\w*|ring\w*",
+            r"skriv\w*|send\w*|\w*mail\w*|e-?mail\w*|kontakt\w*|henvendelse\w*|ring\w*"
+            r"|markedsføring\w*|reklame\w*|nyhedsbrev\w*",
             r"mig|os|flere|mere|længere",
         ),
         (
@@ -1915,7 +1987,7 @@ DANISH = Language(
             r"modtage|mails|e-?mails|henvendelser|nyhedsbreve|flere",
         ),
         (
-            r"slet\w*|fjern\w*|frameld\w*|afmeld\w*",
+            r"slet\w*|fjern\w*|frameld\w*|afmeld\w*|stryg\w*",
             r"list\w*|mailliste\w*|database\w*|register|nyhedsbrev\w*|udsendelse\w*|system\w*",
             r"mig|min|mine|os",
         ),
@@ -2023,8 +2095,8 @@ NORWEGIAN = Language(
     ),
     optout_alone=(r"stopp", r"stop", r"avmeld"),
     left_company=(
-        r"gått av med pensjon",
-        r"er pensjonert",
+        r"gått (\w+ )?av med pensjon",
+        r"er (\w+ )?pensjonert",
         r"jobber ikke (lenger|her lenger)",
         r"er ikke lenger ansatt",
         r"har sluttet",
@@ -2051,13 +2123,19 @@ NORWEGIAN = Language(
         r"ditt (saksnummer|ticketnummer)",
     ),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"gdpr|personvernforordning\w*|artikkel (17|21)|art\. ?(17|21)",
+            r"slett\w*|protest\w*|reserver\w*",
+            r"meg|mine?|mitt|jeg",
+        ),
         (
             r"(ønsker|vil) ikke",
             r"(bli )?kontakt\w*|e-?post\w*|henvendelser",
         ),
         (
             r"slutt\w*|stopp\w*|ikke (lenger|mer|flere)|ingen (flere|mer)|aldri",
-            r"skriv\w*|send\w*|mail\w*|e-?post\w*|kontakt\w*|henvendelse\w*|ring\w*",
+            r"skriv\w*|send\w*|\w*mail\w*|e-?post\w*|kontakt\w*|henvendelse\w*|ring\w*"
+            r"|markedsføring\w*|reklame\w*|nyhetsbrev\w*",
             r"meg|oss|flere|mer|lenger",
         ),
         (
@@ -2065,7 +2143,7 @@ NORWEGIAN = Language(
             r"motta|e-?post\w*|mailer|henvendelser|nyhetsbrev|flere",
         ),
         (
-            r"slett\w*|fjern\w*|meld\w* .{0,5}av|avmeld\w*",
+            r"slett\w*|fjern\w*|meld\w* .{0,5}av|avmeld\w*|stryk\w*",
             r"list\w*|database\w*|register|nyhetsbrev\w*|utsendelse\w*|av\b",
             r"meg|min|mine|oss",
         ),
@@ -2082,6 +2160,9 @@ NORWEGIAN = Language(
 FINNISH = Language(
     code="fi",
     returning=(
+        r"avaamme",
+        r"avataan",
+        r"aukea",
         r"pala(a|an|amme|avat|tessa|ttuani|uu|uun)",
         r"takaisin",
     ),
@@ -2206,6 +2287,11 @@ FINNISH = Language(
         r"(tiketti|tapaus)numero",
     ),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"gdpr|tietosuoja-asetu\w*|artikla\w* (17|21)|art\. ?(17|21)",
+            r"poist\w*|vastust\w*|kiell\w*",
+            r"minu\w*|\w+ni|pyydän|vaadin",
+        ),
         (
             r"lopet\w*|älkää|älä|ei enää|ei .{0,10}enää",
             r"lähet\w*|viest\w*|sähköpost\w*|ottako|yhteyt\w*|soitta\w*|kirjoitta\w*|markkinoin\w*",
@@ -2327,7 +2413,7 @@ CZECH = Language(
     optout_alone=(r"stop", r"odhlásit"),
     left_company=(
         r"(odešel|odešla) jsem do důchodu",
-        r"jsem v důchodu",
+        r"jsem (\w+ )?v důchodu",
         r"(už|již) není (zaměstnanc\w*|v naší)",
         r"(již|už) .{0,40}nepracuje",
         r"již (zde )?nepracuje",
@@ -2356,6 +2442,11 @@ CZECH = Language(
         r"číslo (požadavku|tiketu)",
     ),
     optout_frames=(
+        (  # the data protection law or its article, and erasure or objection
+            r"gdpr|čl\. ?(17|21)|článk\w* (17|21)",
+            r"vymaz\w*|výmaz\w*|námitk\w*|odstran\w*|smaz\w*",
+            r"mě|mn[ěe]|mé|mých|moje\w*|můj|moji",
+        ),
         (
             r"nepiš\w*|nepos\w*|nezasíl\w*|nekontakt\w*|přesta\w*|už (mi )?ne|již (mi )?ne",
             r"pište|posílejte|zasílejte|kontaktujte|psát|posílat|zasílat|e-?mail\w*|zpráv\w*|nic",

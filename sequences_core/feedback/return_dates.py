@@ -384,10 +384,16 @@ def _only_fillers(text: str, fillers: _Fillers) -> bool:
     return len(words) <= 3 and all(map(fillers.allow, words)) and not _SENTENCE_END.search(text)
 
 
-def _close(text: str, start: int, end: int, words: int) -> bool:
-    """Nothing but a few words between two places, in one sentence."""
+def _close(text: str, start: int, end: int, words: int, fillers: _Fillers | None = None) -> bool:
+    """Nothing but a few words between two places, in one sentence; articles and weekday names
+    do not count ("back at my desk on Tuesday the 7th")."""
     between = text[start:end]
-    return _words_between(between) <= words and not _SENTENCE_END.search(between)
+    if _SENTENCE_END.search(between):
+        return False
+    if fillers is None:
+        return _words_between(between) <= words
+    found = re.findall(r"\w+", between.lower())
+    return len(found) <= words or sum(not fillers.allow(w) for w in found) <= words
 
 
 def _governs(text: str, cue: _Cue, item: Found, fillers: _Fillers) -> bool:
@@ -396,7 +402,7 @@ def _governs(text: str, cue: _Cue, item: Found, fillers: _Fillers) -> bool:
         if item.loose and cue.hit.words.lower() == "and":
             return False  # "today and tomorrow" is not a range's end
         return _only_fillers(text[cue.hit.end : item.start], fillers)
-    return _close(text, cue.hit.end, item.start, _GAP_WORDS)
+    return _close(text, cue.hit.end, item.start, _GAP_WORDS, fillers)
 
 
 def _attach(
