@@ -199,7 +199,9 @@ def _judge(message: Message, subject: str, sent: date, hint: str = "", sender: s
             rule = f"{away.rule}; back {returns.day.isoformat()} ({returns.rule})"
             words = (*away.words, returns.words)
         else:
-            rule = f"{away.rule}; no return date: the next step waits the template's delay"
+            # what the next step does is the template's (its out-of-office delay, maybe 0 days):
+            # the service says so when it applies one
+            rule = f"{away.rule}; no return date stated"
             words = away.words
         day = returns.day if returns else None
         return Verdict(Kind.OUT_OF_OFFICE, rule, words, own, return_date=day)
