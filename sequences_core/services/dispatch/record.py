@@ -47,6 +47,7 @@ def record_sends(
     events: list[dict[str, Any]] = []
     releases: dict[CounterKey, int] = defaultdict(int)
     writes: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    advances = Advances(now)
     for result in results:
         p = by_id[result.execution_id]
         row: dict[str, Any] = {
@@ -67,8 +68,8 @@ def record_sends(
                     "lead": p.lead_id,
                 }
             )
-            moved = advance_row(p.enrollment_id, p.step_position, p.steps, p.rules, now,
-                                message_id=p.message_id, subject=p.subject)  # fmt: skip
+            moved = advances.row(p.enrollment_id, p.step_position, p.steps, p.rules,
+                                 message_id=p.message_id, subject=p.subject)  # fmt: skip
             summary.completed += moved["status"] == EnrollmentStatus.COMPLETED
             writes[sql.ADVANCE].append(moved)
         elif result.outcome == Outcome.UNKNOWN:
@@ -103,19 +104,43 @@ def record_sends(
     return summary
 
 
+class Advances:
+    """Where enrollments stand once their step went at `now`, each as one row of `sql.ADVANCE`,
+    computed without loading them (the statement's guards let a pause win).
+
+    A batch's leads mostly share their step, their template's steps and their sending rules,
+    and the schedule arithmetic is the record phase's largest cost in Python: it is done once
+    per such triple. `steps` is keyed by identity, as a batch holds one list per template."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._seen: dict[tuple[int, int, SendRules], Position] = {}
+
+    def row(
+        self, enrollment_id: uuid.UUID, position: int, steps: Sequence[Step], rules: SendRules,
+        *, message_id: str | None = None, subject: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        key = (position, id(steps), rules)
+        there = self._seen.get(key)
+        if there is None:
+            sent = Position(EnrollmentStatus.ACTIVE.value, position, None, None)
+            there = self._seen[key] = after_send(sent, steps, rules, self.now)
+        return {
+            "id": enrollment_id, "position": position, "message_id": message_id,
+            "subject": subject, "current_step": there.current_step, "status": there.status,
+            "next_run_at": there.next_run_at, "completed_at": there.completed_at,
+        }  # fmt: skip
+
+
 def advance_row(
-    enrollment_id: uuid.UUID, position: int, steps: Sequence[Step], rules: SendRules,
-    now: datetime, *, message_id: str | None = None, subject: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """One row of `sql.ADVANCE`: where an enrollment stands once its step at `position` went
-    at `now`, computed without loading it (the statement's guards let a pause win)."""
-    sent = Position(EnrollmentStatus.ACTIVE.value, position, None, None)
-    there = after_send(sent, steps, rules, now)
-    return {
-        "id": enrollment_id, "position": position, "message_id": message_id,
-        "subject": subject, "current_step": there.current_step, "status": there.status,
-        "next_run_at": there.next_run_at, "completed_at": there.completed_at,
-    }  # fmt: skip
+    enrollment_id: uuid.UUID,
+    position: int,
+    steps: Sequence[Step],
+    rules: SendRules,
+    now: datetime,
+) -> dict[str, Any]:
+    """One enrollment's row of `sql.ADVANCE` (see `Advances`)."""
+    return Advances(now).row(enrollment_id, position, steps, rules)
 
 
 def reconcile_stale_sends(uow: UnitOfWork, sender: Sender, now: datetime) -> CycleSummary:
