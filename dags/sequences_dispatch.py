@@ -5,8 +5,9 @@ The pieces of `sequences_core.services.cycle.run_cycle` (what `sequences tick` a
 
 Every 10 minutes. Replies and bounces that arrived since the last run are applied before
 anything is sent; each mapped `send_batch` claims due enrollments of its hash shard with
-SKIP LOCKED, so workers scale out without double sends; the `ses_send` pool bounds how
-many send at once. Params: `shards` (8), `batch_size` (500); Variable
+SKIP LOCKED, so workers scale out without double sends; the `ses_send` pool and
+`SEND_SLOTS` bound how many send at once, and each takes an equal share of the SES account's
+rate. Params: `shards` (8), `batch_size` (500); Variable
 `sequences_ses_max_send_rate` (the SES account's rate).
 """
 
@@ -16,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
-from sequences_runtime import DAG_DEFAULTS, SES_POOL
+from sequences_runtime import DAG_DEFAULTS, SEND_SLOTS, SES_POOL
 
 MAX_SHARDS = 256
 
@@ -56,15 +57,17 @@ def sequences_dispatch() -> None:
 
         shards = int(get_current_context()["params"]["shards"])
         with runtime().uow() as uow:
-            return [vars(s) for s in plan_shards(uow, utcnow(), shards)][:MAX_SHARDS]
+            planned = plan_shards(uow, utcnow(), shards)[:MAX_SHARDS]
+        senders = min(len(planned), SEND_SLOTS)
+        return [{**vars(s), "senders": senders} for s in planned]
 
-    @task(pool=SES_POOL)
+    @task(pool=SES_POOL, max_active_tis_per_dagrun=SEND_SLOTS)
     def send_batch(shard: dict[str, int]) -> dict[str, int]:
         from sequences_runtime import runtime
 
         from sequences_core.services.dispatch import DispatchScope, dispatch_due
 
-        rt = runtime()
+        rt = runtime(senders=shard.get("senders", SEND_SLOTS))
         ctx = rt.dispatch_context(int(get_current_context()["params"]["batch_size"]))
         scope = DispatchScope(shard=(shard["index"], shard["count"]))
         return dispatch_due(rt.uow, ctx, scope).as_dict()

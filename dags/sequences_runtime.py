@@ -41,6 +41,9 @@ DAG_DEFAULTS: dict[str, Any] = {
 DB_CONN_ID = "sequences_db"
 AWS_CONN_ID = "aws_default"
 SES_POOL = "ses_send"
+# At most this many mapped `send_batch` tasks of a run send at once (the `ses_send` pool has
+# as many slots); each takes an equal share of the SES account's rate among those sending.
+SEND_SLOTS = 4
 log = logging.getLogger(__name__)
 
 
@@ -79,8 +82,9 @@ class Runtime:
         return build_feeds(self.settings, self.aws_session if needs_aws else None)
 
 
-def runtime() -> Runtime:
-    """Settings from the environment, overridden by Airflow's connections and Variables."""
+def runtime(senders: int = 1) -> Runtime:
+    """Settings from the environment, overridden by Airflow's connections and Variables; for
+    one of `senders` tasks sending at once, its share of the SES account's rate."""
     settings = Settings.from_env()
     url = PostgresHook(postgres_conn_id=DB_CONN_ID).get_uri()
     aws = AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type="sesv2").conn_config
@@ -92,7 +96,7 @@ def runtime() -> Runtime:
         aws_endpoint_url=aws.endpoint_url or settings.aws_endpoint_url,
         ses_max_send_rate=float(rate),
     )
-    return Runtime(settings)
+    return Runtime(settings.shared_by(senders))
 
 
 def log_table(title: str, counts: dict[str, int]) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sequences_core.runtime.config import Settings
+from sequences_core.runtime.wiring import build_sender
 
 
 def test_seed_variables_are_honoured_as_fallbacks():
@@ -50,3 +55,19 @@ def test_send_processes_follow_the_account_rate_unless_set(monkeypatch):
     assert Settings.from_env({"SEQUENCES_SEND_PROCESSES": "AUTO"}).send_processes == 1
     with pytest.raises(ValueError, match="SEQUENCES_SEND_PROCESSES"):
         Settings.from_env({"SEQUENCES_SEND_PROCESSES": "many"})
+
+
+@given(rate=st.floats(0.1, 10_000), senders=st.integers(1, 256))
+def test_senders_sharing_one_account_together_stay_under_its_rate(rate, senders):
+    settings = replace(Settings.from_env({}), ses_max_send_rate=rate)
+    share = settings.shared_by(senders)
+    assert share.ses_max_send_rate * senders <= rate * (1 + 1e-9)
+    assert share.ses_max_send_rate > 0 and share.database_url == settings.database_url
+
+
+def test_the_ses_sender_of_one_of_four_sends_at_a_quarter_of_the_rate():
+    settings = replace(Settings.from_env({}), sender="ses", send_processes=1)
+    sender = build_sender(replace(settings, ses_max_send_rate=20.0).shared_by(4))
+    assert sender.limiter.rate == 5.0  # type: ignore[attr-defined]
+    with pytest.raises(ValueError):
+        settings.shared_by(0)

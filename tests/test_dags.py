@@ -26,11 +26,17 @@ print(json.dumps({
             "tasks": sorted(t.task_id for t in dag.tasks),
             "pools": sorted({t.pool for t in dag.tasks}),
             "retries": sorted({t.retries for t in dag.tasks}),
+            "at_once": {t.task_id: t.max_active_tis_per_dagrun for t in dag.tasks},
         }
         for dag_id, dag in bag.dags.items()
     },
 }))
 """
+
+
+def send_slots() -> int:
+    source = (ROOT / "dags" / "sequences_runtime.py").read_text()
+    return int(source.split("\nSEND_SLOTS = ")[1].split()[0])
 
 
 def test_dags_import_with_the_database_unreachable(tmp_path):
@@ -68,3 +74,5 @@ def test_dags_import_with_the_database_unreachable(tmp_path):
         "apply_feedback", "plan_batches", "reconcile_stale_sends", "send_batch", "summarise"
     ]  # fmt: skip
     assert "ses_send" in dispatch["pools"]
+    # send_batch's share of the SES rate assumes no more than SEND_SLOTS send at once
+    assert dispatch["at_once"]["send_batch"] == send_slots()

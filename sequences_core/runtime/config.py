@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 SENDERS = ("ses", "smtp", "outbox")
@@ -106,3 +106,11 @@ class Settings:
             inbound_prefix=env.get("SEQUENCES_INBOUND_PREFIX", "inbound/"),
             imap_url=env.get("SEQUENCES_IMAP_URL") or None,
         )
+
+    def shared_by(self, senders: int) -> Settings:
+        """These settings for one of `senders` dispatchers sending at once on one SES account
+        (the mapped `send_batch` tasks): each takes an equal share of the account's rate, so
+        together they stay under it, as SES throttles the account, not the process."""
+        if senders < 1:
+            raise ValueError("senders must be at least 1")
+        return replace(self, ses_max_send_rate=self.ses_max_send_rate / senders)
