@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sequences_core.feedback import absence, bounces, optout
+from sequences_core.feedback import absence, bounces, optout, patterns
 from sequences_core.feedback.languages import LANGUAGES
 from sequences_core.feedback.return_dates import return_date
 
@@ -50,7 +50,7 @@ def test_another_word_or_form_is_not_a_slip(word):
     ("slip", "meant"), [("désincrivez", "désinscrivez"), ("decsadastrar", "descadastrar")]
 )
 def test_a_slip_inside_an_inflected_stem_reads_as_the_stem(slip, meant):
-    assert optout._meant(slip) == meant
+    assert optout._meant(patterns.plain(slip)) == patterns.plain(meant)  # read without accents
     assert optout.opt_out(f"{slip}-moi svp" if slip[0] == "d" else slip) is not None
 
 
@@ -396,3 +396,38 @@ def test_limited_reading_at_a_named_event_is_a_header_less_absence():
     )
     found = absence.out_of_office(text, "Re: x", False, date(2027, 11, 30))
     assert found is not None and found.returns is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["nao quero receber mais emails vossos", "desabonez moi svp", "Sluta spamma mig!"],
+)
+def test_an_opt_out_is_read_without_accents_and_spam_is_mail(text):
+    assert optout.opt_out(text) is not None
+
+
+def test_a_negation_without_its_accent_still_turns_an_opt_out_round():
+    assert optout.opt_out("Nao me removam da lista, por favor.") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "In verband met Hemelvaart is ons kantoor gesloten. Na het lange weekend reageren wij.",
+            "nl",
+        ),
+        ("Ich befinde mich in Elternzeit. Meine Vertretung übernimmt Frau Weiß.", "de"),
+        ("Nos bureaux sont fermés pour le pont. Réouverture le lundi 10 mai.", "fr"),
+    ],
+)
+def test_a_closed_office_a_deputy_or_an_answer_after_the_break_is_a_notice(text, code):
+    found = absence.out_of_office(text, "Re: x", False, _SENT)
+    assert found is not None and code in found.languages
+
+
+def test_an_employment_that_ended_is_a_departure_in_a_person_s_words():
+    text = "il mio rapporto di lavoro con Cartiera Valsesia si è concluso a fine aprile"
+    assert absence.left_company(text) is not None
+    assert absence.left_company("Il mio rapporto sulla flotta è concluso, grazie.") is None
+    assert absence.left_company("My contract with our vendor has ended, so we're looking.") is None

@@ -179,6 +179,7 @@ ENGLISH = Language(
         r"absence( notice)?:",
     ),
     absence=(
+        r"(office|offices|shop|store|plant|warehouse|premises)\b.{0,40}\b(closed|shut)\b",
         r"\bon sick leave\b",
         r"\bout sick\b",
         r"out of (the )?office",
@@ -194,6 +195,10 @@ ENGLISH = Language(
         r"(office|offices|we) (is|are|will be) (closed|shut)",
     ),
     notice=(
+        r"after the (long |bank )?(weekend|holidays?|break|festive season)",
+        r"in my absence",
+        r"my (deputy|stand-?in)\b",
+        r"(is|will be) covering for me",
         r"(only )?(intermittently|occasionally|sporadically|rarely)"
         r" (reachable|available|contactable|online)",
         r"(limited|no|without|intermittent|restricted) access to (my )?e-?mails?",
@@ -289,6 +294,7 @@ ENGLISH = Language(
         r"stop it",
     ),
     left_company=(
+        r"my (employment (with|at)|time at)\b.{0,40}\b(has )?(ended|come to an end|finished)",
         r"(have|has|I\'ve) (now |just )?retired",
         r"(i am|i'm) (now )?retired",
         r"stepped down from",
@@ -463,6 +469,8 @@ GERMAN = Language(
         r"urlaub",
     ),
     absence=(
+        r"(büro|geschäft|betrieb|praxis|kanzlei|firma|unternehmen|laden|werk|lager)\w*\b.{0,40}\bgeschlossen",
+        r"betriebs(ferien|urlaub)",
         r"\bkrankgeschrieben\b",
         r"\bhabe \w*(urlaub|ferien)\b",
         r"\bin den \w*ferien\b",
@@ -483,6 +491,11 @@ GERMAN = Language(
         r"nicht erreichbar",
     ),
     notice=(
+        r"nach (dem (langen |verlängerten )?wochenende|den feiertagen|ostern|weihnachten"
+        r"|pfingsten|meinem urlaub)",
+        r"(meine|meiner|die) vertretung",
+        r"vertreten (durch|von)",
+        r"(in|während) meiner abwesenheit",
         r"(eingeschränkt|begrenzt)(em|en)? (zugriff|zugang|erreichbar)",
         r"(keinen|kein) (zugriff|zugang) (auf|zu) (meine[nm]? )?e-?mails?",
         r"in dringenden fällen",
@@ -537,6 +550,8 @@ GERMAN = Language(
         r"austragen",
     ),
     left_company=(
+        r"mein (arbeitsverhältnis|beschäftigungsverhältnis|dienstverhältnis|arbeitsvertrag)\b"
+        r".{0,60}\b(beendet|geendet|ausgelaufen)",
         r"in den ruhestand",
         r"im ruhestand",
         r"nicht mehr .{0,30}(tätig|beschäftigt)",
@@ -578,7 +593,7 @@ GERMAN = Language(
             r"|keine (weiteren|mehr)|einstell\w*|stopp?"
             r"|keine (weiteren )?(\w*mails?|werbe\w*|nachrichten|newsletter\w*|anrufe)",
             r"schreib\w*|kontakt\w*|anschreib\w*|mail\w*|e-mail\w*|\w*mails?|werbe\w*"
-            r"|nachricht\w*|zusendung\w*|anruf\w*|werbung",
+            r"|nachricht\w*|zusendung\w*|anruf\w*|werbung|\w*spam\w*",
             r"mich|mir|uns|weitere\w*|mehr|künftig|zukünftig|zukunft",
         ),
         (
@@ -699,6 +714,8 @@ FRENCH = Language(
         r"absence\b",
     ),
     absence=(
+        r"(bureaux?|agence|magasin|entreprise|société|atelier|boutique|cabinet|usine|entrepôt)s?\b.{0,40}\bferm[ée]e?s?\b",
+        r"fermeture (estivale|exceptionnelle|pour)",
         r"\ben arrêt (maladie|de travail)",
         r"\babsente? (pour|jusqu|du|cette|cet)",
         r"absent(e)? du bureau",
@@ -713,6 +730,10 @@ FRENCH = Language(
         r"\bfermeture annuelle\b",
     ),
     notice=(
+        r"après (le (long )?week-end|les fêtes|le pont|les congés|les vacances)",
+        r"(dès|à) notre retour",
+        r"(en|pendant|durant) mon absence",
+        r"(mon|ma) (remplaçante?|suppléante?)",
         r"accès (limité|restreint) (à|aux) (mes )?(e-?mails?|courriels?|messagerie)",
         r"(pas|aucun) accès (à|aux) (mes )?(e-?mails?|courriels?|messagerie)",
         r"(en|pour toute) (cas d')?urgence",
@@ -765,6 +786,7 @@ FRENCH = Language(
         r"désinscrire",
     ),
     left_company=(
+        r"mon contrat de travail\b.{0,50}\b(a pris fin|est terminé|s'est terminé|s'est achevé)",
         r"partie? (\w+ )?à la retraite",
         r"je suis (\w+ )?(\w+ )?(à la|en) retraite",
         r"ne (fai[st]|faisons) plus partie",
@@ -801,7 +823,7 @@ FRENCH = Language(
         (
             r"arrêt\w*|arret\w*|cess\w*|stop|ne .{0,15}plus|plus jamais|évit\w*",
             r"écri\w*|ecri\w*|contact\w*|envoy\w*|envoi\w*|solliciter|sollicitation\w*"
-            r"|relanc\w*|mails?|e-mails?|courriels?|messages?",
+            r"|relanc\w*|mails?|e-mails?|courriels?|messages?|spam\w*",
             r"me|m'\w*|moi|nous|mes|plus",
         ),
         (
@@ -902,6 +924,7 @@ SPANISH = Language(
         r"fuera de oficina",
     ),
     absence=(
+        r"(oficinas?|empresa|tienda|almacén|fábrica|despacho)\b.{0,40}\bcerrad[oa]s?\b",
         r"\bde baja (médica|medica|por \w+|laboral)",
         r"\bde (permiso|licencia)\b",
         r"fuera de (la )?oficina",
@@ -915,6 +938,10 @@ SPANISH = Language(
         r"\bcerrado por vacaciones\b",
     ),
     notice=(
+        r"(después|tras) (del (puente|fin de semana)|las (fiestas|vacaciones))",
+        r"a nuestra (vuelta|regreso)",
+        r"(en|durante) mi ausencia",
+        r"mi (sustitut[oa]|suplente)",
         r"acceso (limitado|restringido) (a|al) (mi )?(correo|e-?mail)",
         r"sin acceso (a|al) (mi )?(correo|e-?mail)",
         r"(para|en) (asuntos|casos|temas) urgentes",
@@ -968,6 +995,8 @@ SPANISH = Language(
         r"darme de baja",
     ),
     left_company=(
+        r"mi (relación laboral|contrato (laboral|de trabajo))\b.{0,50}"
+        r"\b(ha finalizado|finalizó|ha terminado|terminó|concluyó|ha concluido)",
         r"me he jubilado",
         r"me jubilé",
         r"estoy (\w+ )?jubilad[oa]",
@@ -1001,7 +1030,7 @@ SPANISH = Language(
         ),
         (
             r"dej\w* de|no .{0,10}(vuelvan|vuelva|más)|par\w* de|no me",
-            r"escrib\w*|contact\w*|envi\w*|mand\w*|correos?|e-?mails?|mensajes?|llam\w*",
+            r"escrib\w*|contact\w*|envi\w*|mand\w*|correos?|e-?mails?|mensajes?|llam\w*|spam\w*",
             r"me|mí|nos|más|nunca|mis",
         ),
         (
@@ -1097,6 +1126,7 @@ PORTUGUESE = Language(
         r"fora do escritório",
     ),
     absence=(
+        r"(escritórios?|empresa|loja|armazém|fábrica)\b.{0,40}\b(fechad|encerrad)[oa]s?\b",
         r"fora do escritório",
         r"\bde férias\b",
         r"(estou|estarei|encontro-me) (ausente|fora)",
@@ -1105,6 +1135,9 @@ PORTUGUESE = Language(
         r"\bde licença\b",
     ),
     notice=(
+        r"(depois|após) (do (feriado|fim de semana)|as (férias|festas))",
+        r"(na|durante a) minha ausência",
+        r"(o meu|a minha|meu|minha) substitut[oa]",
         r"acesso (limitado|restrito) (ao|a) (meu )?(e-?mail|correio)",
         r"sem acesso (ao|a) (meu )?(e-?mail|correio)",
         r"(para|em) (assuntos|casos) urgentes",
@@ -1143,6 +1176,8 @@ PORTUGUESE = Language(
     ),
     optout_alone=(r"pare", r"parar", r"descadastrar", r"sair"),
     left_company=(
+        r"(o )?meu (vínculo|contrato de trabalho)\b.{0,50}\b(terminou|cessou|chegou ao fim)",
+        r"a minha colaboração\b.{0,50}\b(terminou|cessou)",
         r"(me )?aposentei",
         r"estou (\w+ )?(aposentad|reformad)[oa]",
         r"reformei-me",
@@ -1178,7 +1213,7 @@ PORTUGUESE = Language(
         ),
         (
             r"par\w* de|deix\w* de|não .{0,15}mais|nunca mais",
-            r"envi\w*|mand\w*|escrev\w*|contat\w*|contact\w*|e-?mails?|mensagens?|ligar",
+            r"envi\w*|mand\w*|escrev\w*|contat\w*|contact\w*|e-?mails?|mensagens?|ligar|spam\w*",
             r"me|mim|nos|mais|meu|meus",
         ),
         (
@@ -1259,6 +1294,8 @@ ITALIAN = Language(
     ),
     auto_subjects=(r"risposta automatica", r"fuori ufficio", r"assente\b", r"assenza\b"),
     absence=(
+        r"(uffici|ufficio|azienda|negozio|sede|magazzino|stabilimento)\b.{0,40}\bchius[oiae]\b",
+        r"chiusura (aziendale|estiva|per ferie|per le festività)",
         r"fuori (ufficio|sede)",
         r"\bin ferie\b",
         r"(sono|sarò) (assente|in viaggio|fuori)",
@@ -1268,6 +1305,10 @@ ITALIAN = Language(
         r"\bassente (dall'ufficio|dal lavoro|dalla sede)",
     ),
     notice=(
+        r"dopo (il (ponte|fine settimana|weekend)|le (feste|ferie|vacanze))",
+        r"al nostro rientro",
+        r"(in|durante la) mia assenza",
+        r"(il mio|la mia) sostitut[oa]",
         r"accesso (limitato|ridotto) (alla|alle) (mia |mie )?(posta|e-?mail)",
         r"senza accesso (alla|alle) (posta|e-?mail)",
         r"per (questioni|casi|richieste|comunicazioni) urgenti",
@@ -1308,6 +1349,8 @@ ITALIAN = Language(
     ),
     optout_alone=(r"stop", r"basta", r"cancellami", r"rimuovimi"),
     left_company=(
+        r"(il )?mio (rapporto di lavoro|contratto di lavoro)\b.{0,60}"
+        r"\b(concluso|terminato|cessato|chiuso)",
         r"sono (\w+ )?(andat[oa] )?in pensione",
         r"non è più (in servizio|dipendente|presso|in azienda)",
         r"non (lavor\w+|fa|faccio) più",
@@ -1345,7 +1388,7 @@ ITALIAN = Language(
         ),
         (
             r"smett\w* di|non .{0,15}più|basta|interromp\w*",
-            r"scriv\w*|contatt\w*|invi\w*|mand\w*|e-?mail|messaggi|chiam\w*",
+            r"scriv\w*|contatt\w*|invi\w*|mand\w*|e-?mail|messaggi|chiam\w*|spam\w*",
             r"mi|me|ci|più|miei",
         ),
         (
@@ -1425,6 +1468,7 @@ DUTCH = Language(
     ),
     auto_subjects=(r"automatisch antwoord", r"afwezig", r"niet aanwezig", r"out of office"),
     absence=(
+        r"(kantoor|kantoren|bedrijf|winkel|magazijn)\b.{0,40}\bgesloten\b",
         r"\bvolg een (cursus|training|opleiding)\b",
         r"\b(ben|is) (momenteel |vandaag |helaas )?ziek\b",
         r"\b(met|op) \w*(vakantie|verlof)\b",
@@ -1438,6 +1482,12 @@ DUTCH = Language(
         r"\b(kantoor|bedrijf) is .{0,30}gesloten",
     ),
     notice=(
+        r"na (het (lange |verlengde )?weekend|de (feestdagen|vakantie)|(mijn|onze) terugkeer"
+        r"|hemelvaart|pasen|pinksteren)",
+        r"bij (mijn|onze) terugkeer",
+        r"(tijdens|bij) mijn afwezigheid",
+        r"mijn vervang(er|ster)",
+        r"wordt waargenomen door",
         r"lees beperkt (mijn )?(e-?)?mail",
         r"lees (mijn )?(e-?)?mail (niet|beperkt)",
         r"beperkt (toegang tot|bereikbaar|mijn e-?mail)",
@@ -1471,6 +1521,7 @@ DUTCH = Language(
     ),
     optout_alone=(r"stop", r"afmelden"),
     left_company=(
+        r"mijn (dienstverband|arbeidscontract)\b.{0,50}\b(beëindigd|afgelopen|geëindigd)",
         r"uit dienst( getreden| gegaan)?",
         r"met pensioen",
         r"werkt\b.{0,30}\bniet meer (bij|voor)",
@@ -1505,8 +1556,9 @@ DUTCH = Language(
             r"mij|me|mijn|ik",
         ),
         (
-            r"stop\w*|niet meer|nooit meer|geen .{0,10}meer|ophouden|hou\w* .{0,20}op",
-            r"mail\w*|e-?mail\w*|benader\w*|contact\w*|sturen|stuur\w*|schrijv\w*|berichten|bellen",
+            r"stop\w*|niet meer|nooit meer|geen .{0,20}meer|ophouden|hou\w* .{0,20}op",
+            r"mail\w*|e-?mail\w*|\w*mails?|benader\w*|contact\w*|sturen|stuur\w*|schrijv\w*"
+            r"|berichten|bellen|spam\w*",
             r"me|mij|mijn|ons|meer|jullie",
         ),
         (
@@ -1514,7 +1566,7 @@ DUTCH = Language(
             r"ontvang\w*|krijgen|e-?mails|mails|berichten|gemaild|benaderd|gecontacteerd",
         ),
         (
-            r"verwijder\w*|haal\w*|schrap\w*|afmeld\w*|uitschrijv\w*|eraf|er af",
+            r"verwijder\w*|haal\w*|halen|schrap\w*|afmeld\w*|uitschrijv\w*|eraf|er af",
             r"lijst\w*|bestand\w*|database|mailing\w*|nieuwsbrief|af\b|eraf",
             r"me|mij|mijn|ons",
         ),
@@ -1589,6 +1641,7 @@ POLISH = Language(
         r"poza biurem",
     ),
     absence=(
+        r"(biuro|firma|sklep|magazyn)\b.{0,40}\b(nieczynn|zamknięt)\w*",
         r"\burlop\b",
         r"\bpoza biurem\b",
         r"\bna urlopie\b",
@@ -1599,6 +1652,11 @@ POLISH = Language(
         r"\bprzebywam na\b",
     ),
     notice=(
+        r"po (długim )?weekendzie",
+        r"po (świętach|urlopie)",
+        r"(podczas|w czasie) mojej nieobecności",
+        r"w zastępstwie",
+        r"zastępuje mnie",
         r"ograniczony dostęp do (poczty|e-?maili)",
         r"bez dostępu do (poczty|e-?maili)",
         r"w (pilnych|nagłych) sprawach",
@@ -1633,6 +1691,7 @@ POLISH = Language(
     ),
     optout_alone=(r"stop", r"wypisz", r"rezygnuję"),
     left_company=(
+        r"mój (stosunek pracy|okres zatrudnienia)\b.{0,50}\b(zakończył|wygasł)\w*",
         r"(przeszedłem|przeszłam) na emeryturę",
         r"jestem (\w+ )?na emeryturze",
         r"już nie pracuje",
@@ -1669,7 +1728,8 @@ POLISH = Language(
         ),
         (
             r"nie\b|przesta\w*|więcej nie|prosz\w* nie",
-            r"pisa\w*|pisz\w*|wysył\w*|przysył\w*|kontakt\w*|dzwoni\w*|maili|wiadomości|e-?maili",
+            r"pisa\w*|pisz\w*|wysył\w*|przysył\w*|kontakt\w*|dzwoni\w*|maili|wiadomości|e-?maili"
+            r"|spam\w*",
             r"mnie|mi|nam|więcej|już",
         ),
         (
@@ -1746,6 +1806,7 @@ SWEDISH = Language(
         r"inte på kontoret",
     ),
     absence=(
+        r"(kontor|företag|butik|lager)\w*\b.{0,40}\bstängt\b",
         r"\bsjukskriven\b",
         r"\bhar (semester|\w*ledigt?)\b",
         r"\bfrånvarande\b",
@@ -1757,6 +1818,10 @@ SWEDISH = Language(
         r"\bborta\b",
     ),
     notice=(
+        r"efter (helgen|semestern|ledigheten|min återkomst)",
+        r"när jag (är tillbaka|kommer tillbaka)",
+        r"under min frånvaro",
+        r"(min|mitt) (ersättare|vikarie)",
         r"begränsad (tillgång till|åtkomst till) (min )?(e-?post|mejl|mail)",
         r"(ingen|utan) (tillgång till|åtkomst till) (min )?(e-?post|mejl|mail)",
         r"i brådskande (ärenden|fall)",
@@ -1794,6 +1859,7 @@ SWEDISH = Language(
     ),
     optout_alone=(r"stop", r"stopp", r"avregistrera"),
     left_company=(
+        r"min anställning\b.{0,50}\b(upphört|avslutats|tagit slut)",
         r"gått (\w+ )?i pension",
         r"är (\w+ )?pensionerad",
         r"(av)?slutat sin anställning",
@@ -1831,7 +1897,7 @@ SWEDISH = Language(
         (
             r"sluta\w*|inte (längre|mer|fler|igen)|inga (fler|mer)|aldrig",
             r"skicka\w*|mejla\w*|maila\w*|kontakta\w*|skriva\w*|\w*mejl|\w*mail|utskick|e-?post"
-            r"|ringa|marknadsföring\w*|reklam\w*|nyhetsbrev\w*",
+            r"|ringa|marknadsföring\w*|reklam\w*|nyhetsbrev\w*|spam\w*",
             r"mig|mej|oss|fler|mer|längre",
         ),
         (
@@ -1899,6 +1965,7 @@ DANISH = Language(
     ),
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
+        r"(kontor|virksomhed|butik|lager)\w*\b.{0,40}\blukket\b",
         r"\bsygemeldt\b",
         r"\bfraværende\b",
         r"\bpå (\w*ferie|barsel|forretningsrejse)\b",
@@ -1908,6 +1975,10 @@ DANISH = Language(
         r"\bpå kursus\b",
     ),
     notice=(
+        r"efter (weekenden|ferien|helligdagene|min hjemkomst)",
+        r"når jeg (er tilbage|kommer tilbage)",
+        r"(i|under) mit fravær",
+        r"min stedfortræder",
         r"begrænset adgang til (min )?(e-?mail|mail|post)",
         r"ingen adgang til (min )?(e-?mail|mail|post)",
         r"i (akutte|hastende) (tilfælde|sager)",
@@ -1938,6 +2009,7 @@ DANISH = Language(
     ),
     optout_alone=(r"stop", r"afmeld"),
     left_company=(
+        r"min ansættelse\b.{0,50}\b(ophørt|stoppet|afsluttet)",
         r"gået (\w+ )?på pension",
         r"er (\w+ )?pensioneret",
         r"arbejder ikke længere",
@@ -1979,7 +2051,7 @@ DANISH = Language(
         (
             r"stop\w*|hold\w* op|ikke (længere|mere|flere)|ingen (flere|mere)|aldrig",
             r"skriv\w*|send\w*|\w*mail\w*|e-?mail\w*|kontakt\w*|henvendelse\w*|ring\w*"
-            r"|markedsføring\w*|reklame\w*|nyhedsbrev\w*",
+            r"|markedsføring\w*|reklame\w*|nyhedsbrev\w*|spam\w*",
             r"mig|os|flere|mere|længere",
         ),
         (
@@ -2051,6 +2123,7 @@ NORWEGIAN = Language(
     ),
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
+        r"(kontor|bedrift|butikk|lager)\w*\b.{0,40}\bstengt\b",
         r"\bsykmeldt\b",
         r"\bfraværende\b",
         r"\bpå (\w*ferie|reise|tjenestereise|kurs)\b",
@@ -2060,6 +2133,9 @@ NORWEGIAN = Language(
         r"\bhar (\w*ferie|fri)\b",
     ),
     notice=(
+        r"etter (helgen|ferien|helligdagene)",
+        r"(i|under) mitt fravær",
+        r"min stedfortreder",
         r"begrenset tilgang til (min )?(e-?post|mail)",
         r"ingen tilgang til (min )?(e-?post|mail)",
         r"i (hastesaker|hastende saker|akutte saker)",
@@ -2095,6 +2171,7 @@ NORWEGIAN = Language(
     ),
     optout_alone=(r"stopp", r"stop", r"avmeld"),
     left_company=(
+        r"mitt arbeidsforhold\b.{0,50}\b(avsluttet|opphørt)",
         r"gått (\w+ )?av med pensjon",
         r"er (\w+ )?pensjonert",
         r"jobber ikke (lenger|her lenger)",
@@ -2135,7 +2212,7 @@ NORWEGIAN = Language(
         (
             r"slutt\w*|stopp\w*|ikke (lenger|mer|flere)|ingen (flere|mer)|aldri",
             r"skriv\w*|send\w*|\w*mail\w*|e-?post\w*|kontakt\w*|henvendelse\w*|ring\w*"
-            r"|markedsføring\w*|reklame\w*|nyhetsbrev\w*",
+            r"|markedsføring\w*|reklame\w*|nyhetsbrev\w*|spam\w*",
             r"meg|oss|flere|mer|lenger",
         ),
         (
@@ -2209,6 +2286,7 @@ FINNISH = Language(
     ),
     auto_subjects=(r"automaattinen vastaus", r"poissa", r"lomalla", r"poissaolo"),
     absence=(
+        r"(toimisto|yritys|liike|myymälä)\w*\b.{0,40}\bsuljettu(na)?\b",
         r"\bpoissa (toimistolta|töistä)\b",
         r"\bolen poissa\b",
         r"\b\w*lomalla\b",
@@ -2218,6 +2296,9 @@ FINNISH = Language(
         r"\bvanhempainvapaalla\b",
     ),
     notice=(
+        r"(viikonlopun|loman|pyhien) jälkeen",
+        r"poissaoloni aikana",
+        r"sijai(seni|senani)",
         r"rajoitetusti (sähköpostini|sähköpostin) (ääressä|käytössä)",
         r"luen sähköpostia(ni)? rajoitetusti",
         r"en lue sähköpostia",
@@ -2248,6 +2329,7 @@ FINNISH = Language(
     ),
     optout_alone=(r"stop", r"lopeta", r"poista"),
     left_company=(
+        r"työsuhteeni\b.{0,50}\b(päättyi|päättynyt|loppui)",
         r"jäänyt eläkkeelle",
         r"jäin eläkkeelle",
         r"ei ole enää\b.{0,40}\bpalveluksessa",
@@ -2294,7 +2376,8 @@ FINNISH = Language(
         ),
         (
             r"lopet\w*|älkää|älä|ei enää|ei .{0,10}enää",
-            r"lähet\w*|viest\w*|sähköpost\w*|ottako|yhteyt\w*|soitta\w*|kirjoitta\w*|markkinoin\w*",
+            r"lähet\w*|viest\w*|sähköpost\w*|ottako|yhteyt\w*|soitta\w*|kirjoitta\w*|markkinoin\w*"
+            r"|spam\w*|roskapost\w*",
             r"minulle|minua|meille|meitä|enää|viestien|lähettäminen",
         ),
         (
@@ -2371,6 +2454,7 @@ CZECH = Language(
     ),
     auto_subjects=(r"automatická odpověď", r"nepřítomnost", r"mimo kancelář"),
     absence=(
+        r"(kancelář|firma|provozovna|obchod|sklad)\w*\b.{0,40}\b(zavřen|uzavřen)\w*",
         r"\bmimo kancelář\b",
         r"\b(jsem|budu) (mimo|nepřítomn[ýáa]|na dovolené)\b",
         r"\bnepřítomn(ý|á|a|ost)\b",
@@ -2381,6 +2465,11 @@ CZECH = Language(
         r"\bdovolen(á|é|ou)\b",
     ),
     notice=(
+        r"po (prodlouženém )?víkendu",
+        r"po (svátcích|dovolené)",
+        r"(v|během) (mé|mojí) nepřítomnosti",
+        r"zastupuje (mě|mne)",
+        r"(můj|moje) zástup\w*",
         r"omezený přístup k (e-?mailu|poště)",
         r"bez přístupu k (e-?mailu|poště)",
         r"v (naléhavých|urgentních) (případech|záležitostech)",
@@ -2412,6 +2501,7 @@ CZECH = Language(
     ),
     optout_alone=(r"stop", r"odhlásit"),
     left_company=(
+        r"můj pracovní poměr\b.{0,50}\b(skončil|ukončen)",
         r"(odešel|odešla) jsem do důchodu",
         r"jsem (\w+ )?v důchodu",
         r"(už|již) není (zaměstnanc\w*|v naší)",
@@ -2449,17 +2539,18 @@ CZECH = Language(
         ),
         (
             r"nepiš\w*|nepos\w*|nezasíl\w*|nekontakt\w*|přesta\w*|už (mi )?ne|již (mi )?ne",
-            r"pište|posílejte|zasílejte|kontaktujte|psát|posílat|zasílat|e-?mail\w*|zpráv\w*|nic",
-            r"mi|mě|nám|nás|už|již|více",
+            r"pište|posílejte|zasílejte|kontaktujte|psát|posílat|zasílat|e-?mail\w*|zpráv\w*|nic"
+            r"|spam\w*",
+            r"mi|mě|nám|nás|už|již|více|další\w*",
         ),
         (
             r"nepřeji si|nechci",
             r"dostáv\w*|dostat|přijím\w*|zasíl\w*|sdělení|e-?mail\w*|zpráv\w*",
         ),
         (
-            r"vyřa\w*|odstra\w*|vymaž\w*|smaž\w*|odhlá\w*|vyjm\w*",
+            r"vyřa\w*|odstra\w*|vymaž\w*|smaž\w*|odhlá\w*|vyjm\w*|vyškrt\w*|škrt\w*",
             r"seznam\w*|databáz\w*|odběr\w*|evidenc\w*|mailing\w*|newsletter\w*",
-            r"mě|můj|moje|mé|nás",
+            r"mě|můj|moje|mé|mou|mojí|mého|nás",
         ),
         (
             r"odhlá\w*",

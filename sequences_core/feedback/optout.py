@@ -28,6 +28,15 @@ class OptOut:
     language: str
 
 
+_bare = patterns.plain
+
+
+def _words(kind: str) -> list[str]:
+    """Every table's words of this kind, without accents: opt-outs are read on the reply
+    without accents ("nao quero receber", "desabonez moi"), so their words are too."""
+    return [_bare(w) for table in LANGUAGES.values() for w in getattr(table, kind)]
+
+
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around text[start:end]."""
     left = max(text.rfind(mark, 0, start) for mark in ".!?\n")
@@ -42,6 +51,7 @@ _MY_ROLE = (
     r"(colleague|co-?worker|assistant|intern|boss|manager|partner|kolleg\w*|collègue|colega|"
     r"collega)\w*"
 )
+_MY_ROLE = patterns.plain(_MY_ROLE)  # the text is read without accents
 _MY_ROLE_INSIDE = re.compile(rf"(?<!\w){_MY_ROLE}", re.IGNORECASE)
 # What an opt-out phrase names when it is about someone else: an address, a colleague.
 _SOMEONE_ELSE = re.compile(
@@ -60,6 +70,7 @@ _TITLES = (
     r"(mr|mrs|ms|dr|herrn?|frau|monsieur|madame|mme|m|señora?|sra?|signora?|sig|"
     r"meneer|mevrouw|dhr|mevr|pana?|pani)\.? (?-i:[A-ZÀ-Ž])[\w-]+"  # a capitalised name
 )
+_TITLES = patterns.plain(_TITLES)
 _TITLED_OTHER = re.compile(rf"(?<!\w){_TITLES}\W*$", re.IGNORECASE)
 _TITLED_NEXT = re.compile(rf"\W*(?<!\w){_TITLES}", re.IGNORECASE)
 
@@ -100,20 +111,20 @@ def _turned_round(text: str, hit: patterns.Hit) -> bool:
 
 @cache
 def _deferral() -> re.Pattern[str]:
-    words = "|".join(w for table in LANGUAGES.values() for w in table.deferrals)
+    words = "|".join(_words("deferrals"))
     return re.compile(rf"(?<!\w)(?:{words})", re.IGNORECASE)
 
 
 @cache
 def _negations() -> str:
     """Negations and third persons ("whether she should unsubscribe"): either turns it round."""
-    words = (w for table in LANGUAGES.values() for w in (*table.negations, *table.others))
+    words = (*_words("negations"), *_words("others"))
     return "|".join(words)
 
 
 @cache
 def _self_words() -> frozenset[str]:
-    return frozenset(w for table in LANGUAGES.values() for w in table.self_words)
+    return frozenset(_words("self_words"))
 
 
 # How close together a frame's words must stand (in words) to be one request.
@@ -124,14 +135,14 @@ _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 @cache
 def _clauses() -> re.Pattern[str]:
     """Sentence ends, and a comma before a contrast ("…, but could you …")."""
-    contrasts = "|".join(w for table in LANGUAGES.values() for w in table.contrasts)
+    contrasts = "|".join(_words("contrasts"))
     return re.compile(rf"(?<=[.!?;])\s+|\n+|,\s*(?=(?:{contrasts})\b)", re.IGNORECASE)
 
 
 @cache
 def _frames() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
     return tuple(
-        (table.code, tuple(re.compile(rf"(?<!\w)(?:{c})(?!\w)", re.IGNORECASE) for c in frame))
+        (table.code, tuple(re.compile(rf"(?<!\w)(?:{_bare(c)})(?!\w)", re.I) for c in frame))
         for table in LANGUAGES.values()
         for frame in table.optout_frames
     )
@@ -182,7 +193,7 @@ def _keywords() -> dict[str, frozenset[str]]:
     variant with its keyword (a swap, a letter left out, added or mistyped), found by lookup."""
     found: set[str] = set()
     for table in LANGUAGES.values():
-        for phrase in (*table.optout, *table.optout_alone):
+        for phrase in map(_bare, (*table.optout, *table.optout_alone)):
             literal = re.sub(r"\[(\w)[^]]*\]", r"\1", re.sub(r"\\.", " ", phrase))
             found.update(_KEYWORD_LETTERS.findall(literal.lower()))  # "d[ée]sabonne[zr]" too
     index: dict[str, set[str]] = {}
@@ -194,7 +205,7 @@ def _keywords() -> dict[str, frozenset[str]]:
 
 @cache
 def _lookalikes() -> frozenset[str]:
-    return frozenset(word for table in LANGUAGES.values() for word in table.lookalikes)
+    return frozenset(_words("lookalikes"))
 
 
 @cache
@@ -203,7 +214,7 @@ def _stems() -> tuple[str, ...]:
     a slip inside the stem of an inflected word ("désincrivez") is read by the stem."""
     found: set[str] = set()
     for table in LANGUAGES.values():
-        for phrase in table.optout:
+        for phrase in map(_bare, table.optout):
             literal = re.sub(r"\\[bBsSdDW]", " ", phrase.lower())
             found.update(re.findall(r"([^\W\d_]{8,})(?=\(|\\w)", literal))
     return tuple(sorted(found))
@@ -276,7 +287,7 @@ def _short_keywords() -> frozenset[str]:
     reply."""
     found: set[str] = set()
     for table in LANGUAGES.values():
-        for phrase in (*table.optout, *table.optout_alone):
+        for phrase in map(_bare, (*table.optout, *table.optout_alone)):
             literal = re.sub(r"\[(\w)[^]]*\]", r"\1", re.sub(r"\\.", " ", phrase))
             found.update(re.findall(r"(?<![^\W\d_])[^\W\d_]{4,7}(?![^\W\d_])", literal.lower()))
     return frozenset(found)
@@ -307,8 +318,9 @@ def _spelled(text: str) -> str:
 
 def opt_out(own_text: str, subject: str = "") -> OptOut | None:
     """The opt-out request in the lead's own words (or, with no words, in the subject); slips of
-    its keywords ("unsusbcribe") read as the keyword."""
-    own_text = _spelled(own_text)
+    its keywords ("unsusbcribe") read as the keyword. Read without accents, as the tables'
+    words are."""
+    own_text, subject = _spelled(_bare(own_text)), _bare(subject)
     whole = patterns.alone(own_text)
     if whole is not None:
         return OptOut("opt-out (the whole reply)", whole.words, whole.language)

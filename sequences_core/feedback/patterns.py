@@ -9,12 +9,35 @@ four hundred. Matchers are built on first use and kept.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
 from sequences_core.feedback.languages import LANGUAGES, Language
+
+# Phrase kinds matched without accents on both sides: mobile replies drop them ("nao quero
+# receber", "desinscrivez-moi"), and a slip is then one letter, not two.
+_PLAIN_KINDS = frozenset({"optout", "optout_alone"})
+
+
+def _bare(char: str) -> str:
+    decomposed = unicodedata.normalize("NFD", char)
+    if len(decomposed) > 1 and all(unicodedata.combining(c) for c in decomposed[1:]):
+        return decomposed[0]
+    return char
+
+
+# Latin letters with accents (U+00C0 to U+024F) to their bare letter, one for one.
+_ACCENTLESS = {c: _bare(chr(c)) for c in range(0xC0, 0x250) if _bare(chr(c)) != chr(c)}
+
+
+def plain(text: str) -> str:
+    """The text without accents, letter for letter: the same length, so a span found in it is
+    the same span in the text as written."""
+    return text.translate(_ACCENTLESS)
+
 
 # Phrase kinds whose words are short and common ("ab", "do", "til"): only whole words count.
 _WHOLE_WORDS = frozenset({"back", "until", "until_after"})
@@ -145,7 +168,8 @@ def _least_length(pattern: str) -> int:
 @cache
 def matcher(kind: str) -> Matcher | None:
     """The matcher for this kind of phrase (None when no language has one)."""
-    phrases = [(t.code, p) for t in LANGUAGES.values() for p in getattr(t, kind)]
+    bare = plain if kind in _PLAIN_KINDS else str
+    phrases = [(t.code, bare(p)) for t in LANGUAGES.values() for p in getattr(t, kind)]
     if not phrases:
         return None
     phrases.sort(key=lambda item: _least_length(item[1]), reverse=True)
@@ -162,8 +186,10 @@ def hits(kind: str, text: str) -> Iterator[Hit]:
     found_by = matcher(kind)
     if found_by is None:
         return
-    for found in found_by.pattern.finditer(text):
-        yield Hit(found_by.language(text, found), found.group(0), found.start(), found.end())
+    searched = plain(text) if kind in _PLAIN_KINDS else text
+    for found in found_by.pattern.finditer(searched):
+        start, end = found.span()
+        yield Hit(found_by.language(searched, found), text[start:end], start, end)
 
 
 def first(kind: str, text: str) -> Hit | None:
@@ -174,15 +200,17 @@ def first(kind: str, text: str) -> Hit | None:
 def at_start(kind: str, text: str) -> Hit | None:
     """A phrase of this kind that `text` starts with (an automatic-reply subject)."""
     found_by = matcher(kind)
-    found = found_by.pattern.match(text) if found_by is not None else None
+    searched = plain(text) if kind in _PLAIN_KINDS else text
+    found = found_by.pattern.match(searched) if found_by is not None else None
     if found_by is None or found is None:
         return None
-    return Hit(found_by.language(text, found), found.group(0), found.start(), found.end())
+    start, end = found.span()
+    return Hit(found_by.language(searched, found), text[start:end], start, end)
 
 
 def alone(text: str) -> Hit | None:
     """The whole reply is one of the languages' one-word opt-outs ("STOP", "Abmelden")."""
-    bare = normalise(re.sub(r"[^\w' ]+", " ", text))
+    bare = plain(normalise(re.sub(r"[^\w' ]+", " ", text)))
     found_by = matcher("optout_alone")
     if found_by is None or len(bare) >= 40:
         return None
