@@ -431,3 +431,41 @@ def test_an_employment_that_ended_is_a_departure_in_a_person_s_words():
     assert absence.left_company(text) is not None
     assert absence.left_company("Il mio rapporto sulla flotta è concluso, grazie.") is None
     assert absence.left_company("My contract with our vendor has ended, so we're looking.") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please remove Sarah Jones from your list, she left last year.",
+        "Please take John off the list, he has left the company.",
+        "Por favor den de baja a Laura, ya no trabaja aquí.",
+        "Sarah asked me to tell you to remove her from your list.",
+        "Please remove the info@ address from your list, nobody reads it.",
+        "Usuńcie proszę pana Nowaka z listy.",
+    ],
+)
+def test_a_request_about_a_named_or_third_person_is_not_the_writer_s(text):
+    assert optout.opt_out(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please unsubscribe me, Mrs Whitfield.",
+        "Take Me Off The List",
+        "Remove from list. Regards, John Smith",
+        "Abbestellen bitte.\n\nM. Schulz",
+    ],
+)
+def test_a_name_that_addresses_or_signs_keeps_the_writer_s_opt_out(text):
+    assert optout.opt_out(text) is not None
+
+
+@pytest.mark.parametrize(("text", "meant"), [("remve me", "remove"), ("removee me", "remove")])
+def test_a_letter_left_out_or_doubled_in_a_short_reply_reads_as_the_keyword(text, meant):
+    assert meant in optout._spelled(text)
+    assert optout.opt_out(text) is not None
+
+
+def test_a_short_real_word_is_no_slip_of_a_five_letter_keyword():
+    assert optout._spelled("In that case, email me the deck") == "In that case, email me the deck"

@@ -256,6 +256,8 @@ ENGLISH = Language(
         r"\bno more of (these|this|them|your)\b",
         r"\b(don'?t|do not|never) (put|add|include|sign) (me|us) (on|to|up)",
         r"\b(please|pls|kindly) stop\b(?!\s+by)",
+        r"\b(remove|delete|drop|take) (off|from) (the |your |this |ur )?(\w+ )?list"
+        r"(?=\s*([.!,;]|please|pls|thanks|thx|$))",
         r"\b(delete|erase|remove)\b"
         r".{0,30}\bmy (personal )?(data|details|information|e-?mail address|contact details)",
         r"\bunsubscribe\b(?! (link|button|page|url|option|footer))",
@@ -968,6 +970,7 @@ SPANISH = Language(
         r"por favor,? no responda a este",
     ),
     optout=(
+        r"\bdesinscrib\w*",
         r"\bdesuscrib\w*",
         r"\b(sáquenme|saquenme|sacadme|sácame)\b",
         r"\bsac(ar|ad|en)(me)? de (su|vuestra|la) lista",
@@ -1689,7 +1692,7 @@ POLISH = Language(
         r"\busunąć (mnie|mój (adres|e-?mail)|moje dane)",
         r"\b(usuń|usuńcie|usunąć|wypisać)\b.{0,40}\bz (listy|bazy|mailingu)",
     ),
-    optout_alone=(r"stop", r"wypisz", r"rezygnuję"),
+    optout_alone=(r"stop", r"wypisz(cie)?( mnie)?", r"rezygnuję"),
     left_company=(
         r"mój (stosunek pracy|okres zatrudnienia)\b.{0,50}\b(zakończył|wygasł)\w*",
         r"(przeszedłem|przeszłam) na emeryturę",
@@ -2007,7 +2010,7 @@ DANISH = Language(
         r"\bønsker ikke (at modtage|flere)\b",
         r"\bgør indsigelse mod behandling",
     ),
-    optout_alone=(r"stop", r"afmeld"),
+    optout_alone=(r"stop", r"(afmeld|frameld)( mig)?"),
     left_company=(
         r"min ansættelse\b.{0,50}\b(ophørt|stoppet|afsluttet)",
         r"gået (\w+ )?på pension",

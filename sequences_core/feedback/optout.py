@@ -12,6 +12,7 @@ the frame's verb, a question with no first-person word, or someone else named af
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -53,15 +54,20 @@ _MY_ROLE = (
 )
 _MY_ROLE = patterns.plain(_MY_ROLE)  # the text is read without accents
 _MY_ROLE_INSIDE = re.compile(rf"(?<!\w){_MY_ROLE}", re.IGNORECASE)
-# What an opt-out phrase names when it is about someone else: an address, a colleague.
+# What an opt-out phrase names when it is about someone else: an address ("the info@
+# address"), a colleague, a third person's object pronoun ("remove her"; not "them", which is
+# as often the mails, nor German "sie", which is also the polite "you").
 _SOMEONE_ELSE = re.compile(
-    rf"\W*(\S+@\S+|{_MY_ROLE})",
+    rf"\W*(\S+@\S+|the \S+@|{_MY_ROLE}|(her|him|ihn|hem|haar|henne|honom|hende|ham|hanet)\b)",
     re.IGNORECASE,
 )
-# A name after the verb and before "from" ("please remove John from the cc"): someone else.
+# A name after the verb: one to three capitalised words then "from" ("please remove Sarah
+# Jones from the cc"), or after the personal "a" of Spanish and Portuguese ("den de baja a
+# Laura"): someone else.
+_NAME = r"[A-ZÀ-Ž][a-zà-ž]+( [A-ZÀ-Ž][a-zà-ž]+){0,2}"
 _NAMED_OTHER = re.compile(
     r"[ \t]+((my|our|mein\w*|unser\w*|mon|ma|mes|mi|mis|mijn|onze|min|mitt|mine) \w+ )?"
-    r"[A-ZÀ-Ž][a-zà-ž]+ (from|off|von|aus|de|du|des|da|dal|van|från|fra|z|ze)\b"
+    rf"({_NAME} (from|off|von|aus|de|du|des|da|dal|van|från|fra|z|ze)\b|a {_NAME}\b)"
 )
 
 
@@ -72,7 +78,23 @@ _TITLES = (
 )
 _TITLES = patterns.plain(_TITLES)
 _TITLED_OTHER = re.compile(rf"(?<!\w){_TITLES}\W*$", re.IGNORECASE)
-_TITLED_NEXT = re.compile(rf"\W*(?<!\w){_TITLES}", re.IGNORECASE)
+# A courtesy word may stand between the verb and the title ("Usuńcie proszę pana Nowaka").
+_PLEASE = r"(please|pls|bitte|prosze|prosim|por favor|per favore|svp|alstublieft|snalla|venligst)"
+_TITLED_NEXT = re.compile(rf"\W*({_PLEASE}[ \t,]+)?(?<!\w){_TITLES}", re.IGNORECASE)
+
+
+# A phrase that starts at its preposition ("off the list", "aus dem Verteiler") with a name
+# right before it: "please take John off the list".
+_SEPARATING = re.compile(r"(off|from|aus|de|van|z|ze|från|fra|da|dal|dalla)\b", re.IGNORECASE)
+_NAME_BEFORE = re.compile(rf"(?<!\w){_NAME}\s*$")
+
+
+def _named_before(text: str, hit: patterns.Hit, tail: str) -> bool:
+    found = _NAME_BEFORE.search(tail) if _SEPARATING.match(text, hit.start) else None
+    if found is None:
+        return False
+    words = found.group(0).lower().split()
+    return all(len(w) >= 3 and w not in _self_words() for w in words)
 
 
 def _about_someone_else(text: str, hit: patterns.Hit, tail: str) -> bool:
@@ -83,6 +105,8 @@ def _about_someone_else(text: str, hit: patterns.Hit, tail: str) -> bool:
     starts = {hit.end, hit.start + (verb.end() if verb else 0)}
     if _TITLED_OTHER.search(tail) or any(_TITLED_NEXT.match(text[at : at + 40]) for at in starts):
         return True  # "nehmen Sie Herrn Maier aus …", "please unsubscribe Mr Patel"
+    if _named_before(text, hit, tail):
+        return True  # "please take John off the list"
     if _MY_ROLE_INSIDE.search(text[hit.start : hit.end]):
         return True  # a frame around "meine Kollegin Frau Schulz": the words name her
     return any(
@@ -277,14 +301,14 @@ def _meant(word: str) -> str | None:
 # Short words' swaps are read only in replies this short: there a near-keyword is the request,
 # in longer text it is more often a real word ("form", "sing") than a slip.
 _SHORT_REPLY_WORDS = 8
-_SHORT_LETTERS = re.compile(r"(?<!\w)[^\W\d_]{4,7}(?!\w)")
+_SHORT_LETTERS = re.compile(r"(?<!\w)[^\W\d_]{4,8}(?!\w)")
 
 
 @cache
 def _short_keywords() -> frozenset[str]:
     """The tables' short opt-out words ("stop", "remove", "avmeld"): too short for the slip
-    rule's edits, they are read only through a swap of two neighbouring letters in a short
-    reply."""
+    rule's edits, they are read only through a swap of two neighbouring letters, a doubled
+    letter or (six letters and more) one left out, in a short reply."""
     found: set[str] = set()
     for table in LANGUAGES.values():
         for phrase in map(_bare, (*table.optout, *table.optout_alone)):
@@ -293,17 +317,33 @@ def _short_keywords() -> frozenset[str]:
     return frozenset(found)
 
 
+def _short_slips(word: str) -> Iterator[str]:
+    """What a short word may have been: two neighbouring letters swapped ("stpo"), a letter
+    typed twice ("removee"), or one left out ("remve"); never at its first letter."""
+    for i in range(1, len(word)):
+        if i < len(word) - 1:
+            yield word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if word[i] == word[i - 1]:
+            yield word[:i] + word[i + 1 :]
+    for i in range(2, len(word) + 1):
+        yield from (word[:i] + c + word[i:] for c in _LETTERS)
+
+
+_LETTERS = "etaoinsrhldcumfpgwybvkxjqz"  # the commoner first: "remov" is "remove"
+
+
 def _swapped(word: str) -> str | None:
-    """The short keyword a word is with two neighbouring letters swapped ("stpo", "remvoe",
-    "Avemld"); never a real word of the tables' lookalikes ("form" is no slip of "from")."""
+    """The short keyword a word is one slip from ("stpo", "remvoe", "Avemld", "remve",
+    "removee"): a letter left out only from a keyword of six letters or more ("case" is no
+    slip of "cease"); never a keyword itself or a real word of the tables' lookalikes ("form"
+    is no slip of "from")."""
     lower = word.lower()
     keywords = _short_keywords()
     if lower in keywords or lower in _lookalikes():
         return None
-    for i in range(1, len(lower) - 1):
-        swap = lower[:i] + lower[i + 1] + lower[i] + lower[i + 2 :]
-        if swap in keywords:
-            return swap
+    for meant in _short_slips(lower):
+        if meant in keywords and (len(meant) <= len(lower) or len(meant) >= 6):
+            return meant
     return None
 
 
