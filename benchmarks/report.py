@@ -3,7 +3,9 @@
 Generic on purpose: a benchmark added later appears without a change here. A row may say
 what it is in these keys (what new rows write; `Row` builds them):
 
-    what, figure, unit, baseline, ratio, target, pass (true | false)
+    what, figure, unit, baseline, ratio, target, pass (true | false), note
+
+A row's `note` (why a figure is what it is, where its time goes) is listed under the table.
 
 Older rows have other shapes (`per_s`, `median_ms`, `target_per_s`, `result`, ...); for them the
 figure is the first throughput or time column, the baseline is the file's nearest earlier row
@@ -48,6 +50,7 @@ class Line:
     ratio: str
     target: str
     verdict: str
+    note: str = ""
 
 
 def _number(value: object) -> float | None:
@@ -203,7 +206,10 @@ def lines(bench: str, rows: Iterable[Mapping[str, Any]]) -> list[Line]:
         ratio = _ratio(row)
         if ratio == "-" and value and base_value and unit.endswith("/s"):
             ratio = f"{value / base_value:.2f}"
-        line = Line(bench, what, shown, baseline, ratio, _target(row) or "-", verdict(row, ratio))
+        line = Line(
+            bench, what, shown, baseline, ratio, _target(row) or "-", verdict(row, ratio),
+            str(row.get("note", "")),
+        )  # fmt: skip
         out.append(line)
     return out
 
@@ -241,6 +247,9 @@ def build(results: Path = RESULTS) -> str:
                                               r.target, r.verdict)) + " |"
         for r in rows
     ]  # fmt: skip
+    notes = [f"- **{r.bench}, {r.what}** ({r.verdict}): {r.note}" for r in rows if r.note]
+    if notes:
+        out += ["", "## Notes", "", *notes]
     out += ["", "Measured (UTC): " + "; ".join(measured) + ".", ""]
     return "\n".join(out)
 

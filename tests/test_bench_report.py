@@ -103,3 +103,14 @@ def test_baseline_and_ratio_come_from_the_files_baseline_row(tmp_path: Path) -> 
 def test_pipes_in_cells_do_not_break_the_table(tmp_path: Path) -> None:
     _write(tmp_path, "p", [{"what": "a | b", "per_s": 1.0}])
     assert _table(report.build(tmp_path))[0][1] == "a \\| b"
+
+
+def test_a_rows_note_is_listed_under_the_table_with_its_verdict(tmp_path: Path) -> None:
+    _write(tmp_path, "q", [
+        {"what": "plain", "per_s": 2.0},
+        {"what": "ours", "per_s": 1.0, "target": ">= 2/s", "note": "four writes | a job"},
+    ])  # fmt: skip
+    built = report.build(tmp_path)
+    notes = built.split("## Notes")[1]
+    assert "**q, ours** (FAIL): four writes | a job" in notes
+    assert "plain" not in notes
