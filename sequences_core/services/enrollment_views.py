@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from sequences_core.db.models import Lead, Organization, SequenceEmailEvent, SequenceEnrollment
 from sequences_core.db.pagination import contains_pattern
@@ -92,7 +93,7 @@ def _last_events(
             SequenceEmailEvent.organization_id == org_id,
             SequenceEmailEvent.enrollment_id.in_(ids),
         )
-        .distinct(SequenceEmailEvent.enrollment_id)
+        .ext(distinct_on(SequenceEmailEvent.enrollment_id))
         .order_by(SequenceEmailEvent.enrollment_id, SequenceEmailEvent.occurred_at.desc())
     )
     return {event.enrollment_id: event for event in rows if event.enrollment_id}
