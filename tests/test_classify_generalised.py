@@ -469,3 +469,32 @@ def test_a_letter_left_out_or_doubled_in_a_short_reply_reads_as_the_keyword(text
 
 def test_a_short_real_word_is_no_slip_of_a_five_letter_keyword():
     assert optout._spelled("In that case, email me the deck") == "In that case, email me the deck"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks Dana, I'll return the signed contract by Friday 10 December.",
+        "I'll get back to you on Monday 13 December.",
+        "Je reviens vers vous le 13 décembre.",
+    ],
+)
+def test_a_return_word_with_an_object_names_no_return(text):
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is None
+
+
+def test_a_return_word_with_the_writer_s_duties_still_names_the_return():
+    found = return_date("I will resume my duties on Monday 15 November.", {"en"}, _SENT)
+    assert found is not None and found.day.isoformat() == "2027-11-15"
+
+
+def test_a_colleague_s_departure_is_not_the_writer_s():
+    text = "Mi compañero Luis ya no trabaja aquí, escríbanme a mí a partir de ahora."
+    assert absence.left_company(text) is None
+    assert absence.left_company("Ya no trabajo aquí.") is not None
+
+
+def test_a_letter_left_out_before_the_last_is_a_slip_and_the_company_is_spelt_with_spaces():
+    assert optout._meant("abmeldn") == "abmelden" and optout._meant("kontakt") is None
+    text = "Per 1 december heb ik Van Dijk Logistiek verlaten."
+    assert absence.left_company(text, True, "vandijk-logistiek") is not None

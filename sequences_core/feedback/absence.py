@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
-from sequences_core.feedback import patterns
+from sequences_core.feedback import optout, patterns
 from sequences_core.feedback.languages import LANGUAGES
 from sequences_core.feedback.return_dates import NOTICE_CUES, ReturnDate, return_date
 
@@ -59,7 +59,15 @@ def left_company(text: str, automatic: bool = False, company: str = "") -> patte
     sender's company, named as its mail domain is ("Ik heb Client verlaten" from
     @client.example), is a tie in every language."""
     found = patterns.first("left_company", text)
+    if found is not None and _about_a_colleague(text, found):
+        return None  # "mi compañero Luis ya no trabaja aquí": his departure, not the writer's
     return found if found is not None or not automatic else _departure(text, company)
+
+
+def _about_a_colleague(text: str, hit: patterns.Hit) -> bool:
+    """The departure's sentence names a colleague before it ("my colleague Tom has left")."""
+    start = max(text.rfind(mark, 0, hit.start) for mark in ".!?\n") + 1
+    return optout.names_a_colleague(text[start : hit.start])
 
 
 # Companies' legal forms name a company in any language ("Client Ltd", "Client AB"), spelt as
@@ -107,13 +115,20 @@ def _departure_frames() -> tuple[_Frame, ...]:
     return tuple(frames)
 
 
+@lru_cache(maxsize=1024)
+def _company_name(company: str) -> re.Pattern[str]:
+    """The company as people write it: the domain's letters, a space or hyphen allowed between
+    any two ("vandijk-logistiek" is "Van Dijk Logistiek"); never inside an address."""
+    letters = re.sub(r"[\s-]+", "", company)
+    spelt = r"[\s-]?".join(map(re.escape, letters))
+    return re.compile(rf"(?<![\w@.-]){spelt}(?![\w-]|\.\w)", re.IGNORECASE)
+
+
 def _company(text: str, company: str) -> str:
     """The text with the sender's company name (its mail domain's name) masked as a tie."""
     if len(company) < 3:
         return text
-    spelt = r"[\s-]?".join(map(re.escape, re.split(r"[\s-]+", company)))  # "Harborline Freight"
-    name = re.compile(rf"(?<![\w@.-]){spelt}(?![\w-]|\.\w)", re.IGNORECASE)  # not in an address
-    return name.sub(lambda m: _ORG * len(m.group(0)), text)
+    return _company_name(company).sub(lambda m: _ORG * len(m.group(0)), text)
 
 
 def _departure(text: str, company: str = "") -> patterns.Hit | None:

@@ -109,6 +109,9 @@ class Language:
     # Words that put a day of the month alone after them ("el día 15", "am 15."): a return cue
     # before them makes it the return day, the next such day after the message's date.
     day_words: tuple[str, ...] = ()
+    # Words right after a return word that give it an object ("return the contract", "get
+    # back to you", "je reviens vers vous"): it then names no return of the writer.
+    return_objects: tuple[str, ...] = ()
     # Real words one slip from an opt-out keyword that mean something else (German "anmelden",
     # to register, next to "abmelden"): never read as a slip of it.
     lookalikes: tuple[str, ...] = ()
@@ -118,6 +121,10 @@ class Language:
 
 ENGLISH = Language(
     code="en",
+    return_objects=(
+        r"the|a|an|your|his|her|their|this|that|these|those|it|them|him",
+        r"(to )?you",
+    ),
     returning=(
         r"re-?open",
         r"return",
@@ -641,6 +648,10 @@ GERMAN = Language(
 
 FRENCH = Language(
     code="fr",
+    return_objects=(
+        r"vers (vous|toi)",
+        r"(à|a) (vous|toi)",
+    ),
     day_words=(r"le",),
     returning=(
         r"rouvr",
@@ -856,6 +867,7 @@ FRENCH = Language(
 
 SPANISH = Language(
     code="es",
+    return_objects=(r"a (escribir|llamar|contactar|enviar|escribirle|llamarle)\w*",),
     day_words=(
         r"el d[ií]a",
         r"d[ií]a",
@@ -1065,6 +1077,7 @@ SPANISH = Language(
 
 PORTUGUESE = Language(
     code="pt",
+    return_objects=(r"a (escrever|ligar|contactar|contatar|enviar)\w*",),
     day_words=(r"(n?o )?dia",),
     returning=(
         r"reabr",
@@ -1241,6 +1254,7 @@ PORTUGUESE = Language(
 
 ITALIAN = Language(
     code="it",
+    return_objects=(r"a (scriver|chiamar|contattar|sentir)\w*",),
     day_words=(r"(il )?giorno",),
     returning=(
         r"riapr",

@@ -48,12 +48,20 @@ def _sentence(text: str, start: int, end: int) -> str:
 
 # A possessive and a role: another person ("my assistant", "meine Kollegin", "mijn collega").
 _MY_ROLE = (
-    r"(my|our|mein\w*|unser\w*|mon|ma|mes|mi|mis|mijn|onze|min|mitt) "
+    r"(my|our|mein\w*|unser\w*|mon|ma|mes|notre|mi|mis|nuestr[oa]|meu|minha|mio|mia|mijn|onze"
+    r"|min|mitt|vår|vores|mój|moja|nasz\w*|můj|moje|náš|naše) "
     r"(colleague|co-?worker|assistant|intern|boss|manager|partner|kolleg\w*|collègue|colega|"
-    r"collega)\w*"
+    r"collega|compañer[oa]|kolega|współpracownik\w*|kolegyně)\w*"
 )
 _MY_ROLE = patterns.plain(_MY_ROLE)  # the text is read without accents
 _MY_ROLE_INSIDE = re.compile(rf"(?<!\w){_MY_ROLE}", re.IGNORECASE)
+
+
+def names_a_colleague(text: str) -> bool:
+    """The text names another person by a possessive and a role ("mi compañero Luis")."""
+    return _MY_ROLE_INSIDE.search(_bare(text)) is not None
+
+
 # What an opt-out phrase names when it is about someone else: an address ("the info@
 # address"), a colleague, a third person's object pronoun ("remove her"; not "them", which is
 # as often the mails, nor German "sie", which is also the polite "you").
@@ -291,7 +299,9 @@ def _meant(word: str) -> str | None:
     for keyword in sorted(near):
         if lower.startswith(keyword) or keyword.startswith(lower):
             continue  # the keyword itself, or an inflection of it ("unsubscribed")
-        if lower[0] != keyword[0] or lower[-2:] not in (keyword[-2:], keyword[-1:-3:-1]):
+        dropped = len(lower) == len(keyword) - 1 and lower[-1] == keyword[-1]  # "abmeldn"
+        ending = lower[-2:] in (keyword[-2:], keyword[-1:-3:-1])
+        if lower[0] != keyword[0] or not (ending or dropped):
             continue  # another word ("mailing", not "emailing"), or form ("contatti", "contatto")
         if _slips(lower, keyword) <= (1 if len(lower) < 10 else 2):
             return keyword

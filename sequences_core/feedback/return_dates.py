@@ -328,14 +328,26 @@ def _cues(text: str, codes: frozenset[str]) -> list[_Cue]:
     listed += [_Cue("until_after", h) for h in patterns.hits("until_after", text)]
     listed += [_Cue(kind, h) for kind in NOTICE_CUES[1:] for h in patterns.hits(kind, text)]
     found: list[_Cue] = []
+    taken: list[patterns.Hit] = []  # the words of every cue read, kept or not
+    objects = _objects(codes)
     for cue in listed:
-        if any(c.hit.start < cue.hit.end and cue.hit.start < c.hit.end for c in found):
+        if any(h.start < cue.hit.end and cue.hit.start < h.end for h in taken):
             continue
+        taken.append(cue.hit)
+        if cue.rule in ("back", "returning") and objects.match(text, cue.hit.end):
+            continue  # "return the contract", "get back to you": no return of the writer
         if cue.rule.startswith("until") or not negation.search(
             " ".join(text[max(0, cue.hit.start - 25) : cue.hit.start].split()[-2:])
         ):
             found.append(cue)
     return sorted(found, key=lambda c: c.hit.start)
+
+
+@cache
+def _objects(codes: frozenset[str]) -> re.Pattern[str]:
+    """An object right after a return word ("return the contract", "get back to you")."""
+    words = [w for table in patterns.tables(set(codes)) for w in table.return_objects]
+    return re.compile(rf"\s+(?:{'|'.join(words) or '(?!)'})(?!\w)", re.IGNORECASE)
 
 
 def _governing(before: list[_Cue]) -> _Cue:
