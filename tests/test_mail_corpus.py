@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, replace
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from sequences_core.feedback import patterns
 from sequences_core.feedback.classify import Kind, classify
 
 CORPUS = Path(__file__).parent / "fixtures" / "mail"
@@ -186,3 +189,34 @@ def test_every_departure_is_flagged_and_no_other(judged):
 
 def test_no_bounce_is_read_as_a_reply(judged):
     assert not bounces_as_replies(judged), listing(bounces_as_replies(judged))
+
+
+def _accentless(raw: bytes) -> bytes | None:
+    """The message as a phone or an old gateway sends it: its plain-text body without accents
+    (None when it has no single plain-text body or no accent to drop)."""
+    message = message_from_bytes(raw, policy=policy.default)
+    if message.is_multipart() or message.get_content_type() != "text/plain":
+        return None
+    assert isinstance(message, EmailMessage)
+    body = message.get_content()
+    if patterns.plain(body) == body:
+        return None
+    message.set_content(patterns.plain(body), charset="utf-8", cte="quoted-printable")
+    return message.as_bytes(policy=policy.SMTPUTF8)
+
+
+def test_the_corpus_without_accents_is_judged_as_with_them(judged):
+    """Mobile replies drop accents ("nao quero receber", "zpet v kancelari od"): every
+    accented plain-text message reads the same without them."""
+    changed = []
+    for row in judged:
+        if row.expected["kind"] in BOUNCES:
+            continue
+        stripped = _accentless((CORPUS / row.name).read_bytes())
+        if stripped is None:
+            continue
+        result = classify(stripped)
+        got = (result.kind.value, result.return_date.isoformat() if result.return_date else None)
+        if got != (row.kind, row.return_date) or result.left_company != row.left_company:
+            changed.append(f"{row.name}: {got} ({result.reason})")
+    assert not changed, changed

@@ -104,7 +104,8 @@ class _Frame:
 def _departure_frames() -> tuple[_Frame, ...]:
     frames = []
     for table in LANGUAGES.values():
-        for words, ended in table.departure_frames:
+        for plain_words, plain_ended in table.departure_frames:
+            words, ended = patterns.plain(plain_words), patterns.plain(plain_ended)
             tie = f"{words}|{_LEGAL_FORMS}|(?<!{_ORG}){_ORG}+"  # "I have moved on from Client Ltd"
             near = rf"(?<!\w)(?:{tie})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{ended})(?!\w)"
             far = rf"(?<!\w)(?:{ended})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{tie})(?!\w)"
@@ -133,7 +134,7 @@ def _company(text: str, company: str) -> str:
 
 def _departure(text: str, company: str = "") -> patterns.Hit | None:
     head = text[:_DEPARTURE_CHARS]  # departures are said first; bounded on hostile bodies
-    masked = _company(head, company)
+    masked = patterns.plain(_company(head, company))  # read without accents, as the frames are
     for frame in _departure_frames():
         found = frame.search(masked)
         if found is not None:
@@ -147,13 +148,13 @@ def _languages(*found: patterns.Hit | None) -> frozenset[str]:
 
 @cache
 def _contrasts() -> re.Pattern[str]:
-    words = "|".join(w for table in LANGUAGES.values() for w in table.contrasts)
+    words = "|".join(patterns.plain(w) for table in LANGUAGES.values() for w in table.contrasts)
     return re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
 
 
 def _contrast(text: str) -> bool:
     """A "but" in the note: the writer goes on to answer ("en congés, mais oui, envoyez…")."""
-    return _contrasts().search(text) is not None
+    return _contrasts().search(patterns.plain(text)) is not None
 
 
 def _engaging(text: str, notice: patterns.Hit | None) -> bool:
@@ -167,8 +168,9 @@ def _engaging(text: str, notice: patterns.Hit | None) -> bool:
 
 
 # Urgency stems: "if it's urgent, send me a text" is a notice's offer, not a person engaging.
+# (Written without accents: the sentence is read without them.)
 _URGENT = re.compile(
-    r"urgen|dringend|eilig|pilne|pilny|brådsk|haster|hastig|kiirei|naléhav|spoed|akut", re.I
+    r"urgen|dringend|eilig|pilne|pilny|bradsk|haster|hastig|kiirei|nalehav|spoed|akut", re.I
 )
 
 
@@ -178,7 +180,7 @@ def _unconditional(text: str, hit: patterns.Hit) -> bool:
     left = max(text.rfind(mark, 0, hit.start) for mark in ".!?\n")
     ends = [i for i in (text.find(mark, hit.end) for mark in ".!?\n") if i >= 0]
     sentence = text[left + 1 : min(ends) if ends else len(text)]
-    if _URGENT.search(sentence):
+    if _URGENT.search(patterns.plain(sentence)):
         return False
     start = hit.start - left - 1
     clause = sentence[sentence.rfind(",", 0, start) + 1 :].split(",", 1)[0]

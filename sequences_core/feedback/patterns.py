@@ -17,9 +17,9 @@ from functools import cache
 
 from sequences_core.feedback.languages import LANGUAGES, Language
 
-# Phrase kinds matched without accents on both sides: mobile replies drop them ("nao quero
-# receber", "desinscrivez-moi"), and a slip is then one letter, not two.
-_PLAIN_KINDS = frozenset({"optout", "optout_alone"})
+# Every phrase is matched without accents on both sides (the tables' words and the text):
+# mobile replies and some mail systems drop them ("nao quero receber", "zpet v kancelari od",
+# "desinscrivez-moi"), and a typing slip is then one letter, not two.
 
 
 def _bare(char: str) -> str:
@@ -168,8 +168,7 @@ def _least_length(pattern: str) -> int:
 @cache
 def matcher(kind: str) -> Matcher | None:
     """The matcher for this kind of phrase (None when no language has one)."""
-    bare = plain if kind in _PLAIN_KINDS else str
-    phrases = [(t.code, bare(p)) for t in LANGUAGES.values() for p in getattr(t, kind)]
+    phrases = [(t.code, plain(p)) for t in LANGUAGES.values() for p in getattr(t, kind)]
     if not phrases:
         return None
     phrases.sort(key=lambda item: _least_length(item[1]), reverse=True)
@@ -186,7 +185,7 @@ def hits(kind: str, text: str) -> Iterator[Hit]:
     found_by = matcher(kind)
     if found_by is None:
         return
-    searched = plain(text) if kind in _PLAIN_KINDS else text
+    searched = plain(text)
     for found in found_by.pattern.finditer(searched):
         start, end = found.span()
         yield Hit(found_by.language(searched, found), text[start:end], start, end)
@@ -200,7 +199,7 @@ def first(kind: str, text: str) -> Hit | None:
 def at_start(kind: str, text: str) -> Hit | None:
     """A phrase of this kind that `text` starts with (an automatic-reply subject)."""
     found_by = matcher(kind)
-    searched = plain(text) if kind in _PLAIN_KINDS else text
+    searched = plain(text)
     found = found_by.pattern.match(searched) if found_by is not None else None
     if found_by is None or found is None:
         return None

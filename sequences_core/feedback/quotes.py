@@ -13,6 +13,7 @@ import re
 from functools import cache
 
 from sequences_core.feedback.languages import LANGUAGES
+from sequences_core.feedback.patterns import plain
 
 # Where HTML replies put the quoted original (Gmail, Outlook, Apple Mail, Thunderbird).
 _HTML_QUOTE = re.compile(
@@ -41,7 +42,7 @@ _OWN_CHARS = 4_000
 @cache
 def _opener() -> re.Pattern[str]:
     """A line that opens quoted history in any of the languages."""
-    lines = [p for table in LANGUAGES.values() for p in table.quote_lines]
+    lines = [plain(p) for table in LANGUAGES.values() for p in table.quote_lines]
     lines.append(_ATTRIBUTION)
     return re.compile(rf"(?:{'|'.join(lines)})$", re.IGNORECASE)
 
@@ -49,42 +50,42 @@ def _opener() -> re.Pattern[str]:
 @cache
 def _header_label() -> re.Pattern[str]:
     """An Outlook header line: "From:", "Von:", "De :", "Envoyé :", with optional bold stars."""
-    labels = {t.from_label for t in LANGUAGES.values() if t.from_label}
-    labels |= {s for t in LANGUAGES.values() for s in t.sent_labels}
+    labels = {plain(t.from_label) for t in LANGUAGES.values() if t.from_label}
+    labels |= {plain(s) for t in LANGUAGES.values() for s in t.sent_labels}
     alternatives = "|".join(sorted(map(re.escape, labels), key=len, reverse=True))
     return re.compile(rf"\**\s?(?P<label>{alternatives})\s?\**\s?:", re.IGNORECASE)
 
 
 @cache
 def _from_labels() -> frozenset[str]:
-    return frozenset(t.from_label for t in LANGUAGES.values() if t.from_label)
+    return frozenset(plain(t.from_label).lower() for t in LANGUAGES.values() if t.from_label)
 
 
 @cache
 def _mobile() -> re.Pattern[str]:
-    phrases = [p for table in LANGUAGES.values() for p in table.mobile_signatures]
+    phrases = [plain(p) for table in LANGUAGES.values() for p in table.mobile_signatures]
     return re.compile(f"(?:{'|'.join(phrases)})", re.IGNORECASE)
 
 
 @cache
 def _footer() -> re.Pattern[str]:
-    phrases = [p for table in LANGUAGES.values() for p in table.footers]
+    phrases = [plain(p) for table in LANGUAGES.values() for p in table.footers]
     return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE)
 
 
 def _outlook_block(lines: list[str], index: int) -> bool:
     """A "From:" line followed within three lines by another header label opens a quote."""
-    found = _header_label().match(lines[index].strip())
+    found = _header_label().match(plain(lines[index].strip()))
     if found is None or found.group("label").lower() not in _from_labels():
         return False
-    return any(_header_label().match(line.strip()) for line in lines[index + 1 : index + 4])
+    return any(_header_label().match(plain(line.strip())) for line in lines[index + 1 : index + 4])
 
 
 def _cut_quotes(body: str) -> str:
     """The text above the first quoted line, quote opener, mobile signature or Outlook block."""
     lines = body.split("\n")
     for index, line in enumerate(lines):
-        stripped = line.strip()
+        stripped = plain(line.strip())  # every table's words are matched without accents
         if (
             stripped.startswith(">")
             or line.rstrip() == "--"  # the signature delimiter ("-- ")
@@ -98,7 +99,7 @@ def _cut_quotes(body: str) -> str:
 
 def _cut_footer(text: str) -> str:
     """The text above the paragraph line where a legal footer or list boilerplate starts."""
-    found = _footer().search(text)
+    found = _footer().search(plain(text))
     if found is None or "\n\n" not in text[: found.start()].strip():
         return text  # a footer follows the reply's own first paragraph
     return text[: text.rfind("\n", 0, found.start()) + 1]
@@ -106,7 +107,7 @@ def _cut_footer(text: str) -> str:
 
 @cache
 def _closing() -> re.Pattern[str]:
-    phrases = [p for table in LANGUAGES.values() for p in table.closings]
+    phrases = [plain(p) for table in LANGUAGES.values() for p in table.closings]
     return re.compile(rf"\s*(?:{'|'.join(phrases)})\s*[,.!]*\s*$", re.IGNORECASE)
 
 
@@ -114,7 +115,7 @@ def _cut_signature(text: str) -> str:
     """The text above a closing line ("Mit freundlichen Grüßen"), if it is not the first line."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        if index and line.strip() and len(line) <= 40 and _closing().match(line):
+        if index and line.strip() and len(line) <= 40 and _closing().match(plain(line)):
             return "\n".join(lines[:index])
     return text
 

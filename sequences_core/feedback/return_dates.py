@@ -236,7 +236,7 @@ def _next_day_of_month(day: int, sent: date) -> date | None:
 
 @cache
 def _tomorrow(codes: frozenset[str]) -> re.Pattern[str]:
-    words = [re.escape(w) for table in patterns.tables(set(codes)) for w in table.tomorrow]
+    words = [re.escape(patterns.plain(w)) for t in patterns.tables(set(codes)) for w in t.tomorrow]
     return re.compile(rf"(?<!\w)(?:{'|'.join(words) or '(?!)'})(?!\w)", re.IGNORECASE)
 
 
@@ -258,7 +258,7 @@ def _loose(text: str, codes: frozenset[str], sent: date) -> Iterator[Found]:
 def _day_of_month(codes: frozenset[str]) -> re.Pattern[str] | None:
     """A day of the month alone after the languages' word for it ("el día 15", "il giorno
     15", "am 15."): not a time ("am 15.30"), an amount or part of a numeric date."""
-    words = [w for table in patterns.tables(set(codes)) for w in table.day_words]
+    words = [patterns.plain(w) for table in patterns.tables(set(codes)) for w in table.day_words]
     if not words:
         return None
     return re.compile(
@@ -346,7 +346,7 @@ def _cues(text: str, codes: frozenset[str]) -> list[_Cue]:
 @cache
 def _objects(codes: frozenset[str]) -> re.Pattern[str]:
     """An object right after a return word ("return the contract", "get back to you")."""
-    words = [w for table in patterns.tables(set(codes)) for w in table.return_objects]
+    words = [patterns.plain(w) for t in patterns.tables(set(codes)) for w in t.return_objects]
     return re.compile(rf"\s+(?:{'|'.join(words) or '(?!)'})(?!\w)", re.IGNORECASE)
 
 
@@ -378,7 +378,7 @@ def _fillers(codes: frozenset[str]) -> _Fillers:
     words: set[str] = set()
     stems: set[str] = set()
     for table in patterns.tables(set(codes)):
-        words |= {a.lower() for a in table.articles}
+        words |= {patterns.plain(a.lower()) for a in table.articles}
         days = Locale.parse(table.locale).days
         for context in ("format", "stand-alone"):
             for name in days[context]["abbreviated"].values():
@@ -457,7 +457,7 @@ def _attach(
 
 @cache
 def _negation(codes: frozenset[str]) -> re.Pattern[str]:
-    words = [n for table in patterns.tables(set(codes)) for n in table.negations]
+    words = [patterns.plain(n) for table in patterns.tables(set(codes)) for n in table.negations]
     alternatives = "|".join([*words, "won'?t", "\\w+n't"])
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
@@ -475,6 +475,7 @@ def return_date(
 ) -> ReturnDate | None:
     """The first date the text names as its writer's return, within a year of `sent`."""
     codes = frozenset(languages) or frozenset({"en"})
+    written, text = text, patterns.plain(text)  # read without accents, quoted as written
     found = dates(text, codes, sent, hint)
     if not found:
         return None
@@ -485,7 +486,7 @@ def return_date(
         named_day = cue.rule in _NAMED or _not_back_until(text, cue, codes)
         back = item.day if named_day else item.day + timedelta(days=1)
         if sent <= back <= sent + timedelta(days=366):
-            span = text[min(item.start, cue.hit.start) : max(item.end, cue.hit.end)]
+            span = written[min(item.start, cue.hit.start) : max(item.end, cue.hit.end)]
             rule = (cue.rule if cue.rule in NOTICE_CUES else "back") if named_day else "until"
             named = ReturnDate(back, " ".join(span.split()), rule, loose=item.loose)
             candidates.append((item.start, named))
