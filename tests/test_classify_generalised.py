@@ -498,3 +498,22 @@ def test_a_letter_left_out_before_the_last_is_a_slip_and_the_company_is_spelt_wi
     assert optout._meant("abmeldn") == "abmelden" and optout._meant("kontakt") is None
     text = "Per 1 december heb ik Van Dijk Logistiek verlaten."
     assert absence.left_company(text, True, "vandijk-logistiek") is not None
+
+
+def test_hard_wrapped_lines_are_read_as_one_sentence_and_names_stay_apart():
+    from sequences_core.feedback.quotes import new_text
+
+    wrapped = (
+        "Tak for din mail. Jeg holder ferie og er retur på kontoret onsdag den\n"
+        "17. november.\nMette\n"
+    )
+    assert "den 17. november." in new_text(wrapped)
+    assert new_text("Hi Dana\nI'm out today\nJohn") == "Hi Dana\nI'm out today\nJohn"
+    found = return_date(new_text(wrapped), frozenset({"da"}), _SENT)
+    assert found is not None and found.day.isoformat() == "2027-11-17"
+
+
+def test_a_wrapped_delay_notice_is_still_a_delay():
+    text = "Zustellung an <kai@client.example> verzögert. Die Zustellung wird erneut\nversucht."
+    found = bounces.read_bounce(_bounce(text))
+    assert found is not None and not found.hard

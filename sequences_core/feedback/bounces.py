@@ -248,6 +248,7 @@ def _permanence(
 
 
 def _decide(report: _Report, text: str, temporary: set[str], permanent: set[str]) -> Decision:
+    text = " ".join(text.split())  # a report's lines are wrapped anywhere ("wird erneut\nversucht")
     evidence = " ".join([report.diagnostic, text])
     return _soft_first(report, text, evidence) or _permanence(
         report, evidence, temporary, permanent

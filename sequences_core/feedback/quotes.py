@@ -131,10 +131,47 @@ def _library_reply(text: str) -> str:
     return message.replies[0].full_body if message.replies else text
 
 
+# A line that ends a sentence (a date's "13.08." does not), and a bullet ("17. november" is
+# a date, not a numbered item).
+_ENDS_SENTENCE = re.compile(r"(?<!\d)[.!?:;]\s*$")
+_ITEM = re.compile(r"\s*[-*•]\s")
+# Mail clients hard-wrap plain text at 72-78 columns, phones and old gateways narrower: a line
+# within a dozen characters of the text's longest line (at least 35 long) ran on.
+_WRAPPED_CHARS = 60
+_NARROWEST_WRAP = 35
+_UNWRAPPED = 100  # a body with longer lines is not hard-wrapped
+
+
+def _unwrap(text: str, widest: int) -> str:
+    """The text with hard-wrapped lines joined ("I'm out of the\noffice until"): a line that
+    ends no sentence runs on when the next starts in lower case or a digit, or when it is as
+    long as a wrapped line (`widest`: the body's longest line, quote included); a greeting, a
+    name or a list item stays on its own line."""
+    lines = text.split("\n")
+    full = min(_WRAPPED_CHARS, widest - 12) if widest >= _NARROWEST_WRAP else _WRAPPED_CHARS
+    out = [lines[0]]
+    for line in lines[1:]:
+        last = out[-1]
+        runs_on = (
+            last.strip()
+            and line.strip()
+            and not _ENDS_SENTENCE.search(last)
+            and not _ITEM.match(line)
+            and (line.lstrip()[:1].islower() or line.lstrip()[:1].isdigit() or len(last) >= full)
+        )
+        if runs_on:
+            out[-1] = f"{last.rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def new_text(body: str) -> str:
     """The lead's own words in a reply body (from its first characters: what decides is at the
     top, and the rules' cost grows with the text)."""
     text = _cut_quotes(body[:_READ_CHARS].replace("\r\n", "\n").replace("\r", "\n"))[:_OWN_CHARS]
     if not text.strip():
         return ""
-    return _cut_signature(_cut_footer(_library_reply(text))).strip()
+    own = _cut_signature(_cut_footer(_library_reply(text)))
+    widest = max((len(line) for line in body[:_READ_CHARS].split("\n")), default=0)
+    return _unwrap(own, widest if widest <= _UNWRAPPED else 0).strip()
