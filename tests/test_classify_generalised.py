@@ -517,3 +517,28 @@ def test_a_wrapped_delay_notice_is_still_a_delay():
     text = "Zustellung an <kai@client.example> verzögert. Die Zustellung wird erneut\nversucht."
     found = bounces.read_bounce(_bounce(text))
     assert found is not None and not found.hard
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich rufe Sie am 15.11. zurück.",
+        "Jeg vender tilbage til dig den 15. november.",
+        "Wrócę do Pana 15 listopada z odpowiedzią.",
+        "I'll be back to you with numbers on 15 November.",
+    ],
+)
+def test_a_terse_note_that_addresses_the_reader_is_a_promise_not_an_absence(text):
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zpět v kanceláři od 15. 11.",
+        "Vi er tilbage 15. november.",
+        "Jestem u klienta, wracam 15.11.",
+    ],
+)
+def test_a_terse_note_naming_the_writer_s_return_is_still_an_absence(text):
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is not None

@@ -17,7 +17,7 @@ from sequences_core.feedback import patterns
 from sequences_core.feedback.languages import LANGUAGES
 
 KINDS = ("absence", "notice", "back", "until", "optout", "left_company", "acknowledgement",
-         "auto_subjects")  # fmt: skip
+         "auto_subjects", "returning", "available", "addressee")  # fmt: skip
 PHRASES = [
     (kind, table.code, phrase)
     for kind in KINDS

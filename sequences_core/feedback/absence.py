@@ -215,6 +215,7 @@ def _rule(
     if signs >= 2 and not engaging:
         return "out of office (no automatic markers: away, notice wording, a return day)"
     terse = len(text.split()) <= _TERSE_WORDS and not engaging
+    terse = terse and patterns.first("addressee", text) is None  # "ich rufe Sie am 15.11. zurück"
     if returns is not None and not returns.loose and terse:  # "back Monday" is a person's too
         return "out of office (no automatic markers: a terse note naming a return day)"
     return None

@@ -112,6 +112,11 @@ class Language:
     # Words right after a return word that give it an object ("return the contract", "get
     # back to you", "je reviens vers vous"): it then names no return of the writer.
     return_objects: tuple[str, ...] = ()
+    # Words that address the reader ("you", "Ihnen", "vous", "dig"): a terse note that names a
+    # day and addresses the reader promises contact ("ich rufe Sie am 15.11. zurück"), it is no
+    # absence notice. Words that are another word in another table ("je", "le", "vi", "er")
+    # are left out: every table's words are read in every message.
+    addressee: tuple[str, ...] = ()
     # Real words one slip from an opt-out keyword that mean something else (German "anmelden",
     # to register, next to "abmelden"): never read as a slip of it.
     lookalikes: tuple[str, ...] = ()
@@ -121,6 +126,11 @@ class Language:
 
 ENGLISH = Language(
     code="en",
+    addressee=(
+        r"you",
+        r"your",
+        r"yours",
+    ),
     return_objects=(
         r"the|a|an|your|his|her|their|this|that|these|those|it|them|him",
         r"(to )?you",
@@ -410,6 +420,13 @@ ENGLISH = Language(
 GERMAN = Language(
     lookalikes=("anmelden", "anmeldung", "angemeldet"),
     code="de",
+    addressee=(
+        r"ihnen",
+        r"dich",
+        r"dir",
+        r"euch",
+        r"sie",
+    ),
     day_words=(
         r"am",
         r"zum",
@@ -648,6 +665,11 @@ GERMAN = Language(
 
 FRENCH = Language(
     code="fr",
+    addressee=(
+        r"vous",
+        r"toi",
+        r"te",
+    ),
     return_objects=(
         r"vers (vous|toi)",
         r"(à|a) (vous|toi)",
@@ -867,6 +889,12 @@ FRENCH = Language(
 
 SPANISH = Language(
     code="es",
+    addressee=(
+        r"usted",
+        r"ustedes",
+        r"te",
+        r"ti",
+    ),
     return_objects=(r"a (escribir|llamar|contactar|enviar|escribirle|llamarle)\w*",),
     day_words=(
         r"el d[ií]a",
@@ -1077,7 +1105,14 @@ SPANISH = Language(
 
 PORTUGUESE = Language(
     code="pt",
-    return_objects=(r"a (escrever|ligar|contactar|contatar|enviar)\w*",),
+    addressee=(
+        r"você",
+        r"vocês",
+        r"o senhor",
+        r"a senhora",
+        r"lhe",
+    ),
+    return_objects=(r"a (escrever|ligar|contactar|contatar|enviar)\w*", r"o (contacto|contato)"),
     day_words=(r"(n?o )?dia",),
     returning=(
         r"reabr",
@@ -1254,6 +1289,11 @@ PORTUGUESE = Language(
 
 ITALIAN = Language(
     code="it",
+    addressee=(
+        r"ti",
+        r"voi",
+        r"lei",
+    ),
     return_objects=(r"a (scriver|chiamar|contattar|sentir)\w*",),
     day_words=(r"(il )?giorno",),
     returning=(
@@ -1435,6 +1475,11 @@ ITALIAN = Language(
 
 DUTCH = Language(
     code="nl",
+    addressee=(
+        r"jou",
+        r"jullie",
+        r"uw",
+    ),
     day_words=(r"op",),
     returning=(
         r"heropen",
@@ -1599,6 +1644,15 @@ DUTCH = Language(
 
 POLISH = Language(
     code="pl",
+    addressee=(
+        r"pana",
+        r"pani",
+        r"panią",
+        r"państwa",
+        r"ciebie",
+        r"cię",
+        r"wam",
+    ),
     day_words=(r"dnia",),
     returning=(
         r"wr[óo]c",
@@ -1770,6 +1824,10 @@ POLISH = Language(
 
 SWEDISH = Language(
     code="sv",
+    addressee=(
+        r"dig",
+        r"du",
+    ),
     day_words=(r"den",),
     returning=(
         r"tillbaka",
@@ -1938,6 +1996,11 @@ SWEDISH = Language(
 
 DANISH = Language(
     code="da",
+    addressee=(
+        r"dig",
+        r"jer",
+        r"du",
+    ),
     day_words=(r"den",),
     returning=(
         r"tilbage",
@@ -2096,6 +2159,11 @@ DANISH = Language(
 
 NORWEGIAN = Language(
     code="no",
+    addressee=(
+        r"deg",
+        r"dere",
+        r"du",
+    ),
     day_words=(r"den",),
     returning=(
         r"tilbake",
@@ -2253,6 +2321,13 @@ NORWEGIAN = Language(
 
 FINNISH = Language(
     code="fi",
+    return_objects=(r"asiaan|asiaa",),
+    addressee=(
+        r"sinua",
+        r"sinulle",
+        r"teille",
+        r"teitä",
+    ),
     returning=(
         r"avaamme",
         r"avataan",
@@ -2418,6 +2493,12 @@ FINNISH = Language(
 
 CZECH = Language(
     code="cs",
+    addressee=(
+        r"vám",
+        r"vás",
+        r"tebe",
+        r"tobě",
+    ),
     day_words=(r"dne",),
     returning=(
         r"vr[aá]t",

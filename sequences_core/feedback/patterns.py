@@ -40,7 +40,7 @@ def plain(text: str) -> str:
 
 
 # Phrase kinds whose words are short and common ("ab", "do", "til"): only whole words count.
-_WHOLE_WORDS = frozenset({"back", "until", "until_after"})
+_WHOLE_WORDS = frozenset({"back", "until", "until_after", "addressee"})
 # Phrase kinds the tables give as stems: a word matches when it starts with one ("regres" is
 # regreso, regresaré, regresamos), whatever its ending.
 _STEMS = frozenset({"returning", "available"})
