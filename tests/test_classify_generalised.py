@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sequences_core.feedback import absence, bounces, optout, patterns
+from sequences_core.feedback.classify import classify
 from sequences_core.feedback.languages import LANGUAGES
 from sequences_core.feedback.return_dates import return_date
 
@@ -542,3 +543,35 @@ def test_a_terse_note_that_addresses_the_reader_is_a_promise_not_an_absence(text
 )
 def test_a_terse_note_naming_the_writer_s_return_is_still_an_absence(text):
     assert absence.out_of_office(text, "Re: x", False, _SENT) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jsem v pracovní neschopnosti a e-maily nečtu.",
+        "Estou de baixa médica e sem acesso ao e-mail.",
+        "Jeg er sykmeldt og leser ikke e-post.",
+    ],
+)
+def test_sick_leave_is_absence_wording_in_the_tables_that_lacked_it(text):
+    assert absence.out_of_office(text, "Re: x", True, _SENT) is not None
+
+
+def test_a_changed_employer_is_a_departure():
+    assert absence.left_company("Olen vaihtanut työpaikkaa, eikä tätä sähköpostia lueta.")
+    assert absence.left_company("I have changed jobs; please write to info@client.example.")
+
+
+def _from(name: str, body: str) -> bytes:
+    return (
+        f"From: {name} <t.bakke@bakke-transport.example>\nSubject: SV: x\n"
+        "Date: Mon, 08 Nov 2027 09:12:00 +0100\n\n" + body
+    ).encode()
+
+
+def test_a_header_less_notice_about_its_own_sender_reads_departures_as_an_automatic_one():
+    body = "Tone Bakke har avsluttet sitt arbeidsforhold i Bakke Transport AS."
+    assert classify(_from("Tone Bakke", body)).left_company
+    assert not classify(_from("Kari Nordmann", body)).left_company  # someone else's words
+    here = "Tone Bakke here, our company moved on from the old CRM last year."
+    assert not classify(_from("Tone Bakke", here)).left_company

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy
 from email.utils import parseaddr, parsedate_to_datetime
@@ -178,6 +179,27 @@ def _company(address: str) -> str:
     return labels[-1] if labels else ""
 
 
+# "Tone Bakke here", "Jan Novák zde": a person introducing themselves, not a notice about them.
+_INTRODUCING = r"(?:here|speaking|hier|ici|aqu[ií]|qui|tutaj|här|her|täällä|zde)\b"
+
+
+def _speaks_of_sender(text: str, message: Message) -> bool:
+    """The text names its own sender inside a sentence ("Tone Bakke har avsluttet sitt
+    arbeidsforhold …"), not only under it as a signature: a notice written for the mailbox,
+    as an automatic one is, even without automatic headers."""
+    name = parseaddr(str(message.get("From", "")))[0]
+    try:
+        name = str(make_header(decode_header(name)))
+    except (LookupError, ValueError, UnicodeDecodeError):
+        return False
+    if len(name.split()) < 2 or "," in name:
+        return False
+    subject = re.compile(
+        rf"(?:^|[.!?]\s+){re.escape(name)}\s+(?!{_INTRODUCING})\w+(?:\s+\w+){{2}}", re.I | re.M
+    )
+    return subject.search(text) is not None
+
+
 def _judge(message: Message, subject: str, sent: date, hint: str = "", sender: str = "") -> Verdict:
     """The kind, rule and evidence for a message that is not a bounce."""
     own = new_text(_body_text(message))
@@ -188,7 +210,8 @@ def _judge(message: Message, subject: str, sent: date, hint: str = "", sender: s
         asked = optout.opt_out(own, subject)
         if asked is not None:
             return Verdict(Kind.UNSUBSCRIBE_REQUEST, asked.rule, (asked.words,), own)
-    departed = absence.left_company(own, marker is not None, _company(sender))
+    notice = marker is not None or _speaks_of_sender(own, message)
+    departed = absence.left_company(own, notice, _company(sender))
     if departed is not None and (marker or not patterns.first("optout", own)):
         rule = f"no longer with the company ({marker or 'the body says so'})"
         return Verdict(Kind.AUTO_REPLY, rule, (departed.words,), own, left_company=True)

@@ -313,6 +313,9 @@ ENGLISH = Language(
         r"stop it",
     ),
     left_company=(
+        r"(have )?changed (jobs|employers?)",
+        r"moved to (a new|another) (company|employer)",
+        r"joined (a new|another) (company|employer)",
         r"my (employment (with|at)|time at)\b.{0,40}\b(has )?(ended|come to an end|finished)",
         r"(have|has|I\'ve) (now |just )?retired",
         r"(i am|i'm) (now )?retired",
@@ -495,6 +498,7 @@ GERMAN = Language(
         r"urlaub",
     ),
     absence=(
+        r"\b(bin|ist) (\w+ )?krank\b",
         r"(büro|geschäft|betrieb|praxis|kanzlei|firma|unternehmen|laden|werk|lager)\w*\b.{0,40}\bgeschlossen",
         r"betriebs(ferien|urlaub)",
         r"\bkrankgeschrieben\b",
@@ -576,6 +580,8 @@ GERMAN = Language(
         r"austragen",
     ),
     left_company=(
+        r"(den |meinen )?arbeitgeber gewechselt",
+        r"(zu|bei) einem (neuen|anderen) arbeitgeber",
         r"mein (arbeitsverhältnis|beschäftigungsverhältnis|dienstverhältnis|arbeitsvertrag)\b"
         r".{0,60}\b(beendet|geendet|ausgelaufen)",
         r"in den ruhestand",
@@ -749,6 +755,7 @@ FRENCH = Language(
         r"absence\b",
     ),
     absence=(
+        r"\b(suis|est) (\w+ )?malade\b",
         r"(bureaux?|agence|magasin|entreprise|société|atelier|boutique|cabinet|usine|entrepôt)s?\b.{0,40}\bferm[ée]e?s?\b",
         r"fermeture (estivale|exceptionnelle|pour)",
         r"\ben arrêt (maladie|de travail)",
@@ -821,6 +828,8 @@ FRENCH = Language(
         r"désinscrire",
     ),
     left_company=(
+        r"changé d'(employeur|entreprise|société)",
+        r"rejoint une autre (entreprise|société)",
         r"mon contrat de travail\b.{0,50}\b(a pris fin|est terminé|s'est terminé|s'est achevé)",
         r"partie? (\w+ )?à la retraite",
         r"je suis (\w+ )?(\w+ )?(à la|en) retraite",
@@ -966,6 +975,7 @@ SPANISH = Language(
         r"fuera de oficina",
     ),
     absence=(
+        r"\b(estoy|está) (\w+ )?enferm[oa]\b",
         r"(oficinas?|empresa|tienda|almacén|fábrica|despacho)\b.{0,40}\bcerrad[oa]s?\b",
         r"\bde baja (médica|medica|por \w+|laboral)",
         r"\bde (permiso|licencia)\b",
@@ -1038,6 +1048,8 @@ SPANISH = Language(
         r"darme de baja",
     ),
     left_company=(
+        r"cambiado de (empresa|trabajo|empleo)",
+        r"(ahora )?trabajo en otra empresa",
         r"mi (relación laboral|contrato (laboral|de trabajo))\b.{0,50}"
         r"\b(ha finalizado|finalizó|ha terminado|terminó|concluyó|ha concluido)",
         r"me he jubilado",
@@ -1177,6 +1189,9 @@ PORTUGUESE = Language(
         r"fora do escritório",
     ),
     absence=(
+        r"\b(de )?baixa( médica)?\b",
+        r"\blicença (médica|de saúde)\b",
+        r"\b(estou|está) (\w+ )?doente\b",
         r"(escritórios?|empresa|loja|armazém|fábrica)\b.{0,40}\b(fechad|encerrad)[oa]s?\b",
         r"fora do escritório",
         r"\bde férias\b",
@@ -1227,6 +1242,8 @@ PORTUGUESE = Language(
     ),
     optout_alone=(r"pare", r"parar", r"descadastrar", r"sair"),
     left_company=(
+        r"mud(ei|ou) de (empresa|emprego)",
+        r"trabalho (agora )?noutra empresa",
         r"(o )?meu (vínculo|contrato de trabalho)\b.{0,50}\b(terminou|cessou|chegou ao fim)",
         r"a minha colaboração\b.{0,50}\b(terminou|cessou)",
         r"(me )?aposentei",
@@ -1351,6 +1368,7 @@ ITALIAN = Language(
     ),
     auto_subjects=(r"risposta automatica", r"fuori ufficio", r"assente\b", r"assenza\b"),
     absence=(
+        r"\b(sono|è) (\w+ )?malat[oa]\b",
         r"(uffici|ufficio|azienda|negozio|sede|magazzino|stabilimento)\b.{0,40}\bchius[oiae]\b",
         r"chiusura (aziendale|estiva|per ferie|per le festività)",
         r"fuori (ufficio|sede)",
@@ -1406,6 +1424,7 @@ ITALIAN = Language(
     ),
     optout_alone=(r"stop", r"basta", r"cancellami", r"rimuovimi"),
     left_company=(
+        r"cambiato (lavoro|azienda|datore di lavoro)",
         r"(il )?mio (rapporto di lavoro|contratto di lavoro)\b.{0,60}"
         r"\b(concluso|terminato|cessato|chiuso)",
         r"sono (\w+ )?(andat[oa] )?in pensione",
@@ -1583,6 +1602,8 @@ DUTCH = Language(
     ),
     optout_alone=(r"stop", r"afmelden"),
     left_company=(
+        r"(van )?werkgever (veranderd|gewisseld)",
+        r"(bij|naar) een andere werkgever",
         r"mijn (dienstverband|arbeidscontract)\b.{0,50}\b(beëindigd|afgelopen|geëindigd)",
         r"uit dienst( getreden| gegaan)?",
         r"met pensioen",
@@ -1712,6 +1733,8 @@ POLISH = Language(
         r"poza biurem",
     ),
     absence=(
+        r"\bna (zwolnieniu lekarskim|l4)\b",
+        r"\b(jestem|jest) (\w+ )?chor[ya]\b",
         r"(biuro|firma|sklep|magazyn)\b.{0,40}\b(nieczynn|zamknięt)\w*",
         r"\burlop\b",
         r"\bpoza biurem\b",
@@ -1762,6 +1785,7 @@ POLISH = Language(
     ),
     optout_alone=(r"stop", r"wypisz(cie)?( mnie)?", r"rezygnuję"),
     left_company=(
+        r"zmieni(łem|łam|ł|ła) (pracę|pracodawcę)",
         r"mój (stosunek pracy|okres zatrudnienia)\b.{0,50}\b(zakończył|wygasł)\w*",
         r"(przeszedłem|przeszłam) na emeryturę",
         r"jestem (\w+ )?na emeryturze",
@@ -1881,6 +1905,7 @@ SWEDISH = Language(
         r"inte på kontoret",
     ),
     absence=(
+        r"\b(är|er) (\w+ )?sjuk\b",
         r"(kontor|företag|butik|lager)\w*\b.{0,40}\bstängt\b",
         r"\bsjukskriven\b",
         r"\bhar (semester|\w*ledigt?)\b",
@@ -1934,6 +1959,7 @@ SWEDISH = Language(
     ),
     optout_alone=(r"stop", r"stopp", r"avregistrera"),
     left_company=(
+        r"bytt (jobb|arbetsgivare|arbetsplats)",
         r"min anställning\b.{0,50}\b(upphört|avslutats|tagit slut)",
         r"gått (\w+ )?i pension",
         r"är (\w+ )?pensionerad",
@@ -2045,6 +2071,7 @@ DANISH = Language(
     ),
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
+        r"\b(er) (\w+ )?syg\b",
         r"(kontor|virksomhed|butik|lager)\w*\b.{0,40}\blukket\b",
         r"\bsygemeldt\b",
         r"\bfraværende\b",
@@ -2089,6 +2116,7 @@ DANISH = Language(
     ),
     optout_alone=(r"stop", r"(afmeld|frameld)( mig)?"),
     left_company=(
+        r"skiftet (job|arbejdsgiver)",
         r"min ansættelse\b.{0,50}\b(ophørt|stoppet|afsluttet)",
         r"gået (\w+ )?på pension",
         r"er (\w+ )?pensioneret",
@@ -2208,6 +2236,8 @@ NORWEGIAN = Language(
     ),
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
+        r"\bsykm?e?meldt\b",
+        r"\ber (\w+ )?syk\b",
         r"(kontor|bedrift|butikk|lager)\w*\b.{0,40}\bstengt\b",
         r"\bsykmeldt\b",
         r"\bfraværende\b",
@@ -2256,6 +2286,7 @@ NORWEGIAN = Language(
     ),
     optout_alone=(r"stopp", r"stop", r"avmeld"),
     left_company=(
+        r"byttet (jobb|arbeidsgiver)",
         r"mitt arbeidsforhold\b.{0,50}\b(avsluttet|opphørt)",
         r"gått (\w+ )?av med pensjon",
         r"er (\w+ )?pensjonert",
@@ -2378,6 +2409,9 @@ FINNISH = Language(
     ),
     auto_subjects=(r"automaattinen vastaus", r"poissa", r"lomalla", r"poissaolo"),
     absence=(
+        r"\bsairauslomalla\b",
+        r"\bsairaslomalla\b",
+        r"\bolen (\w+ )?sairaana\b",
         r"(toimisto|yritys|liike|myymälä)\w*\b.{0,40}\bsuljettu(na)?\b",
         r"\bpoissa (toimistolta|töistä)\b",
         r"\bolen poissa\b",
@@ -2421,6 +2455,8 @@ FINNISH = Language(
     ),
     optout_alone=(r"stop", r"lopeta", r"poista"),
     left_company=(
+        r"vaihta(nut|neet) (työpaikkaa|työnantajaa)",
+        r"vaihdoin (työpaikkaa|työnantajaa)",
         r"työsuhteeni\b.{0,50}\b(päättyi|päättynyt|loppui)",
         r"jäänyt eläkkeelle",
         r"jäin eläkkeelle",
@@ -2552,6 +2588,10 @@ CZECH = Language(
     ),
     auto_subjects=(r"automatická odpověď", r"nepřítomnost", r"mimo kancelář"),
     absence=(
+        r"\bpracovní neschopnost\w*",
+        r"\bnemocensk\w*",
+        r"\bna neschopence\b",
+        r"\bjsem (\w+ )?nemocn[ýá]\b",
         r"(kancelář|firma|provozovna|obchod|sklad)\w*\b.{0,40}\b(zavřen|uzavřen)\w*",
         r"\bmimo kancelář\b",
         r"\b(jsem|budu) (mimo|nepřítomn[ýáa]|na dovolené)\b",
@@ -2599,6 +2639,7 @@ CZECH = Language(
     ),
     optout_alone=(r"stop", r"odhlásit"),
     left_company=(
+        r"změnil(a)? (zaměstnání|zaměstnavatele|práci)",
         r"můj pracovní poměr\b.{0,50}\b(skončil|ukončen)",
         r"(odešel|odešla) jsem do důchodu",
         r"jsem (\w+ )?v důchodu",
