@@ -575,3 +575,36 @@ def test_a_header_less_notice_about_its_own_sender_reads_departures_as_an_automa
     assert not classify(_from("Kari Nordmann", body)).left_company  # someone else's words
     here = "Tone Bakke here, our company moved on from the old CRM last year."
     assert not classify(_from("Tone Bakke", here)).left_company
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dobrý den, momentálně nejsem v kanceláři. Na Váš e-mail odpovím po návratu.",
+        "Ich bin derzeit nicht erreichbar und lese keine E-Mails.",
+        "Jeg holder påskeferie og læser ikke mails. Haster det, så ring.",
+        "Ik heb herfstvakantie en ben maandag 15 november weer op kantoor.",
+    ],
+)
+def test_not_being_present_and_not_reading_mail_make_a_header_less_notice(text):
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'm not available on Tuesday, how about Wednesday?", "Not available this week, sorry."],
+)
+def test_a_person_not_available_on_a_day_is_replying(text):
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is None
+
+
+def test_available_and_again_side_by_side_name_the_writer_s_return():
+    text = "Ik ben weer bereikbaar op maandag 15 november."
+    assert absence.out_of_office(text, "Re: x", False, _SENT) is not None
+    person = "Thanks again, I'm available on Tuesday 16 November for a call."
+    assert absence.out_of_office(person, "Re: x", False, _SENT) is None
+
+
+def test_not_reading_mail_is_no_request_to_stop_mail():
+    assert optout.opt_out("Ich lese derzeit keine E-Mails.") is None
+    assert optout.opt_out("Keine E-Mails mehr!") is not None

@@ -142,6 +142,32 @@ def _departure(text: str, company: str = "") -> patterns.Hit | None:
     return None
 
 
+@cache
+def _negated() -> re.Pattern[str]:
+    """A negation, or a negated copula, ending right before (up to two words before) a word."""
+    words = [
+        patterns.plain(w)
+        for table in LANGUAGES.values()
+        for w in (*table.negations, *table.negated_copulas)
+    ]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(words)})(?!\w)\W+(?:\w+\W+){{0,2}}$", re.IGNORECASE)
+
+
+def _not_present(text: str) -> list[patterns.Hit]:
+    """Not being available, reachable or in the office, in any table's words ("nicht
+    erreichbar", "nejsem v kanceláři", "not available", "en ole tavoitettavissa"): absence
+    wording made of the availability stems and the negations, not listed phrase by phrase."""
+    plain = patterns.plain(text)
+    found = []
+    for hit in patterns.hits("available", text):
+        window = max(0, hit.start - 40)
+        negated = _negated().search(plain, window, hit.start)
+        if negated is not None:
+            start = negated.start()
+            found.append(patterns.Hit(hit.language, text[start : hit.end], start, hit.end))
+    return found
+
+
 def _languages(*found: patterns.Hit | None) -> frozenset[str]:
     return frozenset(hit.language for hit in found if hit is not None)
 
@@ -225,7 +251,7 @@ def out_of_office(
     text: str, subject: str, automatic: bool, sent: date, order_hint: str = ""
 ) -> Absence | None:
     """An out-of-office notice, with its return day when it names one."""
-    every = list(patterns.hits("absence", text))
+    every = sorted([*patterns.hits("absence", text), *_not_present(text)], key=lambda h: h.start)
     titled = auto_subject(subject) or _automatic_opening(text)
     automatic = automatic or titled is not None
     in_subject = patterns.first("absence", subject) if automatic else None

@@ -117,6 +117,10 @@ class Language:
     # absence notice. Words that are another word in another table ("je", "le", "vi", "er")
     # are left out: every table's words are read in every message.
     addressee: tuple[str, ...] = ()
+    # "Am/is/will not be" in one word or two where the tables' negations do not say it
+    # ("nejsem", "en ole"): before an availability stem they make an absence ("nejsem v
+    # kanceláři"), as a negation does ("nicht erreichbar", "not available").
+    negated_copulas: tuple[str, ...] = ()
     # Real words one slip from an opt-out keyword that mean something else (German "anmelden",
     # to register, next to "abmelden"): never read as a slip of it.
     lookalikes: tuple[str, ...] = ()
@@ -498,6 +502,7 @@ GERMAN = Language(
         r"urlaub",
     ),
     absence=(
+        r"\bim \w*urlaub\b",
         r"\b(bin|ist) (\w+ )?krank\b",
         r"(büro|geschäft|betrieb|praxis|kanzlei|firma|unternehmen|laden|werk|lager)\w*\b.{0,40}\bgeschlossen",
         r"betriebs(ferien|urlaub)",
@@ -530,6 +535,7 @@ GERMAN = Language(
         r"(keinen|kein) (zugriff|zugang) (auf|zu) (meine[nm]? )?e-?mails?",
         r"in dringenden fällen",
         r"(lese|lesen) (meine |keine )?e-?mails? (nicht|erst)",
+        r"(lese|lese ich|lesen) (derzeit |momentan |zurzeit )?keine (e-?)?mails",
         r"bei dringenden (anliegen|fragen|angelegenheiten)",
         r"ihre (nachricht|e-?mail|mail) wird nicht weitergeleitet",
         r"nach meiner rückkehr",
@@ -558,7 +564,9 @@ GERMAN = Language(
         r"\bmelden sie mich ab\b",
         r"\baustragen\b",
         r"\btragen sie mich\b.{0,40}\baus\b",
-        r"\bkeine (weiteren |mehr )?(e-?mails|mails|nachrichten|werbung|zusendungen)( mehr)?\b",
+        r"\bkeine (weiteren |mehr )(e-?mails|mails|nachrichten|werbung|zusendungen)\b",
+        r"\bkeine (e-?mails|mails|nachrichten|werbung|zusendungen) mehr\b",
+        r"\bkeine (e-?mails|mails|nachrichten|werbung|zusendungen),? (bitte|danke)\b",
         r"\bnicht mehr (kontaktieren|anschreiben|schreiben|anrufen|mailen)\b",
         r"\b(löschen|entfernen) sie (mich|meine (daten|adresse|e-?mail-?adresse))\b",
         r"\b(mich|meine (daten|adresse|e-?mail-?adresse))\b.{0,40}\b(löschen|entfernen)\b",
@@ -990,6 +998,8 @@ SPANISH = Language(
         r"\bcerrado por vacaciones\b",
     ),
     notice=(
+        r"no (leo|leeré|revisaré|reviso|consulto|consultaré) (el |mi |los )?"
+        r"(correo|e-?mails?|mails?)",
         r"(después|tras) (del (puente|fin de semana)|las (fiestas|vacaciones))",
         r"a nuestra (vuelta|regreso)",
         r"(en|durante) mi ausencia",
@@ -1201,6 +1211,7 @@ PORTUGUESE = Language(
         r"\bde licença\b",
     ),
     notice=(
+        r"não (leio|lerei|consulto|consultarei|vou ler) (o |os )?(meu |meus )?(correio|e-?mails?)",
         r"(depois|após) (do (feriado|fim de semana)|as (férias|festas))",
         r"(na|durante a) minha ausência",
         r"(o meu|a minha|meu|minha) substitut[oa]",
@@ -1380,6 +1391,7 @@ ITALIAN = Language(
         r"\bassente (dall'ufficio|dal lavoro|dalla sede)",
     ),
     notice=(
+        r"non (leggo|leggerò|consulto|controllo|controllerò) (la |le )?(mia |mie )?(posta|e-?mail)",
         r"dopo (il (ponte|fine settimana|weekend)|le (feste|ferie|vacanze))",
         r"al nostro rientro",
         r"(in|durante la) mia assenza",
@@ -1549,6 +1561,8 @@ DUTCH = Language(
     ),
     auto_subjects=(r"automatisch antwoord", r"afwezig", r"niet aanwezig", r"out of office"),
     absence=(
+        r"\bheb(ben)? (\w+ )?\w*vakantie\b",
+        r"\b(met|op) \w*vakantie\b",
         r"(kantoor|kantoren|bedrijf|winkel|magazijn)\b.{0,40}\bgesloten\b",
         r"\bvolg een (cursus|training|opleiding)\b",
         r"\b(ben|is) (momenteel |vandaag |helaas )?ziek\b",
@@ -1746,6 +1760,7 @@ POLISH = Language(
         r"\bprzebywam na\b",
     ),
     notice=(
+        r"nie (czytam|będę czytać|sprawdzam|odczytuję) (poczty|e-?maili|maili|wiadomości)",
         r"po (długim )?weekendzie",
         r"po (świętach|urlopie)",
         r"(podczas|w czasie) mojej nieobecności",
@@ -1905,6 +1920,8 @@ SWEDISH = Language(
         r"inte på kontoret",
     ),
     absence=(
+        r"\bpå \w*semester\b",
+        r"\bhar \w*semester\b",
         r"\b(är|er) (\w+ )?sjuk\b",
         r"(kontor|företag|butik|lager)\w*\b.{0,40}\bstängt\b",
         r"\bsjukskriven\b",
@@ -2071,6 +2088,8 @@ DANISH = Language(
     ),
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
+        r"\bholder \w*ferie\b",
+        r"\bpå \w*ferie\b",
         r"\b(er) (\w+ )?syg\b",
         r"(kontor|virksomhed|butik|lager)\w*\b.{0,40}\blukket\b",
         r"\bsygemeldt\b",
@@ -2082,6 +2101,9 @@ DANISH = Language(
         r"\bpå kursus\b",
     ),
     notice=(
+        r"læser ikke (mine? )?(e-?)?mails?",
+        r"haster det\b",
+        r"i (akutte|hastende) tilfælde",
         r"efter (weekenden|ferien|helligdagene|min hjemkomst)",
         r"når jeg (er tilbage|kommer tilbage)",
         r"(i|under) mit fravær",
@@ -2236,6 +2258,8 @@ NORWEGIAN = Language(
     ),
     auto_subjects=(r"autosvar", r"automatisk svar", r"fraværende", r"ikke på kontoret", r"fravær"),
     absence=(
+        r"\bpå \w*ferie\b",
+        r"\bhar \w*ferie\b",
         r"\bsykm?e?meldt\b",
         r"\ber (\w+ )?syk\b",
         r"(kontor|bedrift|butikk|lager)\w*\b.{0,40}\bstengt\b",
@@ -2248,6 +2272,8 @@ NORWEGIAN = Language(
         r"\bhar (\w*ferie|fri)\b",
     ),
     notice=(
+        r"leser ikke (min |mine )?(e-?post|e-?mail|mail)\w*",
+        r"haster det\b",
         r"etter (helgen|ferien|helligdagene)",
         r"(i|under) mitt fravær",
         r"min stedfortreder",
@@ -2352,6 +2378,11 @@ NORWEGIAN = Language(
 
 FINNISH = Language(
     code="fi",
+    negated_copulas=(
+        r"en ole",
+        r"emme ole",
+        r"ei ole",
+    ),
     return_objects=(r"asiaan|asiaa",),
     addressee=(
         r"sinua",
@@ -2529,6 +2560,14 @@ FINNISH = Language(
 
 CZECH = Language(
     code="cs",
+    negated_copulas=(
+        r"nejsem",
+        r"nejsme",
+        r"není",
+        r"nebudu",
+        r"nebudeme",
+        r"nebude",
+    ),
     addressee=(
         r"vám",
         r"vás",
@@ -2603,6 +2642,8 @@ CZECH = Language(
         r"\bdovolen(á|é|ou)\b",
     ),
     notice=(
+        r"nečtu (e-?maily|poštu|zprávy)",
+        r"(e-?maily|poštu|zprávy) nečtu",
         r"po (prodlouženém )?víkendu",
         r"po (svátcích|dovolené)",
         r"(v|během) (mé|mojí) nepřítomnosti",

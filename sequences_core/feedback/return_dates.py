@@ -455,6 +455,24 @@ def _attach(
             yield item, after[0]
 
 
+_PAIRED = re.compile(r"\s+(?:\w+\s+)?")  # "weer bereikbaar", "joignable à nouveau"
+
+
+def _available_again(text: str, cue: _Cue, cues: list[_Cue]) -> bool:
+    """Available and "again" side by side ("weer bereikbaar", "reachable again", "disponible
+    de nuevo"): the writer's own return, where either word alone may be a person's ("thanks
+    again", "available on Tuesday for a call")."""
+    pair = {"available": "again", "again": "available"}.get(cue.rule)
+    return pair is not None and any(
+        c.rule == pair
+        and (
+            _PAIRED.fullmatch(text[c.hit.end : cue.hit.start])
+            or _PAIRED.fullmatch(text[cue.hit.end : c.hit.start])
+        )
+        for c in cues
+    )
+
+
 @cache
 def _negation(codes: frozenset[str]) -> re.Pattern[str]:
     words = [patterns.plain(n) for table in patterns.tables(set(codes)) for n in table.negations]
@@ -480,7 +498,8 @@ def return_date(
     if not found:
         return None
     candidates: list[tuple[int, ReturnDate]] = []
-    for item, cue in _attach(text, found, _cues(text, codes), _fillers(codes)):
+    cues = _cues(text, codes)
+    for item, cue in _attach(text, found, cues, _fillers(codes)):
         if item.day is None:
             continue
         named_day = cue.rule in _NAMED or _not_back_until(text, cue, codes)
@@ -488,6 +507,7 @@ def return_date(
         if sent <= back <= sent + timedelta(days=366):
             span = written[min(item.start, cue.hit.start) : max(item.end, cue.hit.end)]
             rule = (cue.rule if cue.rule in NOTICE_CUES else "back") if named_day else "until"
+            rule = "back" if _available_again(text, cue, cues) else rule
             named = ReturnDate(back, " ".join(span.split()), rule, loose=item.loose)
             candidates.append((item.start, named))
     if not candidates:
