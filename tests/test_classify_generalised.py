@@ -608,3 +608,30 @@ def test_available_and_again_side_by_side_name_the_writer_s_return():
 def test_not_reading_mail_is_no_request_to_stop_mail():
     assert optout.opt_out("Ich lese derzeit keine E-Mails.") is None
     assert optout.opt_out("Keine E-Mails mehr!") is not None
+
+
+def test_ss_for_sz_and_no_umlauts_still_read_as_the_table_s_words():
+    text = "bin bis einschliesslich 2. Januar nicht im buro. danach bin ich zuruck."
+    found = return_date(text, frozenset({"de"}), date(2027, 12, 23))
+    assert found is not None and found.day.isoformat() == "2028-01-03"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bitte streichen Sie meine Adresse aus Ihrer Kontaktliste und sehen Sie von weiteren "
+        "Werbe-Mails ab.",
+        "Solicito a remoção do meu contacto da vossa base de dados.",
+        "Não me voltem a enviar e-mails.",
+    ],
+)
+def test_a_removal_said_as_a_noun_a_compound_list_or_a_separable_verb_is_an_opt_out(text):
+    assert optout.opt_out(text) is not None
+
+
+def test_a_removal_noun_about_something_else_is_no_opt_out():
+    assert optout.opt_out("Please confirm the removal of the old invoice from your system.") is None
+
+
+def test_already_gone_with_words_between_is_a_departure():
+    assert absence.left_company("Paní Svobodová již v naší společnosti nepůsobí.", True)

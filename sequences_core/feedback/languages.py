@@ -392,7 +392,8 @@ ENGLISH = Language(
             r"receiv\w*|get(ting)? (these|your|any|more)|hear\w* from",
         ),
         (
-            r"remov\w*|delet\w*|take|drop|eras\w*|strike|unsubscrib\w*|exclude|bin|purge",
+            r"removal|deletion|erasure|remov\w*|delet\w*|take|drop|eras\w*|strike|unsubscrib\w*"
+            r"|exclude|bin|purge",
             r"list\w*|database|distribution|mailing\w*|records|crm|system|sequence|campaign"
             r"|newsletter|details|data",
             r"me|us|my|our|this (e-?mail )?address",
@@ -504,7 +505,8 @@ GERMAN = Language(
     absence=(
         r"\bim \w*urlaub\b",
         r"\b(bin|ist) (\w+ )?krank\b",
-        r"(büro|geschäft|betrieb|praxis|kanzlei|firma|unternehmen|laden|werk|lager)\w*\b.{0,40}\bgeschlossen",
+        r"(büro|geschäft|betrieb|praxis|kanzlei|firma|unternehmen|laden|werk"
+        r"|lager)\w*\b.{0,40}\bgeschlossen",
         r"betriebs(ferien|urlaub)",
         r"\bkrankgeschrieben\b",
         r"\bhabe \w*(urlaub|ferien)\b",
@@ -630,6 +632,7 @@ GERMAN = Language(
         ),
         (
             r"hör\w* .{0,20}auf|aufhören|aufzuhören|unterlass\w*|abseh\w*|abzuseh\w*|nicht mehr"
+            r"|seh\w* .{0,40}\bab(?=\W|$)"
             r"|keine (weiteren|mehr)|einstell\w*|stopp?"
             r"|keine (weiteren )?(\w*mails?|werbe\w*|nachrichten|newsletter\w*|anrufe)",
             r"schreib\w*|kontakt\w*|anschreib\w*|mail\w*|e-mail\w*|\w*mails?|werbe\w*"
@@ -638,12 +641,15 @@ GERMAN = Language(
         ),
         (
             r"(möchte|will|wünsche) .{0,30}(keine|nicht mehr)|kein interesse an",
-            r"erhalten|bekommen|empfangen|zusendung\w*|e-?mails|nachrichten|angeschrieben|kontaktiert"
+            r"erhalten|bekommen|empfangen|zusendung\w*|e-?mails|nachrichten|angeschrieben"
+            r"|kontaktiert"
             r"|angerufen|angemailt|belästigt",
         ),
         (
-            r"lösch\w*|entfern\w*|streich\w*|austrag\w*|nehmen",
-            r"liste|verteiler|datenbank|kartei|adressbuch|newsletter|mailing\w*|crm",
+            r"löschung|entfernung|austragung|streichung|lösch\w*|entfern\w*|streich\w*"
+            r"|austrag\w*|nehmen",
+            r"liste|verteiler|datenbank|kartei|adressbuch|newsletter|mailing\w*|crm"
+            r"|\w*liste|\w*verteiler|\w*datenbank|\w*kartei",
             r"mich|mein\w*|uns",
         ),
         (
@@ -764,7 +770,8 @@ FRENCH = Language(
     ),
     absence=(
         r"\b(suis|est) (\w+ )?malade\b",
-        r"(bureaux?|agence|magasin|entreprise|société|atelier|boutique|cabinet|usine|entrepôt)s?\b.{0,40}\bferm[ée]e?s?\b",
+        r"(bureaux?|agence|magasin|entreprise|société|atelier|boutique|cabinet|usine"
+        r"|entrepôt)s?\b.{0,40}\bferm[ée]e?s?\b",
         r"fermeture (estivale|exceptionnelle|pour)",
         r"\ben arrêt (maladie|de travail)",
         r"\babsente? (pour|jusqu|du|cette|cet)",
@@ -883,7 +890,8 @@ FRENCH = Language(
             r"recevoir|mails?|e-?mails|courriels|messages|envois|sollicitations",
         ),
         (
-            r"retir\w*|supprim\w*|enlev\w*|effac\w*|désinscri\w*|desinscri\w*|radi\w*",
+            r"suppression|retrait|radiation|effacement|retir\w*|supprim\w*|enlev\w*|effac\w*"
+            r"|désinscri\w*|desinscri\w*|radi\w*",
             r"liste\w*|fichier\w*|base\w*|envois|mailing\w*|diffusion|newsletter",
             r"me|m'\w*|moi|mon|mes|nous",
         ),
@@ -1103,7 +1111,8 @@ SPANISH = Language(
             r"recibi\w*|correos|e-?mails|mensajes|comunicaciones",
         ),
         (
-            r"elimin\w*|borr\w*|bórr\w*|quit\w*|quít\w*|sac\w*|sác\w*|baja|retir\w*|excl\w*"
+            r"eliminación|supresión|exclusión|retirada|elimin\w*|borr\w*|bórr\w*|quit\w*"
+            r"|quít\w*|sac\w*|sác\w*|baja|retir\w*|excl\w*"
             r"|supr\w*",
             r"lista\w*|base\w*|registro\w*|fichero\w*|envíos|envios|mailing\w*|newsletter",
             r"me|mi|mis|nos|\w+(me|nos)",
@@ -1291,7 +1300,7 @@ PORTUGUESE = Language(
             r"me|meus?|minhas?|eu",
         ),
         (
-            r"par\w* de|deix\w* de|não .{0,15}mais|nunca mais",
+            r"par\w* de|deix\w* de|não .{0,15}mais|nunca mais|(não )?(me )?volte\w* a",
             r"envi\w*|mand\w*|escrev\w*|contat\w*|contact\w*|e-?mails?|mensagens?|ligar|spam\w*",
             r"me|mim|nos|mais|meu|meus",
         ),
@@ -1301,7 +1310,8 @@ PORTUGUESE = Language(
             r"receb\w*|e-?mails|mensagens|comunicações",
         ),
         (
-            r"remov\w*|retir\w*|tir\w*|exclu\w*|elimin\w*|apag\w*|descadastr\w*",
+            r"remoção|exclusão|eliminação|retirada|apagamento|remov\w*|retir\w*|tir\w*|exclu\w*"
+            r"|elimin\w*|apag\w*|descadastr\w*",
             r"lista\w*|base\w*|cadastro\w*|mailing\w*|newsletter|envios",
             r"me|meu|meus|minha|nos",
         ),
@@ -1484,7 +1494,8 @@ ITALIAN = Language(
             r"ricev\w*|e-?mail|messaggi|comunicazioni",
         ),
         (
-            r"rimuov\w*|cancell\w*|elimin\w*|togli\w*|disiscriv\w*|escl\w*",
+            r"rimozione|cancellazione|eliminazione|esclusione|rimuov\w*|cancell\w*|elimin\w*"
+            r"|togli\w*|disiscriv\w*|escl\w*",
             r"lista\w*|elenco|database|archivi\w*|mailing\w*|newsletter|indirizzi",
             r"mi|me|mio|miei|mia|ci|\w+mi",
         ),
@@ -1663,7 +1674,8 @@ DUTCH = Language(
             r"ontvang\w*|krijgen|e-?mails|mails|berichten|gemaild|benaderd|gecontacteerd",
         ),
         (
-            r"verwijder\w*|haal\w*|halen|schrap\w*|afmeld\w*|uitschrijv\w*|eraf|er af",
+            r"verwijdering|uitschrijving|verwijder\w*|haal\w*|halen|schrap\w*|afmeld\w*"
+            r"|uitschrijv\w*|eraf|er af",
             r"lijst\w*|bestand\w*|database|mailing\w*|nieuwsbrief|af\b|eraf",
             r"me|mij|mijn|ons",
         ),
@@ -1847,7 +1859,7 @@ POLISH = Language(
             r"otrzymyw\w*|dostaw\w*|maili|wiadomości|informacji",
         ),
         (
-            r"usu\w*|wypis\w*|wykreśl\w*|skreśl\w*",
+            r"usunięci\w*|wykreśleni\w*|wypisani\w*|usu\w*|wypis\w*|wykreśl\w*|skreśl\w*",
             r"list\w*|baz\w*|mailing\w*|newsletter\w*|subskrypcj\w*",
             r"mnie|mój|moje|mojego|nas",
         ),
@@ -2023,7 +2035,7 @@ SWEDISH = Language(
             r"mejl|mail|utskick|e-?post|meddelanden|fler|mig|reklam|mer",
         ),
         (
-            r"ta\w* bort|stryk\w*|radera\w*|avregistrera\w*|avsluta\w*",
+            r"borttagning|radering|ta\w* bort|stryk\w*|radera\w*|avregistrera\w*|avsluta\w*",
             r"list\w*|register|utskick\w*|databas\w*|nyhetsbrev\w*|prenumeration",
             r"mig|mej|min|mina|oss",
         ),
@@ -2189,7 +2201,7 @@ DANISH = Language(
             r"modtage|mails|e-?mails|henvendelser|nyhedsbreve|flere",
         ),
         (
-            r"slet\w*|fjern\w*|frameld\w*|afmeld\w*|stryg\w*",
+            r"sletning|fjernelse|slet\w*|fjern\w*|frameld\w*|afmeld\w*|stryg\w*",
             r"list\w*|mailliste\w*|database\w*|register|nyhedsbrev\w*|udsendelse\w*|system\w*",
             r"mig|min|mine|os",
         ),
@@ -2362,7 +2374,7 @@ NORWEGIAN = Language(
             r"motta|e-?post\w*|mailer|henvendelser|nyhetsbrev|flere",
         ),
         (
-            r"slett\w*|fjern\w*|meld\w* .{0,5}av|avmeld\w*|stryk\w*",
+            r"sletting|fjerning|slett\w*|fjern\w*|meld\w* .{0,5}av|avmeld\w*|stryk\w*",
             r"list\w*|database\w*|register|nyhetsbrev\w*|utsendelse\w*|av\b",
             r"meg|min|mine|oss",
         ),
@@ -2544,7 +2556,7 @@ FINNISH = Language(
             r"vastaanott\w*|saada|viestejä|sähköposte\w*|markkinoin\w*",
         ),
         (
-            r"poist\w*",
+            r"poisto\w*|poist\w*",
             r"list\w*|rekister\w*|tietokann\w*|postitus\w*|osoite\w*|tiedot\w*",
             r"minut|minun|osoitteeni|tietoni|meidät",
         ),
@@ -2601,7 +2613,10 @@ CZECH = Language(
         r"deaktivován\w*|zrušen\w*",
     ),
     departure_frames=(
-        (r"společnost\w*|firm\w*|zaměstnan\w*|pracuj\w*", r"již ne\w*|už ne\w*|ne\w* již|ne\w* už"),
+        (
+            r"společnost\w*|firm\w*|zaměstnan\w*|pracuj\w*",
+            r"již ne\w*|už ne\w*|ne\w* již|ne\w* už|(již|už) (\w+ ){1,4}ne\w+",
+        ),
         (
             r"společnost\w*|firm\w*|pracovní poměr|spolupráce|zaměstnání",
             r"skončil\w*|ukončen\w*|odešl\w*|odešel|opustil\w*",
@@ -2728,7 +2743,8 @@ CZECH = Language(
             r"dostáv\w*|dostat|přijím\w*|zasíl\w*|sdělení|e-?mail\w*|zpráv\w*",
         ),
         (
-            r"vyřa\w*|odstra\w*|vymaž\w*|smaž\w*|odhlá\w*|vyjm\w*|vyškrt\w*|škrt\w*",
+            r"odstranění|vymazání|výmaz\w*|vyřa\w*|odstra\w*|vymaž\w*|smaž\w*|odhlá\w*|vyjm\w*"
+            r"|vyškrt\w*|škrt\w*",
             r"seznam\w*|databáz\w*|odběr\w*|evidenc\w*|mailing\w*|newsletter\w*",
             r"mě|můj|moje|mé|mou|mojí|mého|nás",
         ),

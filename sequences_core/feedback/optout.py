@@ -72,7 +72,8 @@ _SOMEONE_ELSE = re.compile(
 # A name after the verb: one to three capitalised words then "from" ("please remove Sarah
 # Jones from the cc"), or after the personal "a" of Spanish and Portuguese ("den de baja a
 # Laura"): someone else.
-_NAME = r"[A-ZÀ-Ž][a-zà-ž]+( [A-ZÀ-Ž][a-zà-ž]+){0,2}"
+# Polite second persons are capitalised too ("streichen Sie meine Adresse"): never a name.
+_NAME = r"(?!(?:Sie|Ihnen|Ihre?[mnrs]?|Usted|Vous)\b)[A-ZÀ-Ž][a-zà-ž]+( [A-ZÀ-Ž][a-zà-ž]+){0,2}"
 _NAMED_OTHER = re.compile(
     r"[ \t]+((my|our|mein\w*|unser\w*|mon|ma|mes|mi|mis|mijn|onze|min|mitt|mine) \w+ )?"
     rf"({_NAME} (from|off|von|aus|de|du|des|da|dal|van|från|fra|z|ze)\b|a {_NAME}\b)"
@@ -174,7 +175,10 @@ def _clauses() -> re.Pattern[str]:
 @cache
 def _frames() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
     return tuple(
-        (table.code, tuple(re.compile(rf"(?<!\w)(?:{_bare(c)})(?!\w)", re.I) for c in frame))
+        (
+            table.code,
+            tuple(re.compile(rf"(?<!\w)(?:{patterns.spelt(c)})(?!\w)", re.I) for c in frame),
+        )
         for table in LANGUAGES.values()
         for frame in table.optout_frames
     )

@@ -33,6 +33,12 @@ def _bare(char: str) -> str:
 _ACCENTLESS = {c: _bare(chr(c)) for c in range(0xC0, 0x250) if _bare(chr(c)) != chr(c)}
 
 
+def spelt(phrase: str) -> str:
+    """A table's phrase as a pattern for text read by `plain`: without accents, and "ß" also
+    written "ss" (Swiss German, and keyboards without it: "einschliesslich")."""
+    return plain(phrase).replace("ß", "(?:ß|ss)")
+
+
 def plain(text: str) -> str:
     """The text without accents, letter for letter: the same length, so a span found in it is
     the same span in the text as written."""
@@ -168,10 +174,11 @@ def _least_length(pattern: str) -> int:
 @cache
 def matcher(kind: str) -> Matcher | None:
     """The matcher for this kind of phrase (None when no language has one)."""
-    phrases = [(t.code, plain(p)) for t in LANGUAGES.values() for p in getattr(t, kind)]
-    if not phrases:
+    written = [(t.code, p) for t in LANGUAGES.values() for p in getattr(t, kind)]
+    if not written:
         return None
-    phrases.sort(key=lambda item: _least_length(item[1]), reverse=True)
+    written.sort(key=lambda item: _least_length(item[1]), reverse=True)  # as the table has it
+    phrases = [(code, spelt(p)) for code, p in written]
     return Matcher(_search_pattern(kind, phrases), tuple(phrases))
 
 
