@@ -635,3 +635,9 @@ def test_a_removal_noun_about_something_else_is_no_opt_out():
 
 def test_already_gone_with_words_between_is_a_departure():
     assert absence.left_company("Paní Svobodová již v naší společnosti nepůsobí.", True)
+
+
+def test_in_a_reply_typed_in_lower_case_a_title_still_names_someone_else():
+    assert optout.opt_out("please unsubscribe mr smith, he left") is None
+    assert optout.opt_out("nehmen sie bitte herrn maier aus dem verteiler") is None
+    assert optout.opt_out("please unsubscribe me") is not None

@@ -86,6 +86,12 @@ _TITLES = (
     r"meneer|mevrouw|dhr|mevr|pana?|pani)\.? (?-i:[A-ZÀ-Ž])[\w-]+"  # a capitalised name
 )
 _TITLES = patterns.plain(_TITLES)
+# In a reply typed all in lower case a name is too: after a title that is nothing else.
+_LOWER_TITLE = (
+    r"(mr|mrs|ms|dr|herrn?|frau|monsieur|madame|mme|senora?|signora?|meneer|mevrouw)\.? [a-z][\w-]+"
+)
+_LOWER_TITLED = re.compile(rf"\W*(please\W+)?{_LOWER_TITLE}", re.IGNORECASE)
+_LOWER_TITLED_BEFORE = re.compile(rf"(?<!\w){_LOWER_TITLE}\W*$", re.IGNORECASE)
 _TITLED_OTHER = re.compile(rf"(?<!\w){_TITLES}\W*$", re.IGNORECASE)
 # A courtesy word may stand between the verb and the title ("Usuńcie proszę pana Nowaka").
 _PLEASE = r"(please|pls|bitte|prosze|prosim|por favor|per favore|svp|alstublieft|snalla|venligst)"
@@ -114,6 +120,11 @@ def _about_someone_else(text: str, hit: patterns.Hit, tail: str) -> bool:
     starts = {hit.end, hit.start + (verb.end() if verb else 0)}
     if _TITLED_OTHER.search(tail) or any(_TITLED_NEXT.match(text[at : at + 40]) for at in starts):
         return True  # "nehmen Sie Herrn Maier aus …", "please unsubscribe Mr Patel"
+    if text.islower() and (
+        _LOWER_TITLED_BEFORE.search(tail)
+        or any(_LOWER_TITLED.match(text[at : at + 40]) for at in starts)
+    ):
+        return True  # a reply typed all in lower case: "pls unsubscribe mr patel"
     if _named_before(text, hit, tail):
         return True  # "please take John off the list"
     if _MY_ROLE_INSIDE.search(text[hit.start : hit.end]):
