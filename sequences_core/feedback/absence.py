@@ -104,8 +104,8 @@ class _Frame:
 def _departure_frames() -> tuple[_Frame, ...]:
     frames = []
     for table in LANGUAGES.values():
-        for plain_words, plain_ended in table.departure_frames:
-            words, ended = patterns.spelt(plain_words), patterns.spelt(plain_ended)
+        for tie_words, ending_words in table.departure_frames:
+            words, ended = patterns.spelt(tie_words), patterns.spelt(ending_words)
             tie = f"{words}|{_LEGAL_FORMS}|(?<!{_ORG}){_ORG}+"  # "I have moved on from Client Ltd"
             near = rf"(?<!\w)(?:{tie})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{ended})(?!\w)"
             far = rf"(?<!\w)(?:{ended})(?!\w){_CLAUSE}{{0,40}}?(?<!\w)(?:{tie})(?!\w)"

@@ -76,7 +76,7 @@ _SOMEONE_ELSE = re.compile(
 _NAME = r"(?!(?:Sie|Ihnen|Ihre?[mnrs]?|Usted|Vous)\b)[A-ZÀ-Ž][a-zà-ž]+( [A-ZÀ-Ž][a-zà-ž]+){0,2}"
 _NAMED_OTHER = re.compile(
     r"[ \t]+((my|our|mein\w*|unser\w*|mon|ma|mes|mi|mis|mijn|onze|min|mitt|mine) \w+ )?"
-    rf"({_NAME} (from|off|von|aus|de|du|des|da|dal|van|från|fra|z|ze)\b|a {_NAME}\b)"
+    rf"({_NAME} (from|off|von|aus|de|du|des|da|dal|van|fran|fra|z|ze)\b|a {_NAME}\b)"
 )
 
 
@@ -98,13 +98,14 @@ _PLEASE = r"(please|pls|bitte|prosze|prosim|por favor|per favore|svp|alstublieft
 _TITLED_NEXT = re.compile(rf"\W*({_PLEASE}[ \t,]+)?(?<!\w){_TITLES}", re.IGNORECASE)
 
 
-# A phrase that starts at its preposition ("off the list", "aus dem Verteiler") with a name
-# right before it: "please take John off the list".
-_SEPARATING = re.compile(r"(off|from|aus|de|van|z|ze|från|fra|da|dal|dalla)\b", re.IGNORECASE)
+# The text is read without accents: "från" is "fran" here.
+_SEPARATING = re.compile(r"(off|from|aus|de|van|z|ze|fran|fra|da|dal|dalla)\b", re.IGNORECASE)
 _NAME_BEFORE = re.compile(rf"(?<!\w){_NAME}\s*$")
 
 
 def _named_before(text: str, hit: patterns.Hit, tail: str) -> bool:
+    """A capitalised name right before a phrase that starts at its preposition names whom to
+    take off ("take John off the list"); "Take Me Off The List" names the writer."""
     found = _NAME_BEFORE.search(tail) if _SEPARATING.match(text, hit.start) else None
     if found is None:
         return False
