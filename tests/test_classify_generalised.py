@@ -641,3 +641,9 @@ def test_in_a_reply_typed_in_lower_case_a_title_still_names_someone_else():
     assert optout.opt_out("please unsubscribe mr smith, he left") is None
     assert optout.opt_out("nehmen sie bitte herrn maier aus dem verteiler") is None
     assert optout.opt_out("please unsubscribe me") is not None
+
+
+@pytest.mark.parametrize("mark", ["\u2019", "\u2018", "\u00b4", "\u02bc"])
+def test_any_apostrophe_a_keyboard_types_reads_as_one(mark):
+    raw = f"From: a@client.example\nSubject: Re: x\n\nPlease don{mark}t email me again.\n"
+    assert classify(raw.encode()).kind.value == "unsubscribe_request"

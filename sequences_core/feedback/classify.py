@@ -98,8 +98,13 @@ def _header_ids(message: Message, *names: str) -> list[str]:
     return found
 
 
+# Apostrophes as keyboards type them (right and left quotation marks, the acute accent, the
+# modifier letter): the tables write "'".
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "\u02bc": "'"})
+
+
 def _text(value: object) -> str:
-    return " ".join(str(value or "").replace("\u2019", "'").split())
+    return " ".join(str(value or "").translate(_APOSTROPHES).split())
 
 
 def _body_text(message: Message) -> str:
@@ -122,7 +127,7 @@ def _body_text(message: Message) -> str:
 
 def new_text(body: str) -> str:
     """The lead's own words: without the quoted original, signature and legal footer."""
-    return quotes.new_text(body.replace("\u2019", "'").replace("\xa0", " "))
+    return quotes.new_text(body.translate(_APOSTROPHES).replace("\xa0", " "))
 
 
 def _automatic(message: Message) -> str | None:
