@@ -645,5 +645,9 @@ def test_in_a_reply_typed_in_lower_case_a_title_still_names_someone_else():
 
 @pytest.mark.parametrize("mark", ["\u2019", "\u2018", "\u00b4", "\u02bc"])
 def test_any_apostrophe_a_keyboard_types_reads_as_one(mark):
-    raw = f"From: a@client.example\nSubject: Re: x\n\nPlease don{mark}t email me again.\n"
+    raw = (
+        "From: a@client.example\nSubject: Re: x\nMIME-Version: 1.0\n"
+        'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: 8bit\n\n'
+        f"Please don{mark}t email me again.\n"
+    )
     assert classify(raw.encode()).kind.value == "unsubscribe_request"
