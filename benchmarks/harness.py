@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import platform
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
@@ -33,8 +35,7 @@ def scratch_engine(name: str) -> Iterator[Engine]:
     if external:
         admin = external
     else:
-        server = EmbeddedPostgres(ROOT / "var" / "bench-pg", port=free_port())
-        server.start()
+        server = bench_server()
         admin = server.url()
     engine = build_engine(recreate_database(admin, name))
     migrate.upgrade(engine)
@@ -42,8 +43,37 @@ def scratch_engine(name: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-        if server is not None:
+        if server is not None and not _others_connected(server):
             server.stop()
+
+
+def bench_server() -> EmbeddedPostgres:
+    """The benchmarks' embedded server, started; when another benchmark run already has it
+    up (two terminals), that one on its port: starting ours on a new port would stop it."""
+    server = EmbeddedPostgres(ROOT / "var" / "bench-pg", port=free_port())
+    server.root.mkdir(parents=True, exist_ok=True)
+    with (server.root.parent / "bench-pg.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two runs starting at once: one starts, one joins
+        try:
+            running = int((server.pgdata / "postmaster.pid").read_text().splitlines()[3])
+        except (OSError, IndexError, ValueError):
+            running = None
+        if running is not None:
+            shared = EmbeddedPostgres(server.root, port=running)
+            if shared.is_running():
+                return shared
+        server.start()
+    return server
+
+
+def _others_connected(server: EmbeddedPostgres) -> bool:
+    """Whether another benchmark run still works on the server (then it is left running)."""
+    with psycopg.connect(server.url(driver="postgresql"), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).fetchone()
+    return bool(row and row[0])
 
 
 class Timer:
