@@ -651,3 +651,12 @@ def test_any_apostrophe_a_keyboard_types_reads_as_one(mark):
         f"Please don{mark}t email me again.\n"
     )
     assert classify(raw.encode()).kind.value == "unsubscribe_request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Could you take me through the rollout on Monday?", "Drop me a line with the details."],
+)
+def test_take_me_through_and_drop_me_a_line_are_no_opt_outs(text):
+    assert optout.opt_out(text) is None
+    assert optout.opt_out("Take me off your list.") is not None

@@ -286,7 +286,7 @@ ENGLISH = Language(
         r"\b(take|remove|delete|drop|erase|strike|get) (me|my (e-?mail|address|name|details|"
         r"data|contact( details)?|information)) (off|from|out of)\b",
         r"\b(take|remove|delete|erase) (me|us|my (e-?mail( address)?|address|name|details|data|"
-        r"personal data|contact details|information))\b(?! know)",
+        r"personal data|contact details|information))\b(?! know| through)",
         r"off (your|the|all|any) (mailing |e-?mail |distribution |contact |marketing )?"
         r"(list|lists|database|distribution)",
         r"\bstop (e-?mailing|contacting|sending|writing|messaging|spamming|mailing|emailing)\b",
@@ -374,7 +374,7 @@ ENGLISH = Language(
             r"me|my|mine|i",
         ),
         (
-            r"remov\w*|delet\w*|take|drop|eras\w*|bin",
+            r"remov\w*|delet\w*|take(?! (me|us) through)|drop(?! (me|us) an? )|eras\w*|bin",
             r"contacts|address book|crm",
             r"me|my|us|our",
         ),
@@ -392,7 +392,8 @@ ENGLISH = Language(
             r"receiv\w*|get(ting)? (these|your|any|more)|hear\w* from",
         ),
         (
-            r"removal|deletion|erasure|remov\w*|delet\w*|take|drop|eras\w*|strike|unsubscrib\w*"
+            r"removal|deletion|erasure|remov\w*|delet\w*|take(?! (me|us) through)"
+            r"|drop(?! (me|us) an? )|eras\w*|strike|unsubscrib\w*"
             r"|exclude|bin|purge",
             r"list\w*|database|distribution|mailing\w*|records|crm|system|sequence|campaign"
             r"|newsletter|details|data",
