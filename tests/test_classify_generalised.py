@@ -660,3 +660,17 @@ def test_any_apostrophe_a_keyboard_types_reads_as_one(mark):
 def test_take_me_through_and_drop_me_a_line_are_no_opt_outs(text):
     assert optout.opt_out(text) is None
     assert optout.opt_out("Take me off your list.") is not None
+
+
+def test_a_bottom_posted_or_inline_reply_is_read_below_the_quote():
+    from sequences_core.feedback.quotes import new_text
+
+    quoted = (
+        "Dana Whitfield wrote:\n> Would a call next week make sense?\n"
+        '> If you\'d prefer not to hear from me, reply "unsubscribe".\n\n'
+    )
+    assert new_text(quoted + "Not interested, stop emailing me.") == (
+        "Not interested, stop emailing me."
+    )
+    assert optout.opt_out(new_text(quoted + "Sounds good, send me the deck.")) is None
+    assert new_text("Thanks, see below:\n> A call?\nYes, Tuesday.") == "Yes, Tuesday."

@@ -220,3 +220,41 @@ def test_the_corpus_without_accents_is_judged_as_with_them(judged):
         if got != (row.kind, row.return_date) or result.left_company != row.left_company:
             changed.append(f"{row.name}: {got} ({result.reason})")
     assert not changed, changed
+
+
+_ATTRIBUTION = "On Mon, 8 Nov 2027 at 08:00, Dana Whitfield <dana@sender.example> wrote:"
+_OUR_PITCH = (
+    "> Hi,\n> Would a 20-minute call next week make sense?\n>\n"
+    '> If you\'d prefer not to hear from me again, reply "unsubscribe".\n\n'
+)
+
+
+def _bottom_posted(raw: bytes) -> bytes | None:
+    """The message as a bottom-posting client sends it: our quoted pitch first, the reply
+    below (None when it has no single plain-text body, or quotes already)."""
+    message = message_from_bytes(raw, policy=policy.default)
+    if message.is_multipart() or message.get_content_type() != "text/plain":
+        return None
+    assert isinstance(message, EmailMessage)
+    body = message.get_content()
+    if "\n>" in body or body.lstrip().startswith(">"):
+        return None
+    message.set_content(f"{_ATTRIBUTION}\n{_OUR_PITCH}{body}", charset="utf-8")
+    return message.as_bytes(policy=policy.SMTPUTF8)
+
+
+def test_the_corpus_bottom_posted_under_our_quoted_pitch_is_judged_as_top_posted(judged):
+    """The lead's words below the quote are theirs as much as above it ("On … wrote: > … Please
+    remove me"); the quoted pitch's own unsubscribe line is never theirs."""
+    changed = []
+    for row in judged:
+        if row.expected["kind"] in BOUNCES:
+            continue
+        moved = _bottom_posted((CORPUS / row.name).read_bytes())
+        if moved is None:
+            continue
+        result = classify(moved)
+        got = (result.kind.value, result.return_date.isoformat() if result.return_date else None)
+        if got != (row.kind, row.return_date) or result.left_company != row.left_company:
+            changed.append(f"{row.name}: {got} ({result.reason})")
+    assert not changed, changed[:20]

@@ -166,12 +166,40 @@ def _unwrap(text: str, widest: int) -> str:
     return "\n".join(out)
 
 
+def _below_quotes(body: str) -> str:
+    """A bottom-posted or inline reply's own lines: those that are not ">"-quoted and not a
+    quote's attribution line, up to the signature ("On … wrote:\n> …\n\nPlease remove me")."""
+    own: list[str] = []
+    for line in body.split("\n"):
+        stripped = plain(line.strip())
+        if line.rstrip() == "--" or _mobile().match(stripped):
+            break
+        if not stripped.startswith(">") and not _opener().match(stripped):
+            own.append(line)
+    return "\n".join(own)
+
+
+def _without_attribution(top: str) -> str:
+    """The text above a quote without its last line when that introduces the quote ("Dana
+    Whitfield wrote:", "See below:")."""
+    lines = top.rstrip().split("\n")
+    return "\n".join(lines[:-1]) if lines[-1].rstrip().endswith(":") else top
+
+
+# Fewer words than this above the first quote: the reply is below it (or between its lines).
+_TOP_POSTED_WORDS = 3
+
+
 def new_text(body: str) -> str:
     """The lead's own words in a reply body (from its first characters: what decides is at the
-    top, and the rules' cost grows with the text)."""
-    text = _cut_quotes(body[:_READ_CHARS].replace("\r\n", "\n").replace("\r", "\n"))[:_OWN_CHARS]
+    top, and the rules' cost grows with the text); below the quote when nothing is above it."""
+    body = body[:_READ_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+    text = _cut_quotes(body)
+    if len(_without_attribution(text).split()) < _TOP_POSTED_WORDS:
+        text = _below_quotes(body)
+    text = text[:_OWN_CHARS]
     if not text.strip():
         return ""
     own = _cut_signature(_cut_footer(_library_reply(text)))
-    widest = max((len(line) for line in body[:_READ_CHARS].split("\n")), default=0)
+    widest = max((len(line) for line in body.split("\n")), default=0)
     return _unwrap(own, widest if widest <= _UNWRAPPED else 0).strip()
