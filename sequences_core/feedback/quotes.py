@@ -170,10 +170,14 @@ def _below_quotes(body: str) -> str:
     """A bottom-posted or inline reply's own lines: those that are not ">"-quoted and not a
     quote's attribution line, up to the signature ("On … wrote:\n> …\n\nPlease remove me")."""
     own: list[str] = []
-    for line in body.split("\n"):
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
         stripped = plain(line.strip())
         if line.rstrip() == "--" or _mobile().match(stripped):
             break
+        introduces = stripped.endswith(":") and index + 1 < len(lines)
+        if introduces and lines[index + 1].lstrip().startswith(">"):
+            continue  # "Dana Whitfield wrote:"
         if not stripped.startswith(">") and not _opener().match(stripped):
             own.append(line)
     return "\n".join(own)
