@@ -173,10 +173,12 @@ def _below_quotes(body: str) -> str:
     lines = body.split("\n")
     for index, line in enumerate(lines):
         stripped = plain(line.strip())
-        if line.rstrip() == "--" or _mobile().match(stripped):
-            break
-        introduces = stripped.endswith(":") and index + 1 < len(lines)
-        if introduces and lines[index + 1].lstrip().startswith(">"):
+        if line.rstrip() == "--" or _mobile().match(stripped) or _outlook_block(lines, index):
+            break  # a signature, or an Outlook block: the original is not ">"-quoted there
+        quote_follows = index + 1 < len(lines) and lines[index + 1].lstrip().startswith(">")
+        if _opener().match(stripped) and not quote_follows:
+            break  # "-----Original Message-----"
+        if stripped.endswith(":") and quote_follows:
             continue  # "Dana Whitfield wrote:"
         if not stripped.startswith(">") and not _opener().match(stripped):
             own.append(line)
@@ -199,7 +201,7 @@ def new_text(body: str) -> str:
     top, and the rules' cost grows with the text); below the quote when nothing is above it."""
     body = body[:_READ_CHARS].replace("\r\n", "\n").replace("\r", "\n")
     text = _cut_quotes(body)
-    if len(_without_attribution(text).split()) < _TOP_POSTED_WORDS:
+    if len(_without_attribution(text).split()) < _TOP_POSTED_WORDS and "\n>" in f"\n{body}":
         text = _below_quotes(body)
     text = text[:_OWN_CHARS]
     if not text.strip():
