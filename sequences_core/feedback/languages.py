@@ -58,6 +58,9 @@ class Language:
     mobile_signatures: tuple[str, ...] = ()
     # Words right before an opt-out phrase that turn it round ("please don't remove me").
     negations: tuple[str, ...] = ()
+    # A question opened by a modal, "you" and a negation asks politely, and the negation does
+    # not turn it round ("Vil I ikke afmelde mig?", "Könnten Sie mich nicht austragen?").
+    polite_asks: tuple[str, ...] = ()
     # First-person words: a question about opting out is a request only with one of them
     # ("can you take me off?"), not "does it stop if someone unsubscribes?".
     self_words: tuple[str, ...] = ()
@@ -298,7 +301,9 @@ ENGLISH = Language(
         r"\b(don'?t|do not|no longer) (want|wish) to (receive|hear|be contacted|get)",
         r"\b(cease|stop) (all )?(communication|contact|correspondence)",
         r"\bleave me alone\b",
-        r"\b(pls|please|kindly|plz) (remove|unsubscribe|delete)\b",
+        r"\b(pls|please|kindly|plz) (remove|unsubscribe|delete)\b"
+        r"(?!\s+(the|this|that|these|those|a|an|our)\s(?![^.!?\n]{0,40}\b(list|e-?mails?|mails?"
+        r"|messages?|newsletters?|database|contacts?|data|details|address(es)?|mailings?|me|us)\b))",
     ),
     optout_alone=(
         r"no,? stop( it| now| please)?",
@@ -618,6 +623,7 @@ GERMAN = Language(
     reply_parser="de",
     articles=("nächsten", "kommenden", "zum", "dem", "den", "am", "einschließlich"),
     mobile_signatures=(r"von meinem .{0,40}gesendet", r"gesendet von meinem"),
+    polite_asks=(r"(können|könnten|würden|wollen|würdet|könnt) (sie|ihr|du) (\w+ )?nicht",),
     negations=(r"nicht", r"kein"),
     self_words=("ich", "mich", "mir", "mein", "meine", "meinen", "uns", "wir"),
     optout_frames=(
@@ -1061,7 +1067,7 @@ SPANISH = Language(
     ),
     optout_alone=(
         r"(stop|alto|basta)( por favor| gracias)*",
-        r"baja",
+        r"(de )?baja( por favor| gracias)*",
         r"stop",
         r"alto",
         r"darme de baja",
@@ -1260,6 +1266,7 @@ PORTUGUESE = Language(
         r"\bexclu(a|am|ir)(-me| meus dados| meu e-?mail)",
         r"\bchega de (e-?mails|mensagens)\b",
         r"\boponho-me ao tratamento\b",
+        r"\bcancelar (a )?(minha )?(subscrição|assinatura|inscrição)\b",
     ),
     optout_alone=(r"pare", r"parar", r"descadastrar", r"sair"),
     left_company=(
@@ -1622,7 +1629,7 @@ DUTCH = Language(
         r"\bschrijf (mij|me) uit\b",
         r"\bverwijder (mij|me|mijn (gegevens|e-?mailadres|adres))\b",
         r"\bgeen (e-?mails|mails|berichten) meer\b",
-        r"\bstop met (mailen|e-?mailen|sturen|benaderen)\b",
+        r"\bstop (nu )?met (het )?(mailen|e-?mailen|sturen|versturen|benaderen|spammen)\b",
         r"\bniet meer (mailen|benaderen|contacteren)\b",
         r"\bmaak bezwaar tegen\b.{0,40}\bverwerking\b",
     ),
@@ -1651,6 +1658,7 @@ DUTCH = Language(
         r"verstuurd (vanaf|met|van) mijn",
         r"verzonden (vanaf|met|van) mijn",
     ),
+    polite_asks=(r"(kunt|kan|wilt|zou|zoudt) (u|je|jij|jullie) (\w+ )?niet",),
     negations=(r"niet",),
     self_words=("ik", "mij", "me", "mijn", "ons", "wij"),
     acknowledgement=(
@@ -1682,7 +1690,7 @@ DUTCH = Language(
         ),
         (
             r"bezwaar|intrek\w*",
-            r"verwerking|toestemming|marketing",
+            r"verwerking|toestemming|marketing|gebruik|gegevens",
         ),
     ),
     contrasts=("maar", "echter"),
@@ -1980,6 +1988,7 @@ SWEDISH = Language(
         r".{0,30}\b(mina (personuppgifter|uppgifter)|min (e-?post|adress))",
         r"\bslutar? (kontakta|skicka|maila|mejla)",
         r"\bavregistrera\b",
+        r"\b(avanmäl|avprenumerer)\w* (mig|mej|oss)\b",
         r"\bta bort (mig|min (adress|e-?post|e-?postadress)|mina uppgifter)\b",
         r"\bavsluta (min )?prenumeration",
         r"\bsluta (skicka|maila|mejla|kontakta)\b",
@@ -2013,6 +2022,7 @@ SWEDISH = Language(
     reply_parser="sv",
     articles=("nästa", "den", "med"),
     mobile_signatures=(r"skickat från min",),
+    polite_asks=(r"(kan|kunde|vill|skulle) (ni|du) (\w+ )?(inte|ej)",),
     negations=(r"inte",),
     self_words=("jag", "mig", "mej", "min", "mina", "oss"),
     acknowledgement=(
@@ -2036,7 +2046,8 @@ SWEDISH = Language(
             r"mejl|mail|utskick|e-?post|meddelanden|fler|mig|reklam|mer",
         ),
         (
-            r"borttagning|radering|ta\w* bort|stryk\w*|radera\w*|avregistrera\w*|avsluta\w*",
+            r"borttagning|radering|ta\w* bort|stryk\w*|radera\w*|avregistrera\w*|avsluta\w*"
+            r"|avanmäl\w*|avprenumerer\w*",
             r"list\w*|register|utskick\w*|databas\w*|nyhetsbrev\w*|prenumeration",
             r"mig|mej|min|mina|oss",
         ),
@@ -2141,6 +2152,8 @@ DANISH = Language(
         r"\b(slet|slette|sletter|fjern|fjerne)\b"
         r".{0,30}\b(mine (oplysninger|data|personoplysninger)|min (e-?mail|adresse))",
         r"\bikke (send|skriv til) mig",
+        r"\b(kontakt|skriv til|send) (mig|os) ikke\b",
+        r"\btag (mig|os) (af|ud af|væk fra) (\w+ )?(liste\w*|mailliste\w*|udsendelse\w*)",
         r"\bafmeld(e|ing)?\b",
         r"\bfjern (mig|min (adresse|e-?mail|mail)|mine oplysninger)\b",
         r"\bslet (mig|min (adresse|e-?mail)|mine oplysninger)\b",
@@ -2175,6 +2188,7 @@ DANISH = Language(
         "den",
     ),
     mobile_signatures=(r"sendt fra min",),
+    polite_asks=(r"(vil|kan|kunne|ville) (i|du|de) (\w+ )?ikke",),
     negations=(r"ikke",),
     self_words=("jeg", "mig", "min", "mine", "os"),
     acknowledgement=(
@@ -2316,6 +2330,11 @@ NORWEGIAN = Language(
         r"\bikke (kontakt|skriv til) meg",
         r"\bmeld (meg|meg av|meg ut)\b",
         r"\bavmeld(e|ing)?\b",
+        r"\bavregistrer\w*\b",
+        r"\b(slett|fjern)\w* (opplysningene|dataene|personopplysningene|e-?postadressen|adressen)"
+        r" (mine|min)\b",
+        r"\bta (meg|oss) (av|ut av|bort fra) (\w+ )?(liste\w*|e-?postliste\w*|utsendelse\w*)",
+        r"\b(kontakt|skriv til|send) (meg|oss) ikke\b",
         r"\bfjern (meg|min (adresse|e-?post))\b",
         r"\bslett (meg|mine (data|opplysninger)|min e-?post)\b",
         r"\bslutt å (sende|maile|kontakte)\b",
@@ -2348,6 +2367,7 @@ NORWEGIAN = Language(
         "den",
     ),
     mobile_signatures=(r"sendt fra min",),
+    polite_asks=(r"(vil|kan|kunne|ville) (dere|du|de) (\w+ )?ikke",),
     negations=(r"ikke",),
     self_words=("jeg", "meg", "min", "mine", "oss"),
     acknowledgement=(
@@ -2375,7 +2395,8 @@ NORWEGIAN = Language(
             r"motta|e-?post\w*|mailer|henvendelser|nyhetsbrev|flere",
         ),
         (
-            r"sletting|fjerning|slett\w*|fjern\w*|meld\w* .{0,5}av|avmeld\w*|stryk\w*",
+            r"sletting|fjerning|slett\w*|fjern\w*|meld\w* .{0,5}av|avmeld\w*|stryk\w*"
+            r"|avregistr\w*",
             r"list\w*|database\w*|register|nyhetsbrev\w*|utsendelse\w*|av\b",
             r"meg|min|mine|oss",
         ),
@@ -2490,7 +2511,9 @@ FINNISH = Language(
         r"\bpoista(maan|kaa|tte)?\b.{0,60}\b(sähköpostiosoitteeni|tietoni|minut)",
         r"\ben halua (enää )?\w*(viestejä|sähköposteja|postia)",
         r"\bpoista(kaa)? (minut|osoitteeni|sähköpostiosoitteeni|tietoni)\b",
-        r"\bperu(n|utan)? tilaus\b",
+        r"\bperu\w* (\w+ )?tilau\w*",
+        r"\bpois (teidän |tältä |tästä )?(\w*listalta|jakelu\w*|rekisteri\w*|postitukse\w*)",
+        r"\ben halua (enää )?(\w+ )?(viestejä|sähköposte\w*|postia|markkinointi\w*|mainoksia)\b",
         r"\ben halua (enää )?(vastaanottaa|saada) ",
         r"\blopettakaa (viestien )?(lähettäminen|lähettämästä)",
         r"\bei enää (sähköposteja|viestejä)\b",
@@ -2535,7 +2558,17 @@ FINNISH = Language(
     ),
     mobile_signatures=(r"lähetetty .{0,30}(iphonesta|puhelimesta|laitteesta)",),
     negations=(r"älä", r"älkää"),
-    self_words=("minä", "minut", "minulle", "minun", "meidät"),
+    self_words=(
+        "minä",
+        "minut",
+        "minulle",
+        "minun",
+        "meidät",
+        "osoitteeni",
+        "sähköpostiosoitteeni",
+        "tietoni",
+        "yhteystietoni",
+    ),
     acknowledgement=(
         r"olemme vastaanottaneet viestisi",
         r"(tiketti|tapaus)numero",
@@ -2548,7 +2581,8 @@ FINNISH = Language(
         ),
         (
             r"lopet\w*|älkää|älä|ei enää|ei .{0,10}enää",
-            r"lähet\w*|viest\w*|sähköpost\w*|ottako|yhteyt\w*|soitta\w*|kirjoitta\w*|markkinoin\w*"
+            r"lähet\w*|viest\w*|sähköpost\w*|posti\w*|ottako|yhteyt\w*|soitta\w*|kirjoitta\w*"
+            r"|markkinoin\w*"
             r"|spam\w*|roskapost\w*",
             r"minulle|minua|meille|meitä|enää|viestien|lähettäminen",
         ),
@@ -2558,7 +2592,7 @@ FINNISH = Language(
         ),
         (
             r"poisto\w*|poist\w*",
-            r"list\w*|rekister\w*|tietokann\w*|postitus\w*|osoite\w*|tiedot\w*",
+            r"list\w*|rekister\w*|tietokann\w*|postitus\w*|osoit\w*|tied\w*|jakelu\w*",
             r"minut|minun|osoitteeni|tietoni|meidät",
         ),
         (
@@ -2681,7 +2715,7 @@ CZECH = Language(
     ),
     until=(r"do",),
     optout=(
-        r"\b(vymazat|smazat|odstranit|výmaz)\b"
+        r"\b(vymazat|smazat|odstranit|výmaz|smažte|vymažte|odstraňte)\b"
         r".{0,30}\b(mých (osobních )?údajů|moje údaje|můj e-?mail)",
         r"\bodhlásit\b",
         r"\bodhlaste mě\b",
@@ -2693,6 +2727,9 @@ CZECH = Language(
         r"\bvznáším námitku proti zpracování\b",
         r"\bvymažte (prosím )?(mě|můj e-?mail|moje údaje|můj kontakt)",
         r"\b(už|již) mi nepište\b",
+        r"\b(mě|mne|nás) (už |již |prosím |více )*nekontaktujte\b",
+        r"\bnekontaktujte (mě|mne|nás)\b",
+        r"\bžádné (další )?(e-?maily|maily|zprávy|nabídky)\b",
     ),
     optout_alone=(r"stop", r"odhlásit"),
     left_company=(
@@ -2746,7 +2783,8 @@ CZECH = Language(
         (
             r"odstranění|vymazání|výmaz\w*|vyřa\w*|odstra\w*|vymaž\w*|smaž\w*|odhlá\w*|vyjm\w*"
             r"|vyškrt\w*|škrt\w*",
-            r"seznam\w*|databáz\w*|odběr\w*|evidenc\w*|mailing\w*|newsletter\w*",
+            r"seznam\w*|databáz\w*|odběr\w*|evidenc\w*|mailing\w*|newsletter\w*|rozesíl\w*"
+            r"|údaj\w*|kontakt\w*",
             r"mě|můj|moje|mé|mou|mojí|mého|nás",
         ),
         (

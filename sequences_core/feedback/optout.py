@@ -141,7 +141,8 @@ def _turned_round(text: str, hit: patterns.Hit) -> bool:
     first-person word ("does it stop if someone unsubscribes?")."""
     before = text[max(0, hit.start - 30) : hit.start]
     tail = re.split(r"[.,;:!?\n]|\s[-\u2013\u2014]\s", before)[-1]  # a dash ends a clause too
-    if re.search(rf"(?<!\w)(?:{_negations()})(?!\w)\W*(\w+\W+){{0,2}}$", tail, re.I):
+    negated = re.search(rf"(?<!\w)(?:{_negations()})(?!\w)\W*(\w+\W+){{0,2}}$", tail, re.I)
+    if negated and not _asks_politely(text, hit, tail):
         return True
     if _about_someone_else(text, hit, tail):
         return True  # "please unsubscribe my colleague tom@…": not the writer
@@ -152,6 +153,20 @@ def _turned_round(text: str, hit: patterns.Hit) -> bool:
         return False
     words = set(re.findall(r"\w+", sentence.lower()))
     return not words & _self_words()
+
+
+def _asks_politely(text: str, hit: patterns.Hit, tail: str) -> bool:
+    """A question opened by a modal, "you" and a negation ("Vil I ikke lige afmelde mig?"):
+    the negation asks politely rather than turning the request round."""
+    if not _sentence(text, hit.start, hit.end).rstrip().endswith("?"):
+        return False
+    return _polite_asks().match(tail.strip()) is not None
+
+
+@cache
+def _polite_asks() -> re.Pattern[str]:
+    asks = "|".join(_words("polite_asks"))
+    return re.compile(rf"(?:{asks or '(?!)'})(?!\w)", re.IGNORECASE)
 
 
 @cache
