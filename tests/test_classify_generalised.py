@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sequences_core.feedback import absence, bounces, optout, patterns
-from sequences_core.feedback.classify import classify
+from sequences_core.feedback.classify import Kind, classify
 from sequences_core.feedback.languages import LANGUAGES
 from sequences_core.feedback.return_dates import return_date
 
@@ -674,3 +674,39 @@ def test_a_bottom_posted_or_inline_reply_is_read_below_the_quote():
     )
     assert optout.opt_out(new_text(quoted + "Sounds good, send me the deck.")) is None
     assert new_text("Thanks, see below:\n> A call?\nYes, Tuesday.") == "Yes, Tuesday."
+
+
+def _plain_reply(text: str) -> bytes:
+    return (
+        "From: Lead <lead@client.example>\r\nTo: dana@sender.example\r\n"
+        "Subject: Re: Your message\r\n"
+        "Date: Wed, 05 May 2027 10:00:00 +0200\r\nMessage-ID: <h@client.example>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, I'm currently on parental leave. Please contact hello@greenfield.example. Hannah",
+        "Buongiorno, sono assente per malattia. Per urgenze: segreteria@studio.example",
+        "I'm away and not checking mail. I'll get back to you when I'm back. Leo",
+        "Hola, estaré fuera durante la Semana Santa y contestaré los correos a la vuelta.",
+        "Takk for e-posten. Jeg er ikke på kontoret og svarer så snart jeg er tilbake.",
+    ],
+)
+def test_a_header_less_notice_redirecting_or_promising_a_reply_on_return_is_an_absence(text):
+    assert classify(_plain_reply(text)).kind == Kind.OUT_OF_OFFICE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Back to you after the holidays with an answer.",
+        "I'm away next week, but send me the proposal and I'll read it when I'm back.",
+        "Estoy de vacaciones, pero me interesa. Hablamos a la vuelta.",
+        "Jeg er på ferie, men send gerne materialet, så kigger jeg på det når jeg er tilbage.",
+    ],
+)
+def test_a_person_away_who_answers_is_still_a_person(text):
+    assert classify(_plain_reply(text)).kind == Kind.HUMAN_REPLY

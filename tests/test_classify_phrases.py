@@ -52,8 +52,9 @@ def test_text_written_from_any_phrase_is_found(data):
         return  # the search starts and ends at word edges; generated edges may be spaces
     hit = patterns.first(kind, text)
     assert hit is not None and hit.start == 0, (phrase, text)
-    assert hit.language == code or any(
-        re.fullmatch(p, hit.words, re.IGNORECASE) for p in getattr(LANGUAGES[hit.language], kind)
+    assert hit.language == code or any(  # tables match without accents ("réintégr", "reintegr")
+        re.fullmatch(patterns.plain(p), patterns.plain(hit.words), re.IGNORECASE)
+        for p in getattr(LANGUAGES[hit.language], kind)
     )
 
 

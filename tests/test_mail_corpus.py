@@ -10,6 +10,7 @@ to tests/artifacts/mail_confusion.txt so a miss can be read without rerunning.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
@@ -258,3 +259,28 @@ def test_the_corpus_bottom_posted_under_our_quoted_pitch_is_judged_as_top_posted
         if got != (row.kind, row.return_date) or result.left_company != row.left_company:
             changed.append(f"{row.name}: {got} ({result.reason})")
     assert not changed, changed[:20]
+
+
+_AUTOMATIC_HEADERS = re.compile(
+    rb"^(Auto-Submitted|X-Autoreply|X-Autorespond|X-Autoresponder|X-Auto-Reply|Precedence"
+    rb"|X-Auto-Response-Suppress|X-MS-Exchange-Inbox-Rules-Loop|X-Loop|Return-Path):.*\r?\n"
+    rb"(?:[ \t].*\r?\n)*",
+    re.MULTILINE | re.IGNORECASE,
+)
+_SUBJECT = re.compile(rb"^Subject:.*$", re.MULTILINE | re.IGNORECASE)
+
+
+def _headerless(raw: bytes) -> bytes:
+    """The notice as a client that marks nothing sends it: no automatic headers, and a plain
+    reply subject, so that only the body says it is an absence."""
+    return _SUBJECT.sub(b"Subject: Re: Your message", _AUTOMATIC_HEADERS.sub(b"", raw), count=1)
+
+
+def test_absences_stripped_of_their_headers_and_subject_are_still_absences(judged):
+    """The issue's first kind of miss: a notice whose body alone says it. A notice that says
+    one thing only ("Merci pour votre message.", "Ich bin derzeit nicht im Büro.") cannot be
+    told from a person's line, so the bar is nine in ten, not all."""
+    notices = [row for row in judged if row.expected["kind"] == Kind.OUT_OF_OFFICE.value]
+    read = [classify(_headerless((CORPUS / row.name).read_bytes())).kind for row in notices]
+    share = read.count(Kind.OUT_OF_OFFICE) / len(notices)
+    assert share >= 0.9, f"{share:.1%} of {len(notices)} header-less notices read as absences"

@@ -231,6 +231,19 @@ def _dated_until(returns: ReturnDate) -> bool:
     return returns.rule == "until" and not returns.loose
 
 
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def _redirect(text: str, away: patterns.Hit) -> patterns.Hit | None:
+    """An address to write to instead ("Per urgenze: segreteria@…", "Kontakt post@…"): beside
+    absence words, a notice's redirect in any language, where a person answering writes back
+    themselves."""
+    found = _ADDRESS.search(text)
+    return (
+        patterns.Hit(away.language, found.group(0), found.start(), found.end()) if found else None
+    )
+
+
 def _rule(
     automatic: bool, signs: int, returns: ReturnDate | None, text: str, notice: patterns.Hit | None
 ) -> str | None:
@@ -255,7 +268,7 @@ def out_of_office(
     titled = auto_subject(subject) or _automatic_opening(text)
     automatic = automatic or titled is not None
     in_subject = patterns.first("absence", subject) if automatic else None
-    notice = patterns.first("notice", text)
+    notice = patterns.first("notice", text) or (_redirect(text, every[0]) if every else None)
     back = [*patterns.hits("back", text), *patterns.hits("back", subject)]
     if not (every or in_subject or notice or back or automatic):
         return None
@@ -274,7 +287,10 @@ def out_of_office(
         or (automatic and _dated_until(returns) and acknowledgement(text) is None)
     )
     named = returns if returns is not None and (said or notice or cued) else None
-    signs = sum(x is not None for x in (said, notice, named))
+    # A return word with no day beside absence wording ("I'm away … I'll reply when I'm back",
+    # "estaré fuera … a la vuelta") is a notice's promise: a sign of its own.
+    promise = back[0] if back and named is None and said else None
+    signs = sum(x is not None for x in (said, notice, named, promise))
     rule = _rule(automatic, signs, named, text, notice)
     if rule is None:
         return None
