@@ -214,7 +214,10 @@ ENGLISH = Language(
         r"(i am|i'm|i will be|i'll be|currently) (currently )?(away|out|off|travell?ing)\b",
         r"(i am|i'm) (currently )?(on|in) (vacation|holiday)",
         r"off (work|sick)",
-        r"(at|attending) an? (\w+ )?(conference|trade ?show|fair|training|offsite|off-site|event)",
+        r"(at|attending) (an?|our|the) (\w+ ){0,2}(conference|trade ?show|fair|training|offsite"
+        r"|off-site|event|summit|retreat)",
+        r"on (an?|my|our) (\w+ ){0,2}(trip|holiday|vacation|training course|course|retreat"
+        r"|offsite)",
         r"taking (a break|time off|some time off)",
         r"(office|offices|we) (is|are|will be) (closed|shut)",
     ),
@@ -235,6 +238,13 @@ ENGLISH = Language(
         r"in (an )?urgent cases?",
         r"(please )?(contact|reach out to|email|e-mail) my (colleague|team|assistant|manager)",
         r"(will|shall) not be (checking|reading|monitoring) (my )?e-?mails?",
+        r"(not|n't) (be )?(checking|reading|monitoring) (my )?(e-?mails?|mail|messages|inbox)",
+        r"(limited|patchy|spotty|intermittent|poor|no) (e-?mail |internet |wi-?fi |cell |phone )?"
+        r"(access|connectivity|connection|signal|coverage|reception)",
+        r"(checking|reading) (my )?(e-?mails?|mail|messages) (only )?(occasionally|sporadically"
+        r"|intermittently|rarely|infrequently)",
+        r"(if|in case) (it'?s|it is|this is) urgent",
+        r"\b(i'?ll|i will) be offline\b",
         r"(won'?t|will not|cannot|can'?t) (be able to )?(read|check|reply|respond)",
         r"(e-?mail|message)s? will (not )?be (read|forwarded|answered|responded)",
     ),
