@@ -693,6 +693,7 @@ def _plain_reply(text: str) -> bytes:
         "I'm away and not checking mail. I'll get back to you when I'm back. Leo",
         "Hola, estaré fuera durante la Semana Santa y contestaré los correos a la vuelta.",
         "Takk for e-posten. Jeg er ikke på kontoret og svarer så snart jeg er tilbake.",
+        "Ciao, in questi giorni non leggo la posta. Ti rispondo al rientro. Sara",
     ],
 )
 def test_a_header_less_notice_redirecting_or_promising_a_reply_on_return_is_an_absence(text):

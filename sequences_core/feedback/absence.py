@@ -269,7 +269,8 @@ def out_of_office(
     automatic = automatic or titled is not None
     in_subject = patterns.first("absence", subject) if automatic else None
     notice = patterns.first("notice", text) or (_redirect(text, every[0]) if every else None)
-    back = [*patterns.hits("back", text), *patterns.hits("back", subject)]
+    back_in_text = list(patterns.hits("back", text))
+    back = [*back_in_text, *patterns.hits("back", subject)]
     if not (every or in_subject or notice or back or automatic):
         return None
     # Return words tell the language too: an "Autosvar:" subject is Swedish, Danish or Norwegian.
@@ -287,9 +288,13 @@ def out_of_office(
         or (automatic and _dated_until(returns) and acknowledgement(text) is None)
     )
     named = returns if returns is not None and (said or notice or cued) else None
-    # A return word with no day beside absence wording ("I'm away … I'll reply when I'm back",
-    # "estaré fuera … a la vuelta") is a notice's promise: a sign of its own.
-    promise = back[0] if back and named is None and said else None
+    # A return word with no day after absence or notice wording ("I'm away … I'll reply when
+    # I'm back", "non leggo la posta. Ti rispondo al rientro") is a notice's promise: a sign of
+    # its own. Before it ("Back to you after the holidays with an answer") it is a person's.
+    away = every[0] if every else notice  # in the text, where the return word is looked for
+    promise = None
+    if named is None and away is not None:
+        promise = next((hit for hit in back_in_text if hit.start > away.start), None)
     signs = sum(x is not None for x in (said, notice, named, promise))
     rule = _rule(automatic, signs, named, text, notice)
     if rule is None:
