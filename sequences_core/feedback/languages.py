@@ -558,6 +558,8 @@ GERMAN = Language(
         r"ihre (nachricht|e-?mail|mail) wird nicht weitergeleitet",
         r"nach meiner rückkehr",
         r"wenden sie sich (bitte )?an",
+        r"(kann|werde) ich (ihre |deine )?(nachricht|nachrichten|e-?mails?|mails?) (leider )?"
+        r"nicht (beantworten|lesen)",
     ),
     back=(
         r"wieder",
@@ -813,7 +815,8 @@ FRENCH = Language(
         r"(en|pour toute) (cas d')?urgence",
         r"pour (toute )?(demande|question)s? urgente",
         r"(dès|à) mon retour",
-        r"je ne (lis|consulte) pas mes (e-?mails|courriels|messages)",
+        r"je ne (lis|lirai|consulte|consulterai|relève|relèverai) pas mes (e-?mails|courriels"
+        r"|messages)",
         r"votre (message|courriel|e-?mail) ne sera pas transféré",
     ),
     back=(
@@ -1034,6 +1037,8 @@ SPANISH = Language(
         r"(para|en) (asuntos|casos|temas) urgentes",
         r"(a|tras) mi (regreso|vuelta)",
         r"no (leo|consulto|revisaré|podré (leer|responder))",
+        r"no (estoy|estaré) (leyendo|consultando|revisando) (el |mi |los )?"
+        r"(correo|e-?mails?|mails?)",
     ),
     back=(
         r"reincorpor\w*",
@@ -1243,6 +1248,7 @@ PORTUGUESE = Language(
         r"(o meu|a minha|meu|minha) substitut[oa]",
         r"acesso (limitado|restrito) (ao|a) (meu )?(e-?mail|correio)",
         r"sem acesso (ao|a) (meu )?(e-?mail|correio)",
+        r"não (terei|tenho|vou ter) acesso (ao|a) (meu )?(e-?mail|correio)",
         r"(para|em) (assuntos|casos) urgentes",
         r"(no|após o) meu regresso",
         r"(quando|assim que) (eu )?retornar",
@@ -1426,6 +1432,7 @@ ITALIAN = Language(
         r"(il mio|la mia) sostitut[oa]",
         r"accesso (limitato|ridotto) (alla|alle) (mia |mie )?(posta|e-?mail)",
         r"senza accesso (alla|alle) (posta|e-?mail)",
+        r"non (potrò|posso) (rispondere|leggere) (alle |ai |la |le )?(e-?mail|mail|messaggi|posta)",
         r"per (questioni|casi|richieste|comunicazioni) urgenti",
         r"(al|dopo il) mio rientro",
     ),
@@ -2713,6 +2720,7 @@ CZECH = Language(
         r"bez přístupu k (e-?mailu|poště)",
         r"v (naléhavých|urgentních) (případech|záležitostech)",
         r"po (mém )?návratu",
+        r"nebudu (odpovídat|číst) (na )?(e-?maily|poštu|zprávy)",
     ),
     back=(
         r"zase",
