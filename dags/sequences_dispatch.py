@@ -17,7 +17,9 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
-from sequences_runtime import DAG_DEFAULTS, SEND_SLOTS, SES_POOL
+from sequences_runtime import DAG_DEFAULTS, SES_POOL
+
+from sequences_core.runtime.config import SEND_SLOTS
 
 MAX_SHARDS = 256
 

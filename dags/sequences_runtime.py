@@ -41,9 +41,6 @@ DAG_DEFAULTS: dict[str, Any] = {
 DB_CONN_ID = "sequences_db"
 AWS_CONN_ID = "aws_default"
 SES_POOL = "ses_send"
-# At most this many mapped `send_batch` tasks of a run send at once (the `ses_send` pool has
-# as many slots); each takes an equal share of the SES account's rate among those sending.
-SEND_SLOTS = 4
 log = logging.getLogger(__name__)
 
 

@@ -9,6 +9,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from sequences_core.runtime.config import SEND_SLOTS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Runs in a fresh interpreter: Airflow reads its configuration once, at import.
@@ -32,11 +34,6 @@ print(json.dumps({
     },
 }))
 """
-
-
-def send_slots() -> int:
-    source = (ROOT / "dags" / "sequences_runtime.py").read_text()
-    return int(source.split("\nSEND_SLOTS = ")[1].split()[0])
 
 
 def test_dags_import_with_the_database_unreachable(tmp_path):
@@ -75,4 +72,4 @@ def test_dags_import_with_the_database_unreachable(tmp_path):
     ]  # fmt: skip
     assert "ses_send" in dispatch["pools"]
     # send_batch's share of the SES rate assumes no more than SEND_SLOTS send at once
-    assert dispatch["at_once"]["send_batch"] == send_slots()
+    assert dispatch["at_once"]["send_batch"] == SEND_SLOTS

@@ -29,6 +29,7 @@ from sequences_core.db.models import (
 )
 from sequences_core.rules.schedule import is_allowed, next_allowed_instant
 from sequences_core.rules.sending import send_rules
+from sequences_core.runtime.config import SEND_SLOTS
 from sequences_core.schemas import LeadIn, template_settings
 from tests.test_dispatch import email_step, enrol, mailbox, sequence
 from tests.test_feedback_e2e import reply, ses_event, sns
@@ -69,7 +70,7 @@ def airflow_env(pg_server, worker, tmp_path_factory):
         [airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300
     )
     subprocess.run(
-        [airflow, "pools", "set", "ses_send", "4", "bounds concurrent SES sends"],
+        [airflow, "pools", "set", "ses_send", str(SEND_SLOTS), "bounds concurrent SES sends"],
         env=env,
         check=True,
         capture_output=True,

@@ -19,10 +19,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from sequences_core.runtime.config import SEND_SLOTS
+
 ROOT = Path(__file__).resolve().parents[2]  # the checkout
 HOST, PORT = "127.0.0.1", 8080
 ADMIN = "admin"
-SES_POOL_SLOTS = 4
 # Where Airflow shows plugins/sequences_plugin.py's page, inside its own frame and navigation.
 SEQUENCES_UI_PATH = "/plugin/sequences"
 
@@ -92,7 +93,7 @@ def start_airflow(home: Path, env: dict[str, str], timeout: float = 240) -> Loca
             [airflow, "db", "migrate"], env=full, check=True, stdout=out, stderr=out
         )
         subprocess.run(  # noqa: S603
-            [airflow, "pools", "set", "ses_send", str(SES_POOL_SLOTS), "concurrent SES sends"],
+            [airflow, "pools", "set", "ses_send", str(SEND_SLOTS), "concurrent SES sends"],
             env=full, check=True, stdout=out, stderr=out,
         )  # fmt: skip
     process = subprocess.Popen(  # noqa: S603 - our own interpreter's airflow

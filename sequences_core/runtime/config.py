@@ -30,6 +30,10 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
 # One process drives SES at a few hundred calls/s (boto3's ~1 ms of CPU a call, beside the
 # composing dispatcher); below this rate more processes would only cost their start-up.
 ONE_PROCESS_RATE = 300.0
+# At most this many mapped `send_batch` tasks of a dispatch run send at once (the `ses_send`
+# pool has as many slots, in `make run` and the compose file); each takes an equal share of the
+# SES account's rate among those sending (`Settings.shared_by`).
+SEND_SLOTS = 4
 
 
 def _send_processes(env: Mapping[str, str], max_rate: float) -> int:
