@@ -132,17 +132,6 @@ class Advances:
         }  # fmt: skip
 
 
-def advance_row(
-    enrollment_id: uuid.UUID,
-    position: int,
-    steps: Sequence[Step],
-    rules: SendRules,
-    now: datetime,
-) -> dict[str, Any]:
-    """One enrollment's row of `sql.ADVANCE` (see `Advances`)."""
-    return Advances(now).row(enrollment_id, position, steps, rules)
-
-
 def reconcile_stale_sends(uow: UnitOfWork, sender: Sender, now: datetime) -> CycleSummary:
     """Settle executions left `sending` past their lease (a crash between send and record)."""
     summary = CycleSummary()

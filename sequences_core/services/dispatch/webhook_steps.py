@@ -32,7 +32,7 @@ from sequences_core.rules.schedule import SendRules
 from sequences_core.schemas import WebhookConfig
 from sequences_core.services.dispatch.batch import LeadRow
 from sequences_core.services.dispatch.context import CycleSummary
-from sequences_core.services.dispatch.record import advance_row
+from sequences_core.services.dispatch.record import Advances
 from sequences_core.services.organizations import organization_field
 
 if TYPE_CHECKING:
@@ -103,6 +103,7 @@ def record_calls(
     by_key = {p.call.idempotency_key: p for p in calls}
     finished: list[dict[str, Any]] = []
     advanced: list[dict[str, Any]] = []
+    advances = Advances(now)  # past the webhook step, as an email's record moves past an email
     for delivery in results:
         p = by_key[delivery.call.idempotency_key]
         ok = delivery.outcome == "success"
@@ -110,12 +111,12 @@ def record_calls(
         summary.webhooks_called += ok
         summary.webhooks_failed += not ok
         if ok:
-            advanced.append(_advance(p, now))
+            advanced.append(advances.row(p.enrollment_id, p.position, p.steps, p.rules))
         elif delivery.outcome == "retryable" and _may_retry(uow, p, now, delivery.retry_in):
             retry = {"id": p.enrollment_id, "next_run_at": now + _delay(delivery)}
             uow.session.execute(sql.RETRY_LATER, retry)
         elif p.config.on_failure == "continue":
-            advanced.append(_advance(p, now))
+            advanced.append(advances.row(p.enrollment_id, p.position, p.steps, p.rules))
         else:
             _pause(uow, p, delivery.reason, summary)
     if finished:
@@ -152,11 +153,6 @@ def _may_retry(uow: UnitOfWork, p: PendingCall, now: datetime, retry_in: float |
     ).scalar_one_or_none()
     next_try = now + timedelta(seconds=retry_in or 0.0)
     return next_try <= (first or now) + timedelta(hours=p.config.max_hours)
-
-
-def _advance(p: PendingCall, now: datetime) -> dict[str, Any]:
-    """Past the webhook step, as an email's record moves past an email."""
-    return advance_row(p.enrollment_id, p.position, p.steps, p.rules, now)
 
 
 def _pause(uow: UnitOfWork, p: PendingCall, reason: str, summary: CycleSummary) -> None:
