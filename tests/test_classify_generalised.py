@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sequences_core.feedback import absence, bounces, optout, patterns
-from sequences_core.feedback.classify import Kind, classify
+from sequences_core.feedback.classify import Kind, _company, classify
 from sequences_core.feedback.languages import LANGUAGES
 from sequences_core.feedback.return_dates import return_date
 
@@ -707,7 +707,22 @@ def test_a_header_less_notice_redirecting_or_promising_a_reply_on_return_is_an_a
         "I'm away next week, but send me the proposal and I'll read it when I'm back.",
         "Estoy de vacaciones, pero me interesa. Hablamos a la vuelta.",
         "Jeg er på ferie, men send gerne materialet, så kigger jeg på det når jeg er tilbage.",
+        "I am on holiday next week, talk after that.\r\n\r\nBest,\r\nTom (tom@acme.example)",
     ],
 )
 def test_a_person_away_who_answers_is_still_a_person(text):
     assert classify(_plain_reply(text)).kind == Kind.HUMAN_REPLY
+
+
+@pytest.mark.parametrize(
+    ("address", "company"),
+    [
+        ("a@mail.client.co.uk", "client"),
+        ("a@client.com.br", "client"),
+        ("a@mail.ibm.com", "ibm"),
+        ("a@eu.sap.com", "sap"),
+        ("a@client.example", "client"),
+    ],
+)
+def test_the_senders_company_is_its_domains_own_label(address, company):
+    assert _company(address) == company

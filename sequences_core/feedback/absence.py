@@ -232,13 +232,16 @@ def _dated_until(returns: ReturnDate) -> bool:
 
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_REDIRECT_REACH = 200  # characters after the absence words, in their paragraph
 
 
 def _redirect(text: str, away: patterns.Hit) -> patterns.Hit | None:
-    """An address to write to instead ("Per urgenze: segreteria@…", "Kontakt post@…"): beside
-    absence words, a notice's redirect in any language, where a person answering writes back
-    themselves."""
-    found = _ADDRESS.search(text)
+    """An address to write to instead ("Per urgenze: segreteria@…", "Kontakt post@…") right
+    after the absence words, in their paragraph: a notice's redirect in any language, where a
+    person answering writes back themselves (and signs below, apart)."""
+    paragraph = text.find("\n\n", away.end)
+    end = min(away.end + _REDIRECT_REACH, paragraph if paragraph >= 0 else len(text))
+    found = _ADDRESS.search(text, away.start, end)
     return (
         patterns.Hit(away.language, found.group(0), found.start(), found.end()) if found else None
     )

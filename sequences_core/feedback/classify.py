@@ -176,10 +176,15 @@ def _quoted(words: Iterable[str]) -> str:
     return ", ".join(repr(w) for w in words if w)
 
 
+# Second-level labels under a country's domain ("client.co.uk", "client.com.br"): no company.
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne", "go"})
+
+
 def _company(address: str) -> str:
-    """The sender's company as its mail domain names it ("client" for a@mail.client.co.uk)."""
-    labels = address.rpartition("@")[2].split(".")[:-1]  # without the top-level domain
-    while len(labels) > 1 and len(labels[-1]) <= 3:  # "co", "com" in "client.com.br"
+    """The sender's company as its mail domain names it ("client" for a@mail.client.co.uk,
+    "ibm" for a@mail.ibm.com)."""
+    labels = address.rpartition("@")[2].lower().split(".")[:-1]  # without the top-level domain
+    while len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
         labels.pop()
     return labels[-1] if labels else ""
 
