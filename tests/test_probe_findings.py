@@ -1,6 +1,6 @@
 """Regression tests for what a black-box probe of the Sequences UI found (a user's and a
-hostile user's requests against a running stack). Each is marked xfail(strict) while the
-finding stands: whoever fixes it removes the mark, and the test then guards the fix."""
+hostile user's requests against a running stack). Each finding is fixed, and its test guards
+the fix."""
 
 from __future__ import annotations
 

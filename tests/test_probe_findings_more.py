@@ -1,6 +1,5 @@
 """More regression tests from the black-box probe of the Sequences UI (see
-tests/test_probe_findings.py; a separate file so a fixer's edits there are not disturbed).
-Each is marked xfail(strict) while the finding stands; the fixer removes the mark."""
+tests/test_probe_findings.py): each finding is fixed, and its test guards the fix."""
 
 from __future__ import annotations
 
@@ -24,8 +23,8 @@ from tests.ui_support import signed_in  # noqa: F401 - a fixture
 # PostgreSQL stores but psycopg cannot read back ("timestamp too large (after year 10K)").
 # From then on the org's forecast, the template's forecast and enrollments, and the lead's
 # timeline are 500 error pages until someone edits the database. Expected: the start is
-# refused at the field (422 naming start_date), or at least every page still renders.
-def test_a_start_at_the_end_of_time_is_refused_or_harmless(signed_in, clean_db):  # noqa: F811
+# refused at the field (422 naming start_date), and every page still renders.
+def test_a_start_at_the_end_of_time_is_refused_and_harmless(signed_in, clean_db):  # noqa: F811
     client, _users = signed_in
     client = TestClient(client.app, raise_server_exceptions=False)  # see the page, not the trace
     with UnitOfWork(clean_db) as uow:
@@ -40,9 +39,7 @@ def test_a_start_at_the_end_of_time_is_refused_or_harmless(signed_in, clean_db):
         f"/sequences/enroll/{template.id}/chunk",
         data={"csrf": token.group(1), "lead_ids": str(lead), **start, "start_zone": "Etc/GMT+12"},
     )
-    if chunk.status_code == 422:
-        assert "start_date" in chunk.text
-        return
+    assert chunk.status_code == 422 and "start_date" in chunk.text, chunk.status_code
     pages = ["/sequences/forecast", f"/sequences/forecast/{template.id}",
              f"/sequences/enrollments/{template.id}", f"/sequences/leads/{lead}"]  # fmt: skip
     statuses = {page: client.get(page).status_code for page in pages}

@@ -8,7 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sequences_core.clock import utcnow
-from sequences_core.schemas import check_field_name, check_start_at, check_timezone
+from sequences_core.schemas import (
+    MAX_START_AHEAD,
+    check_field_name,
+    check_start_at,
+    check_timezone,
+)
 from sequences_core.services.enrollment_plan import Start
 from sequences_core.services.enrollment_views import LeadFilter
 
@@ -87,10 +92,11 @@ class StartForm:
             except ValueError as err:
                 errors["start_zone"] = str(err)
         if not errors:
-            try:  # the latest the wall time can be anywhere: 14 hours behind UTC
-                check_start_at(datetime.combine(day, wall, UTC) + timedelta(hours=14), utcnow())
-            except ValueError as err:
-                errors["start_date"] = str(err)
+            try:  # the instant in the zone given, else the latest anywhere: 12 hours behind UTC
+                at = _at(day, wall, zone) if zone else datetime.combine(day, wall, UTC)
+                check_start_at(at if zone else at + timedelta(hours=12), utcnow())
+            except (ValueError, OverflowError):  # a date near 9999 overflows on the way
+                errors["start_date"] = f"at most {MAX_START_AHEAD.days} days ahead"
         if errors:
             raise FieldErrors(errors)
         return Start(datetime.combine(day, wall), zone)
