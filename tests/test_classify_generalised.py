@@ -9,7 +9,7 @@ the word classes these rules read, so adding a language is a data change.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from email import message_from_bytes
 from email.message import Message
 
@@ -21,6 +21,7 @@ from sequences_core.feedback import absence, bounces, optout, patterns
 from sequences_core.feedback.classify import Kind, _company, classify
 from sequences_core.feedback.languages import LANGUAGES
 from sequences_core.feedback.return_dates import return_date
+from tests.test_feedback_e2e import reply
 
 _SENT = date(2027, 11, 8)  # a Monday: dates without a year fall after it
 
@@ -677,12 +678,11 @@ def test_a_bottom_posted_or_inline_reply_is_read_below_the_quote():
 
 
 def _plain_reply(text: str) -> bytes:
-    return (
-        "From: Lead <lead@client.example>\r\nTo: dana@sender.example\r\n"
-        "Subject: Re: Your message\r\n"
-        "Date: Wed, 05 May 2027 10:00:00 +0200\r\nMessage-ID: <h@client.example>\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text
-    ).encode()
+    """A reply typed by hand or by a client that marks nothing automatic."""
+    when = datetime(2027, 5, 5, 8, tzinfo=UTC)
+    return reply(
+        "<pitch@sender.example>", "Lead <lead@client.example>", "Re: Your message", text, when
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,12 @@ must not.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from sequences_core.feedback.classify import Kind, classify
+from tests.test_feedback_e2e import reply
 
 OPT_OUTS = {
     "english": [
@@ -203,6 +206,8 @@ REPLIES = {
     "finnish": ["Kiitos, voitteko lähettää hinnat?", "En ole oikea henkilö."],
     "czech": ["Díky, můžete poslat ceník?", "Nejsem správná osoba."],
 }
+ORIGINAL = "<7a327688d75beab6aebf989e8a54e3bf@sender.example>"
+SENT = datetime(2027, 5, 5, 8, tzinfo=UTC)
 QUOTED = (
     "\r\n\r\nOn Tue, 4 May 2027 at 09:00, Dana Whitfield <dana@sender.example> wrote:\r\n"
     "> Would a short call next week make sense?\r\n> Dana\r\n"
@@ -210,14 +215,7 @@ QUOTED = (
 
 
 def _reply(text: str) -> bytes:
-    headers = (
-        "From: Lead <lead@client.example>\r\nTo: dana@sender.example\r\n"
-        "Subject: Re: Quick question\r\n"
-        "Date: Wed, 05 May 2027 10:00:00 +0200\r\nMessage-ID: <p@client.example>\r\n"
-        "In-Reply-To: <7a327688d75beab6aebf989e8a54e3bf@sender.example>\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-    )
-    return (headers + text + QUOTED).encode()
+    return reply(ORIGINAL, "Lead <lead@client.example>", "Re: Quick question", text + QUOTED, SENT)
 
 
 @pytest.mark.parametrize(

@@ -33,13 +33,13 @@ def _forecast_days(counts: list[tuple[int, int]]) -> list[DayOut]:
 
 @given(st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 10**6)), min_size=1, max_size=40))
 def test_daily_bars_stay_in_the_plot_and_the_axis_covers_the_highest_day(counts):
-    from sequences_ui.charts import daily_chart, nice_ceiling
+    from sequences_ui.charts import daily_chart
 
     days = [(FIRST + timedelta(days=i), s, r) for i, (s, r) in enumerate(counts)]
     chart = daily_chart(days, "t", "sent", "replies")
     plot = chart.plot
-    top, step = nice_ceiling(max(max(s, r) for _, s, r in days))
-    assert top >= max(max(s, r) for _, s, r in days) and top % step == 0
+    highest = max(max(s, r) for _, s, r in days)
+    assert plot.top_value >= highest and plot.top_value % plot.step == 0
     for bar, (_, sent, _r) in zip(chart.bars, days, strict=True):
         assert plot.left <= bar.x and bar.x + bar.width <= plot.right + 0.1
         assert plot.top - 0.1 <= bar.y <= plot.bottom and bar.height >= 0

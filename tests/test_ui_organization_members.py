@@ -56,6 +56,7 @@ def test_a_member_sees_only_their_organizations_pages(signed_in, clean_db):
     with UnitOfWork(clean_db) as uow:
         members.add_member(uow, first.id, "alice", "test")
     page = client.get("/sequences/").text
+    assert "A first" in page  # the page itself, not an error page
     assert "B second" not in page and "Second&#39;s" not in page
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     refused = client.post(
